@@ -1,0 +1,1 @@
+"""Newsroom comment moderation: command line, configuration and local runner."""

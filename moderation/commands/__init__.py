@@ -1,0 +1,1 @@
+"""Sub-commands of `moderation`, one module per group; each exposes register(subparsers)."""

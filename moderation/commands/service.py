@@ -1,0 +1,68 @@
+"""`moderation up`, `serve` and `worker`: run the service whole or in parts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from moderation.config import Settings
+
+
+# JSON access log lines; the path only (no query string), never bodies.
+_ACCESS_LOG = '{"http":"%(m)s %(U)s","status":%(s)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
+
+
+def gunicorn_command(port: int, workers: int, host: str = "0.0.0.0") -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers),
+        "--bind", f"{host}:{port}",
+        "--worker-class", "sync",
+        # Short keep-alive and timeouts: requests are small and must not pile up.
+        "--timeout", "30",
+        "--graceful-timeout", "10",
+        "--access-logfile", "-",
+        "--access-logformat", _ACCESS_LOG,
+        "service.wsgi:app",
+    ]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    command = gunicorn_command(args.port, args.processes, args.host)
+    os.execv(command[0], command)
+    return 1  # pragma: no cover - execv does not return
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from worker.runner import run_worker
+
+    run_worker(Settings.from_env(), burst=args.burst, name=args.name)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from moderation.launcher import Launcher
+
+    return Launcher(Settings.from_env(), port=args.port, workers=args.workers,
+                    api_processes=args.processes).run()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    up = sub.add_parser("up", help="run everything on this machine: Redis (if REDIS_URL is unset), "
+                                   "a model (trained if none), the API and workers")
+    up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    up.add_argument("--workers", type=int, default=1, help="scoring worker processes (default 1)")
+    up.add_argument("--processes", type=int, default=2, help="API processes (default 2)")
+    up.set_defaults(func=_up)
+
+    serve = sub.add_parser("serve", help="run the API under gunicorn")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--processes", type=int, default=2, help="gunicorn worker processes")
+    serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser("worker", help="run one scoring worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.add_argument("--name", default=None, help="worker name (default: RQ's)")
+    worker.set_defaults(func=_worker)

@@ -1,0 +1,126 @@
+"""All configuration, read from environment variables with documented defaults.
+
+This is the only module that reads ``os.environ`` for settings. Every entry in
+``SETTINGS`` is listed in the README's configuration table (``moderation
+config`` prints the table with the values in force), so the docs and the code
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_abuse_data() -> str:
+    # The corpora live beside the checkout (../shared/data/abuse), never inside it.
+    return str((PROJECT_ROOT.parent / "shared" / "data" / "abuse").resolve())
+
+
+def _setting(env: str, default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = _setting(
+        "REDIS_URL", "",
+        "Redis (or Valkey) URL: redis://, rediss:// (TLS) or unix://. Empty: `moderation up` "
+        "starts a private server; `serve`/`worker` use redis://localhost:6379/0.",
+    )
+    redis_sentinels: str = _setting(
+        "REDIS_SENTINELS", "",
+        "Comma-separated host:port list of Redis Sentinels; when set, the master named "
+        "REDIS_SENTINEL_MASTER is used instead of REDIS_URL.",
+    )
+    redis_sentinel_master: str = _setting(
+        "REDIS_SENTINEL_MASTER", "mymaster", "Sentinel master name."
+    )
+    key_prefix: str = _setting(
+        "MODERATION_KEY_PREFIX", "mod:", "Prefix of every Redis key this service writes."
+    )
+    abuse_data: str = _setting(
+        "ABUSE_DATA", _default_abuse_data(),
+        "Folder of abuse corpora (JSON lines, Jigsaw train.csv or Civil Comments CSV).",
+    )
+    model_dir: str = _setting(
+        "MODEL_DIR", str(PROJECT_ROOT / "var" / "models"),
+        "Where `moderation train` writes model files by default.",
+    )
+    comments_queue: str = _setting("COMMENTS_QUEUE", "comments", "RQ queue of scoring jobs.")
+    training_queue: str = _setting("TRAINING_QUEUE", "training", "RQ queue of training jobs.")
+    webhooks_queue: str = _setting("WEBHOOKS_QUEUE", "webhooks", "RQ queue of webhook deliveries.")
+    hold_threshold_abuse: float = _setting(
+        "HOLD_THRESHOLD_ABUSE", -1.0,
+        "Hold a comment whose abuse probability reaches this. Negative: the model's own "
+        "calibrated default (admins can override at run time).",
+    )
+    hold_threshold_victim_identification: float = _setting(
+        "HOLD_THRESHOLD_VICTIM_IDENTIFICATION", -1.0,
+        "Hold threshold for victim identification. Negative: the model's own default.",
+    )
+    sensitive_vi_factor: float = _setting(
+        "SENSITIVE_VI_FACTOR", 0.5,
+        "On articles marked sensitive, the victim-identification threshold is multiplied by this.",
+    )
+    max_body_bytes: int = _setting(
+        "MAX_BODY_BYTES", 64 * 1024, "Largest request body accepted (413 above)."
+    )
+    max_text_chars: int = _setting("MAX_TEXT_CHARS", 10_000, "Longest comment text accepted.")
+    scoring_batch_size: int = _setting(
+        "SCORING_BATCH_SIZE", 64, "Comments a worker leases and scores in one batch."
+    )
+    lease_seconds: int = _setting(
+        "LEASE_SECONDS", 30,
+        "A leased comment not decided within this time (worker died) is scored again.",
+    )
+    max_attempts: int = _setting(
+        "MAX_SCORING_ATTEMPTS", 3,
+        "Leases of one comment before it is moved to its own retried RQ job.",
+    )
+    job_retries: int = _setting(
+        "JOB_RETRIES", 3, "RQ retries (with back-off) of a failed single-comment job."
+    )
+    recovery_interval: float = _setting(
+        "RECOVERY_INTERVAL", 5.0,
+        "Seconds between a worker's checks for comments whose lease expired.",
+    )
+    model_poll_interval: float = _setting(
+        "MODEL_POLL_INTERVAL", 2.0,
+        "Seconds between a worker's checks for a newly activated model version.",
+    )
+    page_size: int = _setting("PAGE_SIZE", 50, "Default page size of listings (max 200).")
+    log_level: str = _setting("LOG_LEVEL", "INFO", "Log level (logs are JSON lines on stderr).")
+    secret_key: str = _setting(
+        "SECRET_KEY", "",
+        "Flask session secret for the moderator page. Empty: a random one per process "
+        "(sessions then do not survive restarts or span several API processes).",
+    )
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            kind = type(f.default)
+            try:
+                values[f.name] = kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting, for docs and `moderation config`."""
+        return [(f.metadata["env"], str(f.default), f.metadata["doc"]) for f in fields(cls)]
+
+    def effective_redis_url(self) -> str:
+        return self.redis_url or "redis://localhost:6379/0"

@@ -1,0 +1,115 @@
+"""`moderation up`: the whole service on one machine, stopped cleanly on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from moderation.bootstrap import ensure_admin_key, ensure_model
+from moderation.commands.service import gunicorn_command
+from moderation.config import PROJECT_ROOT, Settings
+from moderation.redis_server import RedisServer
+from service.runtime import Runtime
+
+
+def _progress(stage: str, fraction: float) -> None:
+    width = 30
+    filled = int(width * max(0.0, min(1.0, fraction)))
+    bar = "#" * filled + "." * (width - filled)
+    sys.stderr.write(f"\r  training [{bar}] {fraction:4.0%} {stage[:40]:<40}")
+    sys.stderr.flush()
+    if fraction >= 1.0:
+        sys.stderr.write("\n")
+
+
+class Launcher:
+    def __init__(self, settings: Settings, *, port: int, workers: int, api_processes: int) -> None:
+        self.settings = settings
+        self.port = port
+        self.workers = workers
+        self.api_processes = api_processes
+        self.redis_server: RedisServer | None = None
+        self.children: list[tuple[str, list[str], subprocess.Popen]] = []
+        self.stopping = False
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            env = self._start_redis()
+            runtime = Runtime.build(Settings.from_env(env))
+            print("checking for an active model ...", flush=True)
+            version = ensure_model(runtime.models, runtime.settings, progress=_progress)
+            print(f"model: {version}", flush=True)
+            admin_key = ensure_admin_key(runtime.api_keys)
+            self._spawn("api", gunicorn_command(self.port, self.api_processes), env)
+            for n in range(self.workers):
+                self._spawn(f"worker-{n + 1}", [sys.executable, "-m", "moderation.cli", "worker"], env)
+            self._announce(env["REDIS_URL"], admin_key)
+            return self._supervise(env)
+        finally:
+            self._stop_all()
+
+    def _start_redis(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if not self.settings.redis_url and not self.settings.redis_sentinels:
+            data_dir = PROJECT_ROOT / "var" / "redis"
+            self.redis_server = RedisServer(data_dir=str(data_dir)).start()
+            env["REDIS_URL"] = self.redis_server.url
+            print(f"started a private Redis at {self.redis_server.url} (data in {data_dir})", flush=True)
+        else:
+            env.setdefault("REDIS_URL", self.settings.redis_url)
+        return env
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        process = subprocess.Popen(command, env=env)
+        self.children.append((name, command, process))
+
+    def _announce(self, redis_url: str, admin_key: str | None) -> None:
+        base = f"http://localhost:{self.port}"
+        print(
+            "\nThe moderation service is running.\n"
+            f"  API            {base}/v1/comments\n"
+            f"  API docs       {base}/docs  (OpenAPI: {base}/openapi.json)\n"
+            f"  moderators     {base}/moderate\n"
+            f"  health         {base}/healthz  {base}/readyz\n"
+            f"  redis          {redis_url}\n"
+            f"  workers        {self.workers}\n"
+            "Press Ctrl-C to stop everything this command started.",
+            flush=True,
+        )
+        if admin_key:
+            print("A first admin key was created; it is shown once. Create site and moderator keys "
+                  "with `moderation keys create --role site --name www`.", flush=True)
+            print(f"ADMIN_KEY={admin_key}", flush=True)
+
+    def _supervise(self, env: dict[str, str]) -> int:
+        while not self.stopping:
+            time.sleep(0.5)
+            for index, (name, command, process) in enumerate(self.children):
+                if process.poll() is not None and not self.stopping:
+                    # A crashed worker or API is restarted; Redis keeps its pending work.
+                    print(f"{name} exited with {process.returncode}; restarting", flush=True)
+                    self.children[index] = (name, command, subprocess.Popen(command, env=env))
+        return 0
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.stopping = True
+
+    def _stop_all(self) -> None:
+        self.stopping = True
+        for _, _, process in self.children:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for _, _, process in self.children:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.redis_server:
+            self.redis_server.stop()
+            print("stopped.", flush=True)

@@ -1,0 +1,69 @@
+"""Posting comments and reading their decisions (site role)."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service import present
+from service.auth import require
+from service.errors import ApiError
+from service.runtime import Runtime
+from service.schemas import AcceptedSchema, CommentInSchema, CommentSchema
+from worker.queues import schedule_drain
+
+blp = Blueprint("comments", __name__, url_prefix="/v1/comments",
+                description="Post reader comments and read the moderation decision.")
+
+
+def runtime() -> Runtime:
+    from flask import current_app
+
+    return current_app.extensions["moderation"]
+
+
+@blp.route("")
+class Comments(MethodView):
+    @require("site")
+    @blp.arguments(CommentInSchema)
+    @blp.response(202, AcceptedSchema,
+                  headers={"Location": {"description": "URL of the comment",
+                                        "schema": {"type": "string"}}})
+    @blp.alt_response(200, schema=AcceptedSchema,
+                      description="A retry with a known external_id: the comment already stored.")
+    def post(self, body: dict):
+        """Submit a comment for moderation.
+
+        The comment is stored as `pending` and queued for scoring; poll its URL
+        (the `Location` header) for the decision.
+        """
+        rt = runtime()
+        created = rt.comments.create(
+            article_id=body["article_id"],
+            text=body["text"],
+            author_id=body["author"]["id"],
+            author_name=body["author"].get("name"),
+            external_id=body.get("external_id"),
+            parent_id=body.get("parent_id"),
+            request_id=g.get("request_id"),
+        )
+        if created.schedule_scoring:
+            schedule_drain(rt.queue, g.get("request_id"))
+        location = url_for("comments.Comment", comment_id=created.id)
+        if not created.created:
+            record = rt.comments.get(created.id)
+            return {"id": created.id, "status": record["status"]}, 200, {"Location": location}
+        return {"id": created.id, "status": "pending"}, 202, {"Location": location}
+
+
+@blp.route("/<comment_id>")
+class Comment(MethodView):
+    @require("site", "moderator")
+    @blp.response(200, CommentSchema)
+    def get(self, comment_id: str):
+        """A comment with its status, scores, hold reasons and who decided."""
+        record = runtime().comments.get(comment_id)
+        if record is None:
+            raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
+        return present.comment(record)

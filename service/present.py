@@ -1,0 +1,29 @@
+"""Turn stored comment records into the API's shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _iso(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+
+def comment(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "article_id": record["article_id"],
+        "text": record.get("text"),
+        "author": {"id": record.get("author_id"), "name": record.get("author_name")},
+        "external_id": record.get("external_id"),
+        "parent_id": record.get("parent_id"),
+        "status": record["status"],
+        "scores": record.get("scores"),
+        "reasons": record.get("reasons", []),
+        "spans": record.get("spans", []),
+        "model_version": record.get("model_version"),
+        "created_at": _iso(record.get("created")),
+        "decided_at": _iso(record.get("decided")),
+        "decided_by": record.get("decided_by"),
+    }

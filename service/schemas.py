@@ -1,0 +1,107 @@
+"""Request and response bodies (marshmallow), shared by validation and the OpenAPI spec."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import validate
+
+from model.categories import CATEGORIES
+from storage.comments import STATUSES
+
+# Ids travel into Redis key names and URLs: printable, no spaces, bounded.
+ID_PATTERN = r"^[A-Za-z0-9._~:@/+=-]{1,200}$"
+
+
+def _encodable(value: str) -> None:
+    # JSON may carry lone surrogates ("\ud800") that no UTF-8 store can hold.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ma.ValidationError("Must be valid Unicode text (no lone surrogates).") from exc
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("Must not be empty or only white space.")
+
+
+def _text_length(value: str) -> None:
+    limit = current_app.config["MODERATION"].max_text_chars
+    if len(value) > limit:
+        raise ma.ValidationError(f"Longer than the maximum of {limit} characters.")
+
+
+class AuthorSchema(ma.Schema):
+    id = ma.fields.String(required=True, validate=[validate.Regexp(ID_PATTERN), _encodable])
+    name = ma.fields.String(validate=[validate.Length(max=200), _encodable], load_default=None)
+
+
+class CommentInSchema(ma.Schema):
+    article_id = ma.fields.String(
+        required=True, validate=[validate.Regexp(ID_PATTERN)],
+        metadata={"description": "The site's id of the article the comment is under."},
+    )
+    text = ma.fields.String(
+        required=True, validate=[_not_blank, _text_length, _encodable],
+        metadata={"description": "The comment as the reader wrote it; stored verbatim."},
+    )
+    author = ma.fields.Nested(AuthorSchema, required=True)
+    external_id = ma.fields.String(
+        validate=[validate.Regexp(ID_PATTERN)], load_default=None,
+        metadata={"description": "The site's own comment id: a retry with the same one returns "
+                                 "the same comment and queues nothing."},
+    )
+    parent_id = ma.fields.String(validate=[validate.Regexp(ID_PATTERN)], load_default=None)
+
+
+class AcceptedSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class SpanSchema(ma.Schema):
+    start = ma.fields.Integer(required=True)
+    end = ma.fields.Integer(required=True)
+    category = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+
+
+class AuthorOutSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    name = ma.fields.String(allow_none=True)
+
+
+class CommentSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    article_id = ma.fields.String(required=True)
+    text = ma.fields.String(required=True, allow_none=True)
+    author = ma.fields.Nested(AuthorOutSchema, required=True)
+    external_id = ma.fields.String(allow_none=True)
+    parent_id = ma.fields.String(allow_none=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
+    scores = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(CATEGORIES)),
+                            values=ma.fields.Float(), allow_none=True)
+    reasons = ma.fields.List(ma.fields.String(), required=True)
+    spans = ma.fields.List(ma.fields.Nested(SpanSchema), required=True)
+    model_version = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    decided_at = ma.fields.DateTime(allow_none=True)
+    decided_by = ma.fields.String(allow_none=True,
+                                  metadata={"description": "'model' or 'moderator:<name>'"})
+
+
+class CommentPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CommentSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ArticleQuerySchema(ma.Schema):
+    status = ma.fields.String(validate=validate.OneOf(STATUSES), load_default=None)
+    cursor = ma.fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$"), load_default=None)
+    limit = ma.fields.Integer(validate=validate.Range(min=1, max=200), load_default=None)
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String(required=True)
+    checks = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())

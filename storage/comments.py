@@ -1,0 +1,311 @@
+"""Comment records and their indexes in Redis.
+
+Every state change is one Lua script, so a record, its indexes and its history
+move together or not at all: a process that dies between two calls can leave a
+comment pending (to be scored again) but never half-decided.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from storage.keys import Keys
+
+STATUSES = ("pending", "approved", "held", "rejected")
+
+# Fields whose values are JSON documents rather than plain strings.
+_JSON_FIELDS = ("scores", "reasons", "spans", "evidence")
+_FLOAT_FIELDS = ("created", "decided")
+
+_CREATE = """
+-- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag
+-- ARGV: has_ext, id, now, flag_ttl, history_event, field, value, ...
+if ARGV[1] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then return {existing, 0, 0} end
+end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, 6))
+if ARGV[1] == '1' then redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('RPUSH', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[5], seq, ARGV[2])
+redis.call('ZADD', KEYS[6], seq, ARGV[2])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[2])
+local flag = redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[4])
+if flag then return {ARGV[2], 1, 1} end
+return {ARGV[2], 1, 0}
+"""
+
+_LEASE = """
+-- KEYS: pending, attempts ; ARGV: now, lease_until, limit
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+local out = {}
+for i, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+  out[i] = {id, redis.call('HINCRBY', KEYS[2], id, 1)}
+end
+return out
+"""
+
+_DECIDE = """
+-- KEYS: comment, history, pending, attempts, article_prefix, held_queue
+-- ARGV: id, expected_status, new_status, history_event, held_priority, field, value, ...
+-- expected_status '*' accepts any current status except a missing record.
+-- The article's per-status index is named from the prefix and the status found
+-- here, so a concurrent change cannot leave the id in the wrong index.
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return -1
+end
+if ARGV[2] ~= '*' and current ~= ARGV[2] then
+  if ARGV[2] == 'pending' then
+    redis.call('ZREM', KEYS[3], ARGV[1])
+    redis.call('HDEL', KEYS[4], ARGV[1])
+  end
+  return 0
+end
+local seq = redis.call('HGET', KEYS[1], 'seq')
+redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 6))
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+if current ~= ARGV[3] then
+  redis.call('ZREM', KEYS[5] .. current, ARGV[1])
+  redis.call('ZADD', KEYS[5] .. ARGV[3], seq, ARGV[1])
+end
+if ARGV[3] == 'held' then
+  redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1])
+else
+  redis.call('ZREM', KEYS[6], ARGV[1])
+end
+redis.call('RPUSH', KEYS[2], ARGV[4])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Created:
+    id: str
+    created: bool
+    schedule_scoring: bool
+
+
+@dataclass(frozen=True)
+class Lease:
+    id: str
+    attempts: int
+
+
+def _event(kind: str, **data: Any) -> str:
+    return json.dumps({"event": kind, "at": time.time(), **data}, separators=(",", ":"))
+
+
+def _flatten(fields: dict[str, Any]) -> list[str]:
+    flat: list[str] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in _JSON_FIELDS:
+            value = json.dumps(value, separators=(",", ":"))
+        flat.extend((name, str(value)))
+    return flat
+
+
+def hold_priority(scores: dict[str, float], reasons: Sequence[str], created: float) -> float:
+    """Sort key of the moderators' queue (ascending = first).
+
+    Victim identification comes first (a legal breach outranks abuse), then the
+    higher score, then the older comment; all packed into one float so the
+    queue is a single sorted set.
+    """
+    tier = 0 if any(r.startswith("victim_identification") for r in reasons) else 1
+    top = max(scores.values(), default=0.0)
+    # Score to 0.01 steps keeps room below it for the age tie-break.
+    return tier * 10 + round(1.0 - top, 2) + created * 1e-13
+
+
+class CommentStore:
+    """Comment records, article listings and the scoring lease in Redis."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._create = redis.register_script(_CREATE)
+        self._lease = redis.register_script(_LEASE)
+        self._decide = redis.register_script(_DECIDE)
+
+    def create(
+        self,
+        *,
+        article_id: str,
+        text: str,
+        author_id: str,
+        author_name: str | None = None,
+        external_id: str | None = None,
+        parent_id: str | None = None,
+        request_id: str | None = None,
+        flag_ttl: int = 10,
+    ) -> Created:
+        """Store a new comment as pending (or find the one posted under ``external_id``)."""
+        comment_id = secrets.token_hex(8)
+        now = time.time()
+        fields = {
+            "id": comment_id,
+            "article_id": article_id,
+            "text": text,
+            "author_id": author_id,
+            "author_name": author_name,
+            "external_id": external_id,
+            "parent_id": parent_id,
+            "status": "pending",
+            "created": repr(now),
+            "request_id": request_id,
+        }
+        k = self.keys
+        result = self._create(
+            keys=[
+                k.external_id(article_id, external_id or ""),
+                k.sequence,
+                k.comment(comment_id),
+                k.history(comment_id),
+                k.article_comments(article_id),
+                k.article_comments(article_id, "pending"),
+                k.pending,
+                k.drain_scheduled,
+            ],
+            args=[
+                "1" if external_id else "0",
+                comment_id,
+                repr(now),
+                flag_ttl,
+                _event("posted", by=author_id),
+                *_flatten(fields),
+            ],
+        )
+        found = result[0].decode() if isinstance(result[0], bytes) else result[0]
+        return Created(id=found, created=bool(result[1]), schedule_scoring=bool(result[2]))
+
+    def get(self, comment_id: str) -> dict[str, Any] | None:
+        raw = self.redis.hgetall(self.keys.comment(comment_id))
+        return _decode_record(raw) if raw else None
+
+    def get_many(self, ids: Iterable[str], fields: Sequence[str] | None = None) -> list[dict | None]:
+        pipe = self.redis.pipeline(transaction=False)
+        ids = list(ids)
+        for cid in ids:
+            if fields:
+                pipe.hmget(self.keys.comment(cid), list(fields))
+            else:
+                pipe.hgetall(self.keys.comment(cid))
+        out: list[dict | None] = []
+        for raw in pipe.execute():
+            if fields:
+                if raw[0] is None and all(v is None for v in raw):
+                    out.append(None)
+                    continue
+                raw = {f.encode(): v for f, v in zip(fields, raw, strict=True) if v is not None}
+            out.append(_decode_record(raw) if raw else None)
+        return out
+
+    def history(self, comment_id: str) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in self.redis.lrange(self.keys.history(comment_id), 0, -1)]
+
+    def list_article(
+        self, article_id: str, status: str | None, after: int | None, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of an article's comments in posting order; returns (records, next cursor)."""
+        key = self.keys.article_comments(article_id, status)
+        low = f"({after}" if after is not None else "-inf"
+        rows = self.redis.zrangebyscore(key, low, "+inf", start=0, num=limit + 1, withscores=True)
+        page, more = rows[:limit], len(rows) > limit
+        records = [r for r in self.get_many(m.decode() for m, _ in page) if r is not None]
+        next_cursor = int(page[-1][1]) if more and page else None
+        return records, next_cursor
+
+    # Scoring pipeline ------------------------------------------------------
+    def lease(self, limit: int, lease_seconds: float, now: float | None = None) -> list[Lease]:
+        """Take up to ``limit`` comments due for scoring, hidden from others until the lease ends."""
+        now = time.time() if now is None else now
+        rows = self._lease(
+            keys=[self.keys.pending, self.keys.attempts],
+            args=[repr(now), repr(now + lease_seconds), limit],
+        )
+        return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows]
+
+    def next_due(self) -> float | None:
+        """When the earliest pending comment may be leased (None when nothing is pending)."""
+        row = self.redis.zrange(self.keys.pending, 0, 0, withscores=True)
+        return row[0][1] if row else None
+
+    def pending_count(self) -> int:
+        return int(self.redis.zcard(self.keys.pending))
+
+    def detach_from_lease(self, comment_id: str) -> None:
+        """Stop batch leasing of a comment that an RQ job of its own now owns."""
+        pipe = self.redis.pipeline()
+        pipe.zrem(self.keys.pending, comment_id)
+        pipe.hdel(self.keys.attempts, comment_id)
+        pipe.execute()
+
+    def transition(
+        self,
+        comment_id: str,
+        *,
+        article_id: str,
+        expected: str,
+        new_status: str,
+        fields: dict[str, Any],
+        event: str,
+        event_data: dict[str, Any],
+        priority: float = 0.0,
+        pipe: Any = None,
+    ) -> int:
+        """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
+
+        Returns 1 when changed, 0 when the comment was not in the expected status
+        (a repeated job: nothing changes), -1 when there is no such comment.
+        ``pipe`` queues the script on a pipeline instead (the caller executes it).
+        """
+        k = self.keys
+        keys = [
+            k.comment(comment_id),
+            k.history(comment_id),
+            k.pending,
+            self.keys.attempts,
+            k.article_prefix(article_id),
+            self.keys.held_queue,
+        ]
+        args = [
+            comment_id,
+            expected,
+            new_status,
+            _event(event, **event_data),
+            repr(priority),
+            *_flatten(fields),
+        ]
+        if pipe is not None:
+            return self._decide(keys=keys, args=args, client=pipe)
+        return int(self._decide(keys=keys, args=args))
+
+
+def _decode_record(raw: dict[bytes, bytes]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = key.decode() if isinstance(key, bytes) else key
+        text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+        if name in _JSON_FIELDS:
+            record[name] = json.loads(text)
+        elif name in _FLOAT_FIELDS:
+            record[name] = float(text)
+        elif name in ("seq", "attempts"):
+            record[name] = int(text)
+        else:
+            record[name] = text
+    return record

@@ -1,0 +1,77 @@
+"""Model versions in Redis, so every worker on every machine loads the same bytes.
+
+A version is immutable once stored: its skops bytes, their SHA-256 and its
+metadata (metrics, thresholds, who made it). Which version scores comments is
+one string key; workers poll it and switch without restarting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from redis import Redis
+
+from storage.keys import Keys
+
+
+class UnknownVersion(LookupError):
+    pass
+
+
+class ModelRegistry:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    def put(self, version: str, blob: bytes, meta: dict[str, Any]) -> str:
+        """Store a version's bytes and metadata; returns the SHA-256 recorded with them."""
+        digest = hashlib.sha256(blob).hexdigest()
+        record = {"version": version, "sha256": digest, "size": len(blob), "stored_at": time.time()}
+        record.update(meta)
+        encoded = {k: json.dumps(v) for k, v in record.items()}
+        pipe = self.redis.pipeline()
+        pipe.set(self.keys.model_blob(version), blob)
+        pipe.hset(self.keys.model_meta(version), mapping=encoded)
+        pipe.zadd(self.keys.model_versions, {version: record["stored_at"]})
+        pipe.execute()
+        return digest
+
+    def meta(self, version: str) -> dict[str, Any]:
+        raw = self.redis.hgetall(self.keys.model_meta(version))
+        if not raw:
+            raise UnknownVersion(version)
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def update_meta(self, version: str, **values: Any) -> None:
+        if not self.redis.exists(self.keys.model_meta(version)):
+            raise UnknownVersion(version)
+        self.redis.hset(
+            self.keys.model_meta(version), mapping={k: json.dumps(v) for k, v in values.items()}
+        )
+
+    def blob(self, version: str) -> tuple[bytes, str]:
+        """The version's bytes and the SHA-256 recorded when it was stored."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self.keys.model_blob(version))
+        pipe.hget(self.keys.model_meta(version), "sha256")
+        blob, digest = pipe.execute()
+        if blob is None or digest is None:
+            raise UnknownVersion(version)
+        return blob, json.loads(digest)
+
+    def versions(self) -> list[str]:
+        return [v.decode() for v in self.redis.zrange(self.keys.model_versions, 0, -1)]
+
+    def active_version(self) -> str | None:
+        value = self.redis.get(self.keys.active_model)
+        return value.decode() if value else None
+
+    def activate(self, version: str) -> str | None:
+        """Make ``version`` the scoring model; returns the version it replaced."""
+        if not self.redis.exists(self.keys.model_blob(version)):
+            raise UnknownVersion(version)
+        previous = self.redis.set(self.keys.active_model, version, get=True)
+        return previous.decode() if previous else None

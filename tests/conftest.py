@@ -1,0 +1,164 @@
+"""Shared fixtures: a real Redis server over a socket, the app, keys, and a real worker.
+
+Tests use REDIS_URL when it is set (a server CI or a developer runs);
+otherwise one private server is started for the session. Each test starts
+from an empty database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from redis import Redis
+
+from moderation.config import PROJECT_ROOT, Settings
+from moderation.redis_server import RedisServer
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    with RedisServer(appendonly=False) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+def make_settings(redis_url: str, **overrides) -> Settings:
+    """Settings for tests: ignore the developer's environment, fast recovery timers."""
+    values = dict(
+        redis_url=redis_url,
+        lease_seconds=3,
+        recovery_interval=0.5,
+        model_poll_interval=0.2,
+        log_level="WARNING",
+    )
+    values.update(overrides)
+    return Settings.from_env(env={}, **values)
+
+
+@pytest.fixture
+def settings(redis_url: str, redis_client: Redis) -> Settings:
+    return make_settings(redis_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings, redis_client: Redis):
+    from service.runtime import Runtime
+
+    return Runtime.build(settings, redis_client)
+
+
+@pytest.fixture
+def app(settings: Settings, runtime):
+    from service.app import create_app
+
+    application = create_app(settings, runtime)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_key(runtime) -> Callable[[str], str]:
+    def make(role: str) -> str:
+        return runtime.api_keys.create(role, f"test {role}")[1]
+
+    return make
+
+
+@pytest.fixture
+def site_headers(make_key) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key('site')}"}
+
+
+@pytest.fixture
+def moderator_headers(make_key) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key('moderator')}"}
+
+
+@pytest.fixture
+def admin_headers(make_key) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key('admin')}"}
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        REDIS_URL=settings.redis_url,
+        MODERATION_KEY_PREFIX=settings.key_prefix,
+        LEASE_SECONDS=str(settings.lease_seconds),
+        RECOVERY_INTERVAL=str(settings.recovery_interval),
+        MODEL_POLL_INTERVAL=str(settings.model_poll_interval),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    return env
+
+
+class WorkerProcess:
+    """A real `moderation worker` process consuming the real queue."""
+
+    def __init__(self, settings: Settings, extra_env: dict[str, str] | None = None) -> None:
+        env = worker_env(settings)
+        env.update(extra_env or {})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moderation.cli", "worker"], env=env, cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_worker(settings: Settings) -> Iterator[Callable[..., WorkerProcess]]:
+    started: list[WorkerProcess] = []
+
+    def start(**extra_env: str) -> WorkerProcess:
+        worker = WorkerProcess(settings, extra_env)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

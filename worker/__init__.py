@@ -1,0 +1,1 @@
+"""The queue consumer: scores pending comments and records decisions."""

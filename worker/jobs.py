@@ -1,0 +1,149 @@
+"""RQ job functions: score pending comments and record the decisions.
+
+``drain_pending`` is the hot path: it leases comments in batches, scores a
+batch in one vectorised call, and records every decision of the batch in one
+pipelined round trip. A comment that fails on its own is handed to
+``score_comment``, an RQ job with retries, so one bad comment never blocks
+the rest and none is silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from model.scoring import Score
+from storage.comments import hold_priority
+from worker.context import WorkerContext, get_context
+from worker.phases import decide
+from worker.policy import Policy
+from worker.queues import schedule_drain, schedule_single
+
+log = logging.getLogger("worker.jobs")
+
+# A drain job hands over to a fresh job after this long, so no job nears its
+# timeout and other workers get a share of a long backlog.
+DRAIN_BUDGET_SECONDS = 20.0
+_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "request_id")
+
+
+def drain_pending() -> dict[str, int]:
+    ctx = get_context()
+    # Cleared first: a comment posted from now on schedules another job, which
+    # a second worker can run beside this one.
+    ctx.redis.delete(ctx.keys.drain_scheduled)
+    totals = {"decided": 0, "handed_off": 0, "skipped": 0}
+    deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
+    while True:
+        leases = ctx.comments.lease(ctx.settings.scoring_batch_size, ctx.settings.lease_seconds)
+        if not leases:
+            break
+        fresh = []
+        for lease in leases:
+            if lease.attempts > ctx.settings.max_attempts:
+                _hand_off(ctx, lease.id, "lease attempts exhausted")
+                totals["handed_off"] += 1
+            else:
+                fresh.append(lease.id)
+        for key, value in score_and_decide(ctx, fresh).items():
+            totals[key] += value
+        if time.monotonic() > deadline:
+            if ctx.redis.set(ctx.keys.drain_scheduled, "1", nx=True, ex=10):
+                schedule_drain(ctx.queue)
+            break
+    return totals
+
+
+def score_comment(comment_id: str) -> str:
+    """Score one comment; raising lets RQ retry it and finally keep it in the failed registry."""
+    ctx = get_context()
+    record = ctx.comments.get_many([comment_id], _FIELDS)[0]
+    if record is None:
+        return "missing"
+    if record["status"] != "pending":
+        return "already decided"
+    scorer = ctx.model.get()
+    score = scorer.score_batch([record["text"]])[0]
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer)
+    changed = _record(ctx, [(record, score)], policy)
+    return "decided" if changed else "already decided"
+
+
+def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
+    counts = {"decided": 0, "handed_off": 0, "skipped": 0}
+    if not ids:
+        return counts
+    records = []
+    for cid, record in zip(ids, ctx.comments.get_many(ids, _FIELDS), strict=True):
+        if record is None or record.get("status") != "pending":
+            # Decided by an earlier run, or erased: let go of the lease.
+            ctx.comments.detach_from_lease(cid)
+            counts["skipped"] += 1
+        else:
+            records.append(record)
+    if not records:
+        return counts
+    scorer = ctx.model.get()
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer)
+    scored: list[tuple[dict[str, Any], Score]] = []
+    try:
+        scores = scorer.score_batch([r["text"] for r in records])
+        scored = list(zip(records, scores, strict=True))
+    except Exception:
+        # Find the comment(s) that broke the batch; score the rest.
+        log.exception("batch scoring failed; scoring one by one", extra={"batch": len(records)})
+        for record in records:
+            try:
+                scored.append((record, scorer.score_batch([record["text"]])[0]))
+            except Exception:
+                _hand_off(ctx, record["id"], "scoring raised")
+                counts["handed_off"] += 1
+    counts["decided"] += _record(ctx, scored, policy)
+    return counts
+
+
+def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], policy: Policy) -> int:
+    """Write every decision of a batch in one round trip; returns how many changed status."""
+    if not scored:
+        return 0
+    version = ctx.model.version
+    now = time.time()
+    pipe = ctx.redis.pipeline(transaction=False)
+    for record, score in scored:
+        decision = decide(record, score, policy)
+        scores = {k: round(float(v), 4) for k, v in score.scores.items()}
+        spans = [
+            {"start": s.start, "end": s.end, "category": s.category, "kind": s.kind}
+            for s in score.spans
+        ]
+        ctx.comments.transition(
+            record["id"],
+            article_id=record["article_id"],
+            expected="pending",
+            new_status=decision.status,
+            fields={
+                "scores": scores,
+                "reasons": decision.reasons,
+                "spans": spans,
+                "model_version": version,
+                "decided": repr(now),
+                "decided_by": "model",
+            },
+            event="scored",
+            event_data={"by": "model", "status": decision.status, "reasons": decision.reasons,
+                        "scores": scores, "model_version": version},
+            priority=hold_priority(scores, decision.reasons, record["created"]),
+            pipe=pipe,
+        )
+    results = pipe.execute()
+    changed = sum(1 for r in results if r == 1)
+    log.info("batch decided", extra={"comments": len(scored), "changed": changed,
+                                     "model_version": version})
+    return changed
+
+
+def _hand_off(ctx: WorkerContext, comment_id: str, why: str) -> None:
+    log.warning("comment handed to its own job", extra={"comment_id": comment_id, "why": why})
+    schedule_single(ctx.queue, comment_id, ctx.settings.job_retries)
+    ctx.comments.detach_from_lease(comment_id)

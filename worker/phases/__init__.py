@@ -1,0 +1,28 @@
+"""The decision pipeline: small phases, each adding holds or reasons to a Decision.
+
+Each phase is a function ``(decision, policy) -> None`` in a module of its
+own (after Coral Talk's moderation phases). Order matters: a phase may stop
+the ones after it by setting ``decision.final``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.scoring import Score
+from worker.decision import Decision
+from worker.phases import thresholds
+from worker.policy import Policy
+
+PHASES = [
+    thresholds.apply,
+]
+
+
+def decide(comment: dict[str, Any], score: Score, policy: Policy) -> Decision:
+    decision = Decision(comment=comment, score=score)
+    for phase in PHASES:
+        phase(decision, policy)
+        if decision.final:
+            break
+    return decision

@@ -1,0 +1,52 @@
+"""The RQ queues and the jobs put on them: the contract between the API and workers.
+
+The API never imports job code; it names jobs by dotted path so that the API
+process does not load the model.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Job
+
+from moderation.config import Settings
+
+DRAIN_JOB = "worker.jobs.drain_pending"
+SINGLE_JOB = "worker.jobs.score_comment"
+# Seconds before each retry of a single-comment job that failed.
+RETRY_BACKOFF = (2, 10, 30)
+
+
+def comments_queue(redis: Redis, settings: Settings) -> Queue:
+    return Queue(settings.comments_queue, connection=redis)
+
+
+def schedule_drain(queue: Queue, request_id: str | None = None) -> Job:
+    """Queue a job that scores pending comments in batches.
+
+    Called when a post finds no drain job queued (the flag set by
+    ``CommentStore.create``), so bursts share jobs rather than paying RQ's
+    per-job overhead for every comment.
+    """
+    return queue.enqueue(
+        DRAIN_JOB,
+        job_timeout=120,
+        result_ttl=60,
+        failure_ttl=7 * 24 * 3600,
+        meta={"request_id": request_id} if request_id else None,
+    )
+
+
+def schedule_single(queue: Queue, comment_id: str, retries: int) -> Job:
+    """Give one comment its own job, retried with back-off, ending in RQ's failed
+    registry (with the comment still pending) when retries are spent."""
+    return queue.enqueue(
+        SINGLE_JOB,
+        comment_id,
+        job_id=f"score-{comment_id}",
+        job_timeout=60,
+        retry=Retry(max=retries, interval=list(RETRY_BACKOFF[:retries]) or 0),
+        result_ttl=3600,
+        failure_ttl=30 * 24 * 3600,
+    )
