@@ -62,6 +62,55 @@ class Keys:
         """String flag (with TTL): a scoring job is already queued."""
         return f"{self.prefix}drain-scheduled"
 
+    # Moderation (review queue, claims, authors, reports, article policy) ---
+    def claim(self, comment_id: str) -> str:
+        """String with TTL: the moderator who holds a claim on a held comment."""
+        return f"{self.prefix}claim:{comment_id}"
+
+    def reports(self, comment_id: str) -> str:
+        """Set: ids of readers who reported a comment (one report per reader counts)."""
+        return f"{self.prefix}c:{comment_id}:reports"
+
+    def author(self, author_id: str) -> str:
+        """Hash: an author's counters (posted, held, approved, rejected), name, ban state."""
+        return f"{self.prefix}au:{author_id}"
+
+    def author_comments(self, author_id: str) -> str:
+        """Sorted set: an author's comment ids by posting time."""
+        return f"{self.prefix}au:{author_id}:comments"
+
+    def author_outcomes(self, author_id: str) -> str:
+        """List: an author's recent moderator outcomes ('approved'/'rejected'), newest first."""
+        return f"{self.prefix}au:{author_id}:outcomes"
+
+    @property
+    def banned_authors(self) -> str:
+        """Set: banned author ids."""
+        return f"{self.prefix}banned"
+
+    def article_policy(self, article_id: str) -> str:
+        """Hash: an article's moderation policy (mode, sensitive, protected terms, allowed names)."""
+        return f"{self.prefix}a:{article_id}:policy"
+
+    @property
+    def examples(self) -> str:
+        """Hash: comment id -> JSON labelled example from a moderator's latest decision."""
+        return f"{self.prefix}examples"
+
+    # Webhooks -------------------------------------------------------------
+    def webhook(self, key_id: str) -> str:
+        """Hash: a site key's callback URL and signing secret."""
+        return f"{self.prefix}webhook:{key_id}"
+
+    @property
+    def webhook_failures(self) -> str:
+        """Sorted set: delivery ids that ran out of retries, by time (for replay)."""
+        return f"{self.prefix}webhook:failed"
+
+    def webhook_delivery(self, delivery_id: str) -> str:
+        """Hash: one delivery's event body, target and attempts."""
+        return f"{self.prefix}webhook:d:{delivery_id}"
+
     # Models ---------------------------------------------------------------
     def model_blob(self, version: str) -> str:
         """String: the skops bytes of one model version."""
