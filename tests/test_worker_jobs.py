@@ -1,0 +1,161 @@
+"""The scoring jobs against real Redis and real RQ, with a stub scorer (these tests are
+about leasing, hand-off and exactly-once recording, not about the model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+
+from model.scoring import Score, Span
+from worker import jobs
+from worker.context import WorkerContext, set_context
+from worker.recovery import requeue_if_due
+
+
+class StubScorer:
+    version = "stub-1"
+    thresholds = {"abuse": 0.5, "victim_identification": 0.5}
+    metrics: dict = {}
+    created_at = "2026-01-01T00:00:00Z"
+
+    def __init__(self, poison: str | None = None) -> None:
+        self.poison = poison
+        self.calls = 0
+
+    def score_batch(self, texts):
+        self.calls += 1
+        out = []
+        for text in texts:
+            if self.poison and self.poison in text:
+                raise ValueError("cannot score this one")
+            bad = "idiot" in text
+            vi = "academy" in text.lower()
+            spans = [Span(text.find("idiot"), text.find("idiot") + 5, "abuse", "insult")] if bad else []
+            out.append(Score(
+                scores={"abuse": 0.9 if bad else 0.1, "victim_identification": 0.8 if vi else 0.05},
+                spans=spans,
+                evidence={"abuse": ["insult"] if bad else [], "victim_identification":
+                          ["school"] if vi else []},
+            ))
+        return out
+
+
+class StubActive:
+    def __init__(self, scorer: StubScorer) -> None:
+        self.scorer = scorer
+        self.version = scorer.version
+
+    def get(self) -> StubScorer:
+        return self.scorer
+
+
+@pytest.fixture
+def ctx(settings, redis_client):
+    context = WorkerContext.build(settings, redis_client)
+    context.model = StubActive(StubScorer())
+    set_context(context)
+    yield context
+    set_context(None)
+
+
+def post(ctx, text: str, article: str = "story") -> str:
+    return ctx.comments.create(article_id=article, text=text, author_id="a1").id
+
+
+def test_drain_decides_every_pending_comment_once(ctx):
+    ids = [post(ctx, f"civil comment {n}") for n in range(150)]
+    bad = post(ctx, "you idiot")
+    totals = jobs.drain_pending()
+    assert totals["decided"] == 151
+    assert ctx.comments.pending_count() == 0
+    for cid in ids:
+        record = ctx.comments.get(cid)
+        assert record["status"] == "approved" and record["decided_by"] == "model"
+        assert record["model_version"] == "stub-1"
+    held = ctx.comments.get(bad)
+    assert held["status"] == "held"
+    assert held["reasons"] == ["abuse: insult"]
+    assert held["spans"] == [{"start": 4, "end": 9, "category": "abuse", "kind": "insult"}]
+    # Batches of SCORING_BATCH_SIZE, not one call per comment.
+    assert ctx.model.scorer.calls == 3
+    # A second run changes nothing.
+    assert jobs.drain_pending()["decided"] == 0
+    assert [e["event"] for e in ctx.comments.history(bad)] == ["posted", "scored"]
+
+
+def test_held_comments_enter_the_review_queue_by_priority(ctx):
+    abuse = post(ctx, "you idiot")
+    vi = post(ctx, "she goes to Brinsworth Academy")
+    post(ctx, "fine comment")
+    jobs.drain_pending()
+    queue = [m.decode() for m in ctx.redis.zrange(ctx.keys.held_queue, 0, -1)]
+    assert queue == [vi, abuse]
+
+
+def test_a_repeated_decision_is_refused(ctx):
+    cid = post(ctx, "fine comment")
+    jobs.drain_pending()
+    record = ctx.comments.get(cid)
+    changed = ctx.comments.transition(
+        cid, article_id="story", expected="pending", new_status="held", fields={},
+        event="scored", event_data={},
+    )
+    assert changed == 0
+    assert ctx.comments.get(cid)["status"] == record["status"] == "approved"
+
+
+def test_a_crashed_batch_is_leased_again_after_the_lease(ctx):
+    ids = [post(ctx, f"comment {n}") for n in range(5)]
+    # A worker leases the batch and dies before deciding.
+    leased = ctx.comments.lease(10, lease_seconds=60)
+    assert {lease.id for lease in leased} == set(ids)
+    assert jobs.drain_pending()["decided"] == 0  # still leased: nobody else takes them
+    for cid in ids:
+        assert ctx.comments.get(cid)["status"] == "pending"  # visible, not lost
+    # When the lease has run out, the recovery check queues a job for them.
+    ctx.redis.delete(ctx.keys.drain_scheduled)
+    future = ctx.comments.next_due() + 1
+    assert requeue_if_due(ctx, now=future)
+    assert ctx.queue.count == 1
+    later = ctx.comments.lease(10, lease_seconds=60, now=future)
+    assert [lease.attempts for lease in later] == [2] * 5
+
+
+def test_a_comment_that_breaks_scoring_gets_its_own_job_and_the_rest_are_decided(ctx):
+    ctx.model = StubActive(StubScorer(poison="POISON"))
+    good = [post(ctx, f"comment {n}") for n in range(3)]
+    poison = post(ctx, "this is POISON")
+    totals = jobs.drain_pending()
+    assert totals == {"decided": 3, "handed_off": 1, "skipped": 0}
+    assert all(ctx.comments.get(cid)["status"] == "approved" for cid in good)
+    assert ctx.comments.get(poison)["status"] == "pending"
+    assert f"score-{poison}" in ctx.queue.job_ids
+    assert ctx.comments.pending_count() == 0  # its own job owns it now
+
+
+def test_retries_spent_leave_the_job_failed_and_the_comment_pending(ctx, settings):
+    ctx.model = StubActive(StubScorer(poison="POISON"))
+    ctx.settings = settings.__class__(**{**settings.__dict__, "job_retry_backoff": "0",
+                                        "job_retries": 2})
+    poison = post(ctx, "POISON again")
+    jobs.drain_pending()
+    worker = SimpleWorker([ctx.queue], connection=ctx.redis)
+    worker.work(burst=True, max_jobs=10)
+    failed = FailedJobRegistry(queue=ctx.queue)
+    assert f"score-{poison}" in failed.get_job_ids()
+    record = ctx.comments.get(poison)
+    assert record["status"] == "pending"
+    history = [json.loads(e) for e in ctx.redis.lrange(ctx.keys.history(poison), 0, -1)]
+    assert [e["event"] for e in history] == ["posted"]
+
+
+def test_lease_attempts_exhausted_hands_the_comment_off(ctx):
+    cid = post(ctx, "comment that kills workers")
+    for _ in range(ctx.settings.max_attempts):
+        ctx.comments.lease(10, lease_seconds=-1)  # leased and immediately expired
+    totals = jobs.drain_pending()
+    assert totals["handed_off"] == 1
+    assert f"score-{cid}" in ctx.queue.job_ids
