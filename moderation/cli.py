@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from moderation import logs
-from moderation.commands import keys, model, service
-from moderation.config import Settings
+from moderation.commands import keys, model, models, privacy, service
+from moderation.config import PROJECT_ROOT, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,14 +17,29 @@ def build_parser() -> argparse.ArgumentParser:
                     "score models, manage keys.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (service, model, keys):
+    for group in (service, model, models, keys, privacy):
         group.register(sub)
     config = sub.add_parser("config", help="print every setting, its variable and the value in force")
+    config.add_argument("--markdown", action="store_true",
+                        help="print the documentation table (variable, default, meaning) instead")
     config.set_defaults(func=_print_config)
     return parser
 
 
+def settings_table() -> str:
+    """The README's configuration table, generated from the settings themselves."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for env, default, doc in Settings.documented():
+        shown = default.replace(str(PROJECT_ROOT.parent), "..").replace("|", "\\|")
+        meaning = doc.replace("|", "\\|")
+        rows.append(f"| `{env}` | `{shown}` | {meaning} |")
+    return "\n".join(rows)
+
+
 def _print_config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(settings_table())
+        return 0
     settings = Settings.from_env()
     for env, default, doc in Settings.documented():
         field = next(f for f, meta in Settings.__dataclass_fields__.items()

@@ -54,6 +54,24 @@ class Settings:
     comments_queue: str = _setting("COMMENTS_QUEUE", "comments", "RQ queue of scoring jobs.")
     training_queue: str = _setting("TRAINING_QUEUE", "training", "RQ queue of training jobs.")
     webhooks_queue: str = _setting("WEBHOOKS_QUEUE", "webhooks", "RQ queue of webhook deliveries.")
+    webhook_retry_backoff: str = _setting(
+        "WEBHOOK_RETRY_BACKOFF", "10,60,300,1800,7200",
+        "Seconds before each retry of a failed webhook delivery (comma-separated; one retry per "
+        "entry). When all are spent the delivery is listed under /v1/webhooks/failures.",
+    )
+    webhook_timeout: float = _setting(
+        "WEBHOOK_TIMEOUT", 5.0,
+        "Seconds a webhook receiver has to answer one delivery (connect and response).",
+    )
+    webhook_failure_days: float = _setting(
+        "WEBHOOK_FAILURE_DAYS", 30.0,
+        "Failed webhook deliveries are kept this many days for replay, then dropped.",
+    )
+    coral_signing_secrets: str = _setting(
+        "CORAL_SIGNING_SECRETS", "",
+        "Comma-separated signing secrets of Coral Talk's external moderation phase (several "
+        "during a rotation). Empty: POST /v1/integrations/coral answers 503.",
+    )
     hold_threshold_abuse: float = _setting(
         "HOLD_THRESHOLD_ABUSE", -1.0,
         "Hold a comment whose abuse probability reaches this. Negative: the model's own "
@@ -85,6 +103,10 @@ class Settings:
     job_retries: int = _setting(
         "JOB_RETRIES", 3, "RQ retries (with back-off) of a failed single-comment job."
     )
+    job_retry_backoff: str = _setting(
+        "JOB_RETRY_BACKOFF", "2,10,30",
+        "Seconds before each retry of a single-comment job (comma-separated; 0 = at once).",
+    )
     recovery_interval: float = _setting(
         "RECOVERY_INTERVAL", 5.0,
         "Seconds between a worker's checks for comments whose lease expired.",
@@ -93,12 +115,79 @@ class Settings:
         "MODEL_POLL_INTERVAL", 2.0,
         "Seconds between a worker's checks for a newly activated model version.",
     )
+    worker_queues: str = _setting(
+        "WORKER_QUEUES", "",
+        "Queues a `moderation worker` consumes (comma-separated: comments, webhooks, training or "
+        "literal RQ queue names). Empty: comments and webhooks; training needs its own worker.",
+    )
+    training_job_timeout: int = _setting(
+        "TRAINING_JOB_TIMEOUT", 7200, "Seconds a training job may run before RQ stops it."
+    )
+    quality_gate_tolerance: float = _setting(
+        "QUALITY_GATE_TOLERANCE", 0.01,
+        "A new model version is activated automatically only if no held-out metric (per "
+        "category: ROC-AUC, average precision, recall, clean held) is worse than the active "
+        "version's by more than this.",
+    )
+    rate_limit_default: str = _setting(
+        "RATE_LIMIT_DEFAULT", "600/minute",
+        "Requests per API key to each route and method without a limit of its own "
+        "(limits syntax: '10/second;600/minute'). Empty: no limit.",
+    )
+    rate_limit_post_comments: str = _setting(
+        "RATE_LIMIT_POST_COMMENTS", "120/second;3600/minute",
+        "Comments one site key may post. Empty: no limit.",
+    )
+    rate_limit_anonymous: str = _setting(
+        "RATE_LIMIT_ANONYMOUS", "300/minute",
+        "Requests per client address without a valid API key (failed keys, docs, the moderator "
+        "page's sign-in); health probes are exempt. Empty: no limit.",
+    )
+    proxy_hops: int = _setting(
+        "PROXY_HOPS", 0,
+        "Reverse proxies in front of the API whose X-Forwarded-For is trusted for the client "
+        "address (0: the TCP peer is the client).",
+    )
+    retention_days: float = _setting(
+        "RETENTION_DAYS", 365.0,
+        "Decided comments older than this many days are purged (record, history, indexes). "
+        "0: keep forever.",
+    )
+    retention_interval: float = _setting(
+        "RETENTION_INTERVAL", 3600.0,
+        "Seconds between a worker's retention sweeps.",
+    )
+    claim_seconds: int = _setting(
+        "CLAIM_SECONDS", 300,
+        "A moderator's claim on a held comment lapses after this many seconds unless renewed.",
+    )
+    author_window: int = _setting(
+        "AUTHOR_WINDOW", 20,
+        "Recent moderator decisions on an author's comments that the rejection rate is taken over.",
+    )
+    author_reject_rate: float = _setting(
+        "AUTHOR_REJECT_RATE", 0.5,
+        "An author whose rejection rate over AUTHOR_WINDOW reaches this is pre-moderated "
+        "(every new comment held, reason author_history).",
+    )
+    author_min_decisions: int = _setting(
+        "AUTHOR_MIN_DECISIONS", 4,
+        "Moderator decisions an author needs before the rejection rate can pre-moderate them.",
+    )
     page_size: int = _setting("PAGE_SIZE", 50, "Default page size of listings (max 200).")
     log_level: str = _setting("LOG_LEVEL", "INFO", "Log level (logs are JSON lines on stderr).")
     secret_key: str = _setting(
         "SECRET_KEY", "",
         "Flask session secret for the moderator page. Empty: a random one per process "
         "(sessions then do not survive restarts or span several API processes).",
+    )
+    web_session_hours: int = _setting(
+        "WEB_SESSION_HOURS", 10,
+        "A moderator page sign-in lasts this long (a working shift), then asks for the key again.",
+    )
+    web_secure_cookie: int = _setting(
+        "WEB_SECURE_COOKIE", 0,
+        "1: the moderator page's session cookie is sent over HTTPS only (set it in production).",
     )
 
     @classmethod

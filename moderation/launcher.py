@@ -15,7 +15,7 @@ from moderation.redis_server import RedisServer
 from service.runtime import Runtime
 
 
-def _progress(stage: str, fraction: float) -> None:
+def print_progress(stage: str, fraction: float) -> None:
     width = 30
     filled = int(width * max(0.0, min(1.0, fraction)))
     bar = "#" * filled + "." * (width - filled)
@@ -42,12 +42,16 @@ class Launcher:
             env = self._start_redis()
             runtime = Runtime.build(Settings.from_env(env))
             print("checking for an active model ...", flush=True)
-            version = ensure_model(runtime.models, runtime.settings, progress=_progress)
+            version = ensure_model(runtime.models, runtime.settings, progress=print_progress)
             print(f"model: {version}", flush=True)
             admin_key = ensure_admin_key(runtime.api_keys)
             self._spawn("api", gunicorn_command(self.port, self.api_processes), env)
             for n in range(self.workers):
-                self._spawn(f"worker-{n + 1}", [sys.executable, "-m", "moderation.cli", "worker"], env)
+                self._spawn(f"worker-{n + 1}", [sys.executable, "-m", "moderation.cli", "worker",
+                                                "--queues", "comments,webhooks"], env)
+            # Training has a worker of its own so that it never holds up scoring.
+            self._spawn("training-worker", [sys.executable, "-m", "moderation.cli", "worker",
+                                            "--queues", "training"], env)
             self._announce(env["REDIS_URL"], admin_key)
             return self._supervise(env)
         finally:
@@ -77,7 +81,7 @@ class Launcher:
             f"  moderators     {base}/moderate\n"
             f"  health         {base}/healthz  {base}/readyz\n"
             f"  redis          {redis_url}\n"
-            f"  workers        {self.workers}\n"
+            f"  workers        {self.workers} scoring, 1 training\n"
             "Press Ctrl-C to stop everything this command started.",
             flush=True,
         )

@@ -8,8 +8,21 @@ from flask import Flask
 from flask_smorest import Api
 
 from moderation.config import Settings
-from service import auth, errors, request_guard
-from service.api import articles, comments, health
+from service import auth, errors, metrics, rate_limits, request_guard, web
+from service.api import (
+    admin_models,
+    admin_policy,
+    article_policy,
+    articles,
+    authors,
+    comments,
+    coral,
+    health,
+    moderation,
+    perspective,
+    privacy,
+    webhooks,
+)
 from service.runtime import Runtime
 
 
@@ -40,16 +53,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {"type": "http", "scheme": "bearer",
-                                   "description": "An API key from `moderation keys create`."}
+                                   "description": "An API key from `moderation keys create`."},
+                    "perspectiveKey": {"type": "apiKey", "in": "query", "name": "key",
+                                       "description": "A site key as `?key=`, as Perspective "
+                                                      "API clients send it (that route only)."},
+                    "coralSignature": {"type": "apiKey", "in": "header", "name": "X-Coral-Signature",
+                                       "description": "sha256=<hex HMAC-SHA256 of the raw body> "
+                                                      "with a CORAL_SIGNING_SECRETS secret."},
                 }
             },
             "security": [{"bearerAuth": []}],
         },
     )
     app.extensions["moderation"] = runtime or Runtime.build(settings)
-    request_guard.register(app, after=auth.register)
+    # Limiter before authentication: failed keys count against the caller's address.
+    request_guard.register(app, after=lambda a: (rate_limits.register(a), auth.register(a)))
     api = ModerationApi(app)
-    for module in (health, comments, articles):
+    for module in (health, comments, articles, admin_models, admin_policy, moderation, authors,
+                   article_policy, perspective, coral, webhooks, privacy):
         api.register_blueprint(module.blp)
     app.extensions["moderation_api"] = api
+    app.register_blueprint(web.blp)  # the moderators' page: HTML, session login, CSRF
+    metrics.register(app)
     return app

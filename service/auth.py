@@ -28,23 +28,56 @@ def current_key() -> ApiKey | None:
     return getattr(g, "api_key", None)
 
 
-def required_capacities(endpoint: str | None, method: str) -> tuple[str, ...] | None:
-    """The capacities the view behind ``endpoint`` declares (None: no authentication)."""
+def _view_attribute(endpoint: str | None, method: str, name: str) -> Any:
     if endpoint is None:
         return None
     view = current_app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
     target = getattr(view_class, method.lower(), None) if view_class else view
-    return getattr(target, "_required_capacities", None)
+    return getattr(target, name, None)
 
 
-def _bearer_key() -> ApiKey:
+def required_capacities(endpoint: str | None, method: str) -> tuple[str, ...] | None:
+    """The capacities the view behind ``endpoint`` declares (None: no authentication)."""
+    return _view_attribute(endpoint, method, "_required_capacities")
+
+
+def accepts_query_key(view: Callable) -> Callable:
+    """Also accept the key as ``?key=`` on this view (Perspective API clients send it so;
+    a key in a URL ends up in access logs, so no other view takes it)."""
+    view._query_key = True
+    return view
+
+
+def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        if _view_attribute(request.endpoint, request.method, "_query_key"):
+            return request.args.get("key", "").strip() or None
+        return None
+    return token.strip()
+
+
+def presented_key() -> ApiKey | None:
+    """The valid key the request carries, if any (looked up once per request).
+
+    The rate limiter runs before authentication (so that failed attempts count
+    against the caller's address) and needs the same answer.
+    """
+    if "presented_key" not in g:
+        token = _bearer_token()
+        g.presented_key = (
+            current_app.extensions["moderation"].api_keys.authenticate(token) if token else None
+        )
+    return g.presented_key
+
+
+def _bearer_key() -> ApiKey:
+    if _bearer_token() is None:
         raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.",
                        headers={"WWW-Authenticate": "Bearer"})
-    key = current_app.extensions["moderation"].api_keys.authenticate(token.strip())
+    key = presented_key()
     if key is None:
         raise ApiError(401, "unauthorized", "Unknown or revoked API key.",
                        headers={"WWW-Authenticate": "Bearer"})

@@ -10,7 +10,17 @@ from model.categories import CATEGORIES
 from storage.comments import STATUSES
 
 # Ids travel into Redis key names and URLs: printable, no spaces, bounded.
-ID_PATTERN = r"^[A-Za-z0-9._~:@/+=-]{1,200}$"
+ID_PATTERN = r"^[A-Za-z0-9._~:@+=-]{1,200}$"
+
+
+class FullMatch(validate.Regexp):
+    """``Regexp`` over the whole value: Python's ``$`` also matches before a final
+    newline, which would let "id\n" through. The spec still shows the pattern."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
 
 
 def _encodable(value: str) -> None:
@@ -33,13 +43,13 @@ def _text_length(value: str) -> None:
 
 
 class AuthorSchema(ma.Schema):
-    id = ma.fields.String(required=True, validate=[validate.Regexp(ID_PATTERN), _encodable])
+    id = ma.fields.String(required=True, validate=[FullMatch(ID_PATTERN), _encodable])
     name = ma.fields.String(validate=[validate.Length(max=200), _encodable], load_default=None)
 
 
 class CommentInSchema(ma.Schema):
     article_id = ma.fields.String(
-        required=True, validate=[validate.Regexp(ID_PATTERN)],
+        required=True, validate=[FullMatch(ID_PATTERN)],
         metadata={"description": "The site's id of the article the comment is under."},
     )
     text = ma.fields.String(
@@ -48,11 +58,11 @@ class CommentInSchema(ma.Schema):
     )
     author = ma.fields.Nested(AuthorSchema, required=True)
     external_id = ma.fields.String(
-        validate=[validate.Regexp(ID_PATTERN)], load_default=None,
+        validate=[FullMatch(ID_PATTERN)], load_default=None,
         metadata={"description": "The site's own comment id: a retry with the same one returns "
                                  "the same comment and queues nothing."},
     )
-    parent_id = ma.fields.String(validate=[validate.Regexp(ID_PATTERN)], load_default=None)
+    parent_id = ma.fields.String(validate=[FullMatch(ID_PATTERN)], load_default=None)
 
 
 class AcceptedSchema(ma.Schema):

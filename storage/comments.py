@@ -26,7 +26,8 @@ _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = """
 -- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag
--- ARGV: has_ext, id, now, flag_ttl, history_event, field, value, ...
+-- ARGV: has_ext, id, due, flag_ttl, history_event, field, value, ...
+-- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 if ARGV[1] == '1' then
   local existing = redis.call('GET', KEYS[1])
   if existing then return {existing, 0, 0} end
@@ -38,6 +39,7 @@ redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
 redis.call('ZADD', KEYS[6], seq, ARGV[2])
 redis.call('ZADD', KEYS[7], ARGV[3], ARGV[2])
+if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
 local flag = redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[4])
 if flag then return {ARGV[2], 1, 1} end
 return {ARGV[2], 1, 0}
@@ -123,9 +125,10 @@ def hold_priority(scores: dict[str, float], reasons: Sequence[str], created: flo
 
     Victim identification comes first (a legal breach outranks abuse), then the
     higher score, then the older comment; all packed into one float so the
-    queue is a single sorted set.
+    queue is a single sorted set. A protected term (a name an article's policy
+    says must never appear) is the same legal risk, so it shares the first tier.
     """
-    tier = 0 if any(r.startswith("victim_identification") for r in reasons) else 1
+    tier = 0 if any(r.startswith(("victim_identification", "protected_term")) for r in reasons) else 1
     top = max(scores.values(), default=0.0)
     # Score to 0.01 steps keeps room below it for the age tie-break.
     return tier * 10 + round(1.0 - top, 2) + created * 1e-13
@@ -152,10 +155,17 @@ class CommentStore:
         parent_id: str | None = None,
         request_id: str | None = None,
         flag_ttl: int = 10,
+        scoring_lease: float | None = None,
     ) -> Created:
-        """Store a new comment as pending (or find the one posted under ``external_id``)."""
+        """Store a new comment as pending (or find the one posted under ``external_id``).
+
+        ``scoring_lease``: the caller scores the comment at once (the synchronous
+        integrations), so it starts leased to the caller for that many seconds and
+        no drain job is flagged; a worker scores it only if the caller dies first.
+        """
         comment_id = secrets.token_hex(8)
         now = time.time()
+        due = now + scoring_lease if scoring_lease else now
         fields = {
             "id": comment_id,
             "article_id": article_id,
@@ -183,8 +193,8 @@ class CommentStore:
             args=[
                 "1" if external_id else "0",
                 comment_id,
-                repr(now),
-                flag_ttl,
+                repr(due),
+                0 if scoring_lease else flag_ttl,
                 _event("posted", by=author_id),
                 *_flatten(fields),
             ],

@@ -58,6 +58,11 @@ class Keys:
         return f"{self.prefix}queue:held"
 
     @property
+    def retention_lock(self) -> str:
+        """String (with TTL): a worker is running, or recently ran, the retention sweep."""
+        return f"{self.prefix}retention-lock"
+
+    @property
     def drain_scheduled(self) -> str:
         """String flag (with TTL): a scoring job is already queued."""
         return f"{self.prefix}drain-scheduled"
@@ -80,8 +85,13 @@ class Keys:
         return f"{self.prefix}au:{author_id}:comments"
 
     def author_outcomes(self, author_id: str) -> str:
-        """List: an author's recent moderator outcomes ('approved'/'rejected'), newest first."""
+        """List: an author's recent moderator outcomes as '<approved|rejected>:<comment id>',
+        newest first, one entry per comment (a re-decision replaces it)."""
         return f"{self.prefix}au:{author_id}:outcomes"
+
+    def author_audit(self, author_id: str) -> str:
+        """List: JSON ban/unban events of an author (who, when, why), oldest first."""
+        return f"{self.prefix}au:{author_id}:audit"
 
     @property
     def banned_authors(self) -> str:
@@ -92,6 +102,10 @@ class Keys:
         """Hash: an article's moderation policy (mode, sensitive, protected terms, allowed names)."""
         return f"{self.prefix}a:{article_id}:policy"
 
+    def article_policy_audit(self, article_id: str) -> str:
+        """List: JSON audit events of an article's policy changes (who, when, mode), oldest first."""
+        return f"{self.prefix}a:{article_id}:policy:audit"
+
     @property
     def examples(self) -> str:
         """Hash: comment id -> JSON labelled example from a moderator's latest decision."""
@@ -101,6 +115,11 @@ class Keys:
     def webhook(self, key_id: str) -> str:
         """Hash: a site key's callback URL and signing secret."""
         return f"{self.prefix}webhook:{key_id}"
+
+    @property
+    def webhooks(self) -> str:
+        """Set: key ids with a registered webhook (one read per batch finds every target)."""
+        return f"{self.prefix}webhooks"
 
     @property
     def webhook_failures(self) -> str:
@@ -135,6 +154,15 @@ class Keys:
         """String: the version workers score with."""
         return f"{self.prefix}model:active"
 
+    def model_card(self, version: str) -> str:
+        """Hash: file name -> bytes of one version's model card (Markdown, PR-curve PNGs)."""
+        return f"{self.prefix}model:{version}:card"
+
+    @property
+    def model_audit(self) -> str:
+        """List: JSON audit events of model activations (who, when, from, to), newest first."""
+        return f"{self.prefix}model:audit"
+
     # Access ---------------------------------------------------------------
     def api_key(self, key_hash: str) -> str:
         """Hash: an API key's role, name, creation time (looked up by SHA-256 of the key)."""
@@ -144,6 +172,12 @@ class Keys:
     def api_keys(self) -> str:
         """Hash: key id -> key hash, to list and revoke keys by id."""
         return f"{self.prefix}keys"
+
+    @property
+    def rate_limit_prefix(self) -> str:
+        """Prefix of the rate limiter's counters (the limits library appends
+        ``:LIMITER/<caller>/<route>/<amount>/<period>`` itself; strings with a TTL)."""
+        return f"{self.prefix}ratelimit"
 
     # Policy ---------------------------------------------------------------
     @property

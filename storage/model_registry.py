@@ -75,3 +75,29 @@ class ModelRegistry:
             raise UnknownVersion(version)
         previous = self.redis.set(self.keys.active_model, version, get=True)
         return previous.decode() if previous else None
+
+    def put_card(self, version: str, files: dict[str, bytes]) -> None:
+        """Store a version's model card files (replacing any stored before)."""
+        if not self.redis.exists(self.keys.model_meta(version)):
+            raise UnknownVersion(version)
+        pipe = self.redis.pipeline()
+        pipe.delete(self.keys.model_card(version))
+        if files:
+            pipe.hset(self.keys.model_card(version), mapping=files)
+        pipe.execute()
+
+    def card_files(self, version: str) -> list[str]:
+        return sorted(name.decode() for name in self.redis.hkeys(self.keys.model_card(version)))
+
+    def card_file(self, version: str, name: str) -> bytes | None:
+        return self.redis.hget(self.keys.model_card(version), name)
+
+    def record_activation(self, event: dict[str, Any], keep: int = 1000) -> None:
+        """Append an activation to the audit list (newest first, the last ``keep`` kept)."""
+        pipe = self.redis.pipeline()
+        pipe.lpush(self.keys.model_audit, json.dumps(event))
+        pipe.ltrim(self.keys.model_audit, 0, keep - 1)
+        pipe.execute()
+
+    def activations(self, limit: int = 50) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in self.redis.lrange(self.keys.model_audit, 0, limit - 1)]

@@ -7,11 +7,13 @@ from an empty database.
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -46,6 +48,10 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         recovery_interval=0.5,
         model_poll_interval=0.2,
         log_level="WARNING",
+        # Tests post and poll fast; tests/test_rate_limits.py turns the limits on.
+        rate_limit_default="",
+        rate_limit_post_comments="",
+        rate_limit_anonymous="",
     )
     values.update(overrides)
     return Settings.from_env(env={}, **values)
@@ -162,3 +168,28 @@ def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval:
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def tiny_abuse_corpus(tmp_path_factory) -> Path:
+    """The first 400 lines of every abuse corpus: training and quality-gate evaluation on it
+    take seconds instead of the full corpora's minutes (loading alone takes ~10 s)."""
+    source = Path(Settings.from_env(env={}).abuse_data)
+    target = tmp_path_factory.mktemp("tiny-abuse")
+    for path in sorted(source.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            lines = list(itertools.islice(fh, 400))
+        (target / path.name).write_text("".join(lines), encoding="utf-8")
+    if not any(target.iterdir()):
+        pytest.skip(f"no abuse corpora at {source}")
+    return target
+
+
+# --- trained model (shared by every test that needs real scoring) -------------------------
+@pytest.fixture(scope="session")
+def small_scorer(tiny_abuse_corpus):
+    """A real model trained once per session on a few hundred examples per source (seconds,
+    not minutes); quality is far below the production model but the shape is the same."""
+    from model.train import train
+
+    return train(tiny_abuse_corpus, max_per_source=300)

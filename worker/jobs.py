@@ -13,19 +13,21 @@ import logging
 import time
 from typing import Any
 
-from model.scoring import Score
+from model.scoring import Score, Scorer
+from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from worker.context import WorkerContext, get_context
 from worker.phases import decide
 from worker.policy import Policy
 from worker.queues import schedule_drain, schedule_single
+from worker.webhooks import emit_decisions
 
 log = logging.getLogger("worker.jobs")
 
 # A drain job hands over to a fresh job after this long, so no job nears its
 # timeout and other workers get a share of a long backlog.
 DRAIN_BUDGET_SECONDS = 20.0
-_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "request_id")
+_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "request_id", "external_id")
 
 
 def drain_pending() -> dict[str, int]:
@@ -65,9 +67,16 @@ def score_comment(comment_id: str) -> str:
         return "already decided"
     scorer = ctx.model.get()
     score = scorer.score_batch([record["text"]])[0]
-    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer)
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, [record])
     changed = _record(ctx, [(record, score)], policy)
     return "decided" if changed else "already decided"
+
+
+def decide_scored(ctx: WorkerContext, scorer: Scorer, scored: list[tuple[dict[str, Any], Score]]) -> int:
+    """Decide and record comments ``scorer`` scored outside a scoring job (the synchronous
+    integrations): the same policy, phases, side effects and webhook events as a batch."""
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, [r for r, _ in scored])
+    return _record(ctx, scored, policy)
 
 
 def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
@@ -85,7 +94,7 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
     if not records:
         return counts
     scorer = ctx.model.get()
-    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer)
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, records)
     scored: list[tuple[dict[str, Any], Score]] = []
     try:
         scores = scorer.score_batch([r["text"] for r in records])
@@ -110,6 +119,9 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     version = ctx.model.version
     now = time.time()
     pipe = ctx.redis.pipeline(transaction=False)
+    authors = AuthorStore(ctx.redis, ctx.keys, ctx.settings)
+    transitions: list[int] = []
+    outcomes: list[dict[str, Any]] = []
     for record, score in scored:
         decision = decide(record, score, policy)
         scores = {k: round(float(v), 4) for k, v in score.scores.items()}
@@ -136,14 +148,30 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             priority=hold_priority(scores, decision.reasons, record["created"]),
             pipe=pipe,
         )
+        transitions.append(len(pipe) - 1)
+        outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
+                         "decided_by": "model", "model_version": version, "decided": now})
+        if record.get("author_id"):
+            # Same pipeline: the author's counters cost no extra round trip.
+            authors.queue_scored(pipe, author_id=record["author_id"], comment_id=record["id"],
+                                 created=record["created"], status=decision.status)
     results = pipe.execute()
-    changed = sum(1 for r in results if r == 1)
+    changed = sum(1 for n in transitions if results[n] == 1)
+    _emit(ctx, [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1])
     log.info("batch decided", extra={"comments": len(scored), "changed": changed,
                                      "model_version": version})
     return changed
 
 
+def _emit(ctx: WorkerContext, decided: list[dict[str, Any]]) -> None:
+    # The decisions are stored; a webhook hiccup must not fail (and re-run) the batch.
+    try:
+        emit_decisions(ctx.redis, ctx.keys, ctx.settings, decided)
+    except Exception:
+        log.exception("webhook events not queued", extra={"comments": len(decided)})
+
+
 def _hand_off(ctx: WorkerContext, comment_id: str, why: str) -> None:
     log.warning("comment handed to its own job", extra={"comment_id": comment_id, "why": why})
-    schedule_single(ctx.queue, comment_id, ctx.settings.job_retries)
+    schedule_single(ctx.queue, comment_id, ctx.settings)
     ctx.comments.detach_from_lease(comment_id)

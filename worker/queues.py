@@ -14,8 +14,6 @@ from moderation.config import Settings
 
 DRAIN_JOB = "worker.jobs.drain_pending"
 SINGLE_JOB = "worker.jobs.score_comment"
-# Seconds before each retry of a single-comment job that failed.
-RETRY_BACKOFF = (2, 10, 30)
 
 
 def comments_queue(redis: Redis, settings: Settings) -> Queue:
@@ -38,15 +36,16 @@ def schedule_drain(queue: Queue, request_id: str | None = None) -> Job:
     )
 
 
-def schedule_single(queue: Queue, comment_id: str, retries: int) -> Job:
+def schedule_single(queue: Queue, comment_id: str, settings: Settings) -> Job:
     """Give one comment its own job, retried with back-off, ending in RQ's failed
     registry (with the comment still pending) when retries are spent."""
+    backoff = [int(s) for s in settings.job_retry_backoff.split(",") if s.strip()]
     return queue.enqueue(
         SINGLE_JOB,
         comment_id,
         job_id=f"score-{comment_id}",
         job_timeout=60,
-        retry=Retry(max=retries, interval=list(RETRY_BACKOFF[:retries]) or 0),
+        retry=Retry(max=settings.job_retries, interval=backoff or 0),
         result_ttl=3600,
         failure_ttl=30 * 24 * 3600,
     )

@@ -1,29 +1,66 @@
-"""Start one worker process: RQ's SimpleWorker (no fork per job) plus the recovery loop."""
+"""Start one worker process: RQ's SimpleWorker (no fork per job) plus the recovery loop.
+
+A worker consumes the queues it is told to (``--queues`` / ``WORKER_QUEUES``):
+by default comments and webhooks. Training runs for minutes to hours, so it
+gets workers of its own; a training-only worker forks per job (RQ's
+``Worker``) so the memory a training run takes is returned when it ends.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker, Worker
 
 from moderation.config import Settings
 from worker.context import WorkerContext, set_context
 from worker.recovery import RecoveryLoop, requeue_if_due
+from worker.retention import RetentionLoop
 
 log = logging.getLogger("worker.runner")
 
 
-def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
-    """Consume the comments queue until stopped (or, with ``burst``, until it is empty)."""
+DEFAULT_QUEUES = ("comments", "webhooks")
+
+
+def queue_names(settings: Settings, spec: str | None = None) -> list[str]:
+    """RQ queue names from a comma-separated list of roles (comments, webhooks, training)
+    or literal names; empty means the default roles."""
+    roles = {"comments": settings.comments_queue, "webhooks": settings.webhooks_queue,
+             "training": settings.training_queue}
+    spec = spec if spec is not None else settings.worker_queues
+    wanted = [part.strip() for part in (spec or "").split(",") if part.strip()] or list(DEFAULT_QUEUES)
+    names: list[str] = []
+    for item in wanted:
+        name = roles.get(item, item)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None,
+               queues: str | None = None) -> bool:
+    """Consume the given queues until stopped (or, with ``burst``, until they are empty)."""
     ctx = WorkerContext.build(settings)
     set_context(ctx)
-    # Anything left by a worker that died is picked up now, not at the first tick.
-    requeue_if_due(ctx)
+    names = queue_names(settings, queues)
+    scoring = ctx.queue.name in names
     recovery = RecoveryLoop(ctx, settings.recovery_interval)
-    if not burst:
-        recovery.start()
-    worker = SimpleWorker([ctx.queue], connection=ctx.redis, name=name)
+    if scoring:
+        # Anything left by a worker that died is picked up now, not at the first tick.
+        requeue_if_due(ctx)
+        if not burst:
+            recovery.start()
+    # Scoring workers also purge expired comments (one of them per interval).
+    retention = RetentionLoop(ctx.redis, ctx.keys, settings)
+    if scoring and not burst:
+        retention.start()
+    worker_class = Worker if names == [settings.training_queue] else SimpleWorker
+    rq_queues = [ctx.queue if n == ctx.queue.name else Queue(n, connection=ctx.redis) for n in names]
+    log.info("worker starting", extra={"queues": names, "worker_class": worker_class.__name__})
+    worker = worker_class(rq_queues, connection=ctx.redis, name=name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
         recovery.stop()
+        retention.stop()

@@ -37,7 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from worker.runner import run_worker
 
-    run_worker(Settings.from_env(), burst=args.burst, name=args.name)
+    run_worker(Settings.from_env(), burst=args.burst, name=args.name, queues=args.queues)
     return 0
 
 
@@ -48,7 +48,27 @@ def _up(args: argparse.Namespace) -> int:
                     api_processes=args.processes).run()
 
 
+def _init(args: argparse.Namespace) -> int:
+    from moderation.bootstrap import ensure_admin_key, ensure_model
+    from moderation.launcher import print_progress
+    from service.runtime import Runtime
+
+    runtime = Runtime.build(Settings.from_env())
+    print(f"active model: {ensure_model(runtime.models, runtime.settings, progress=print_progress)}")
+    admin_key = ensure_admin_key(runtime.api_keys)
+    if admin_key:
+        print("created the first admin key; it is shown once:")
+        print(admin_key)
+    else:
+        print("an admin key exists already; none created")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    init = sub.add_parser("init", help="prepare a Redis for service: train and activate a model if "
+                                       "none is active, create a first admin key if none exists")
+    init.set_defaults(func=_init)
+
     up = sub.add_parser("up", help="run everything on this machine: Redis (if REDIS_URL is unset), "
                                    "a model (trained if none), the API and workers")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
@@ -65,4 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker = sub.add_parser("worker", help="run one scoring worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.add_argument("--name", default=None, help="worker name (default: RQ's)")
+    worker.add_argument("--queues", default=None,
+                        help="comma-separated queues to consume: comments, webhooks, training "
+                             "(default: WORKER_QUEUES, else comments,webhooks; run training apart)")
     worker.set_defaults(func=_worker)

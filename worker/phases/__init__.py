@@ -11,11 +11,27 @@ from typing import Any
 
 from model.scoring import Score
 from worker.decision import Decision
-from worker.phases import thresholds
+from worker.phases import (
+    allowed_names,
+    article_mode,
+    author_history,
+    banned_author,
+    protected_terms,
+    sensitive,
+    thresholds,
+)
 from worker.policy import Policy
 
+# Rejections that end the decision first; then holds that do not depend on the
+# scores; then the score adjustment the thresholds must see; the explanation last.
 PHASES = [
+    banned_author.apply,
+    article_mode.apply,
+    author_history.apply,
+    protected_terms.apply,
+    allowed_names.apply,
     thresholds.apply,
+    sensitive.apply,
 ]
 
 

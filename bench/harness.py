@@ -1,0 +1,79 @@
+"""Start a throwaway deployment for benchmarks: private Redis, a registered model,
+gunicorn API and N workers, all on this machine. Used by the bench scripts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from redis import Redis
+
+from moderation.bootstrap import register_scorer
+from moderation.commands.service import gunicorn_command
+from moderation.config import PROJECT_ROOT, Settings
+from moderation.redis_server import RedisServer, free_port
+from service.runtime import Runtime
+
+
+def load_or_train_scorer(model_path: str | None, max_per_source: int | None):
+    from model.artifact import load
+    from model.train import train
+
+    if model_path and Path(model_path).exists():
+        return load(model_path)
+    scorer = train(Settings.from_env(), max_per_source=max_per_source)
+    if model_path:
+        from model.artifact import save
+
+        save(scorer, model_path)
+    return scorer
+
+
+@contextmanager
+def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = True,
+               env_overrides: dict[str, str] | None = None):
+    with RedisServer(appendonly=appendonly) as redis_server:
+        settings = Settings.from_env(env={}, redis_url=redis_server.url)
+        runtime = Runtime.build(settings)
+        register_scorer(runtime.models, scorer, created_by="bench", activate=True)
+        _, site_key = runtime.api_keys.create("site", "bench")
+        metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
+        env = dict(os.environ, REDIS_URL=redis_server.url, LOG_LEVEL="WARNING",
+                   PYTHONPATH=str(PROJECT_ROOT), PROMETHEUS_MULTIPROC_DIR=metrics_dir,
+                   RATE_LIMIT_DEFAULT="", RATE_LIMIT_POST_COMMENTS="", RATE_LIMIT_ANONYMOUS="")
+        env.update(env_overrides or {})
+        port = free_port()
+        command = gunicorn_command(port, api_processes, host="127.0.0.1")
+        command = [c for c in command if c not in ("--access-logfile", "-")]
+        procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)]
+        for _ in range(workers):
+            procs.append(subprocess.Popen([sys.executable, "-m", "moderation.cli", "worker"],
+                                          env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        try:
+            yield {"base": base, "site_key": site_key, "redis": Redis.from_url(redis_server.url),
+                   "runtime": runtime, "port": port, "processes": procs}
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

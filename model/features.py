@@ -1,0 +1,603 @@
+"""Feature extraction: hashed n-grams plus hand-crafted evidence detectors.
+
+Everything here is stateless and deterministic, follows scikit-learn's
+transformer conventions (``fit`` returns ``self``, parameters in
+``__init__``, no learned state), and is saved inside the model pipeline, so
+``model/artifact.py`` lists these classes as trusted types.
+
+* ``text_features()`` -- word 1-2 grams and char_wb 2-5 grams through
+  ``HashingVectorizer`` (no vocabulary: small files, fast load, and a
+  n-gram's column is recomputable for explanations).
+* ``VictimFeatures`` -- person names (gazetteer + capitalised pairs, minus
+  officials), streets/estates/addresses, schools and year groups,
+  workplaces, exact ages, handles and profile links, relationship words,
+  victim-context words, and negative evidence (official titles, "said",
+  convicted/jailed, first-person self-disclosure, "Girl A", own family,
+  famous historical cases). ``detect_victim`` also returns the character
+  spans that the scorer reports.
+* ``AbuseLexiconFeatures`` -- counts of insult/profanity/slur/threat words
+  and threat phrases from a small lexicon, robust to what the normaliser
+  undid; ``lexicon_spans`` returns their spans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from model import gazetteer as g
+
+# Bump when a detector or list changes what a saved model would compute.
+FEATURE_VERSION = "3"
+
+WORD_FEATURES = 2**18
+CHAR_FEATURES = 2**19
+
+
+def text_features(word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES) -> FeatureUnion:
+    return FeatureUnion([
+        ("word", HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), n_features=word_features, alternate_sign=False,
+            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b", norm="l2", dtype=np.float32)),
+        ("char", CharNgramHasher(ngram_range=(2, 5), n_features=char_features)),
+    ])
+
+
+_FNV_PRIME = np.uint64(1099511628211)
+_FNV_OFFSET = np.uint64(14695981039346656037)
+
+
+class CharNgramHasher(TransformerMixin, BaseEstimator):
+    """Hashed character n-grams, vectorised over a whole batch with numpy.
+
+    Equivalent in spirit to ``HashingVectorizer(analyzer="char")`` on
+    lower-cased, whitespace-collapsed text padded with one space each side,
+    but ~5x faster: every n-gram of every text in the batch is hashed (FNV-1a,
+    64 bit) in a handful of array operations, with no Python loop per n-gram.
+    Rows are scaled to unit length by the number of n-grams (repeated n-grams
+    are kept as repeated entries, which sparse products sum). Stateless and
+    deterministic across platforms (uint64 arithmetic).
+    """
+
+    def __init__(self, ngram_range=(2, 5), n_features: int = CHAR_FEATURES, lowercase: bool = True):
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+        self.lowercase = lowercase
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        lo, hi = self.ngram_range
+        nf = int(self.n_features)
+        docs = [" " + " ".join((x.lower() if self.lowercase else x).replace("\x00", " ").split()) + " "
+                for x in X]
+        n_docs = len(docs)
+        if n_docs == 0:
+            return sp.csr_matrix((0, nf), dtype=np.float32)
+        lens = np.fromiter((len(d) + 1 for d in docs), dtype=np.int64, count=n_docs)
+        codes = np.frombuffer(("\x00".join(docs) + "\x00").encode("utf-32-le"), dtype=np.uint32)
+        codes = codes.astype(np.uint64)
+        doc_id = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+        doc_id[codes == 0] = -1
+        total = len(codes)
+        widths = list(range(lo, hi + 1))
+        m = total - lo + 1
+        H = np.zeros((m, len(widths)), dtype=np.uint64)
+        V = np.zeros((m, len(widths)), dtype=bool)
+        with np.errstate(over="ignore"):
+            for j, n in enumerate(widths):
+                mm = total - n + 1
+                if mm <= 0:
+                    continue
+                h = np.full(mm, _FNV_OFFSET ^ np.uint64(n), dtype=np.uint64)
+                for k in range(n):
+                    h ^= codes[k:k + mm]
+                    h *= _FNV_PRIME
+                h ^= h >> np.uint64(29)
+                H[:mm, j] = h % np.uint64(nf)
+                V[:mm, j] = (doc_id[:mm] == doc_id[n - 1:n - 1 + mm]) & (doc_id[:mm] >= 0)
+        valid = V.ravel()
+        cols = H.ravel()[valid].astype(np.int32)
+        rows = np.repeat(doc_id[:m], len(widths))[valid]
+        counts = np.bincount(rows, minlength=n_docs)
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
+        data = np.repeat(scale, counts)
+        return sp.csr_matrix((data, cols, indptr), shape=(n_docs, nf))
+
+    def __sklearn_tags__(self):
+        return _sk_tags(self, super().__sklearn_tags__())
+
+
+def _sk_tags(est, tags):
+    tags.input_tags.string = True
+    tags.input_tags.two_d_array = False
+    tags.requires_fit = False
+    return tags
+
+
+# --------------------------------------------------------------------------- detectors
+
+_I = re.IGNORECASE
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_TITLE_BEFORE = re.compile(r"(?:\b(?:" + g.OFFICIAL_TITLES + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
+_SPEECH_AFTER = re.compile(r"^[^.!?]{0,25}\b(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", _I)
+_NON_NAME_CAPS = g._words("""
+police force council court crown yorkshire south north east west city town county borough
+road street lane close avenue drive academy school college primary high comprehensive
+university hospital station centre center church news star post times guardian mail bbc itv
+facebook twitter instagram tiktok snapchat youtube google government home office labour tory
+tories conservative party commission inquiry report review service services social care
+nhs the a an this that these those my our your his her their it its in on at of for and or
+but if so no not mr mrs ms miss st saint road rd lane street estate park house flats towers
+jury judge justice act law january february march april may june july august september october
+november december christmas easter england britain british english uk europe asian muslim
+muslims pakistani christian god jesus chief constable inspector sergeant detective officer
+""") | g.STOPWORDS
+_PLACE_SUFFIX = (r"street|st|road|rd|lane|ln|close|avenue|ave|drive|way|crescent|cres|grove|"
+                 r"terrace|gardens|place|walk|row|rise|view|mews|square|parade|croft|fold|"
+                 r"court|ct|green|hill|bank|side|vale|mount|meadows?|chase|end")
+_PLACE_SUFFIX_SET = frozenset(_PLACE_SUFFIX.replace("s?", "").split("|")) | {"meadows"}
+_ORG_AFTER = re.compile(r"\s+(?:" + _PLACE_SUFFIX + r"|academy|school|college|primary|high|estate|"
+                        r"flats|police|council|court|pub|arms|inn)\b", _I)
+_STREET = re.compile(
+    r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
+    r"(?:[A-Z][a-z']+\s+){1,2}(?:" + _PLACE_SUFFIX.title().replace("|", "|") + r")\b"
+)
+_STREET_LOWER = re.compile(
+    r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
+    r"(?!(?:main|high|the|a|this|that|our|my|same|long|back|ring|wrong|right|one|every|any|"
+    r"that|busy|main|side|dual|toll|slip|country|private|quiet|his|her|their)\s)"
+    r"[a-z][a-z']{2,}\s+(?:street|road|lane|close|avenue|drive|crescent|grove|terrace|gardens|"
+    r"way|rd)\b"
+)
+_ESTATE = re.compile(
+    r"\b(?:the\s+)?(?!(?:real|housing|council|same|whole|entire|an?|this|that|our|his|her|"
+    r"their|the)\s)([A-Za-z][a-z']{2,})\s+(?:estate|flats|towers|house\s+flats)\b", _I)
+_ADDRESS = re.compile(
+    r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\b|[A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2}\b|"
+    r"(?:house|flat|bungalow)\s+(?:with|next\s+to|opposite|by)\s+the\s+\w+(?:\s+\w+)?)", _I)
+_SCHOOL = re.compile(
+    r"\b(?:(?:St\.?\s+)?[A-Z][A-Za-z'\-]+\s+){1,3}(?:Academy|School|College|Primary|"
+    r"Comprehensive|Comp|High|Grammar|Juniors|Infants|Sixth\s+Form)\b"
+    r"|\b(?:st\.?\s+)?[a-z][a-z'\-]{2,}(?:\s+[a-z][a-z'\-]{2,})?\s+(?:academy|comp|"
+    r"comprehensive|high\s+school|primary|college|grammar|juniors|infants|sixth\s+form)\b"
+    r"|\bst\.?\s+[a-z]+'?s\b(?=[^.]{0,30}\b(?:school|year|yr|form)\b)",
+)
+_SCHOOL_BAD_FIRST = re.compile(
+    r"^(?:the|a|an|this|that|her|his|my|our|their|same|local|secondary|primary|high|any|"
+    r"every|each|which|what|sixth|at|to|in|from|of|and|or|all|some|no)\b", _I)
+_YEAR_GROUP = re.compile(
+    r"\b(?:year|yr|yr\.|y)\s?(?:[7-9]|1[0-3])\b(?!\s*(?:old|olds|of|ago|sentence|jail|prison|"
+    r"later|before|after|on|in\s+prison|stretch))|\bsixth\s+form\b|\b(?:form|class)\s+(?:[7-9]|1[0-3])"
+    r"[A-Za-z]{0,3}\b|\bin\s+(?:[7-9]|1[01])[A-Z]\b", _I)
+_WORKPLACE = re.compile(
+    r"\b(?:works?|worked|working|job|shifts?|employed|cleaner|receptionist|carer|waitress|"
+    r"barmaid|apprentice|manager|assistant|nurse)\s+(?:nights\s+|days\s+|part[- ]time\s+|"
+    r"on\s+the\s+tills\s+|behind\s+the\s+bar\s+)?(?:at|in|for|on)\s+(?:the\s+)?"
+    r"((?:[A-Za-z'&][\w'&]*)(?:\s+(?!(?:and|but|with|she|he|they|so|because|where|who|every|"
+    r"near|since)\b)[A-Za-z'&][\w'&]*){0,3})", _I)
+_SHOP_FROM = re.compile(
+    r"\b(?:from|at|in)\s+the\s+(?:chippy|chip\s+shop|paper\s+shop|corner\s+shop|shop|pub|salon|"
+    r"cafe|caf|takeaway|garage|bakery|hairdressers?|nail\s+bar|nails|bar|club|gym|stables|"
+    r"leisure\s+centre|care\s+home|nursery|surgery|pharmacy|chemist|bookies|launderette|"
+    r"[A-Z][a-z]+\s+(?:pub|arms|inn|club))\b", _I)
+_EMPLOYER = re.compile(r"\b(?:" + "|".join(re.escape(e) for e in sorted(g.EMPLOYERS, key=len, reverse=True)) + r")\b", _I)
+_AGE = re.compile(
+    r"\b(?:aged\s+)?(?:[4-9]|1[0-9]|2[0-5])\s*(?:-\s*)?(?:yo|y/o|y\.o\.|yrs?\s+old|years?\s+old|"
+    r"year-old|yr-old)\b|\baged\s+(?:[4-9]|1[0-9])\b|\b(?:she|he|they)(?:'s|\s+is|\s+was|\s+were)"
+    r"\s+(?:only\s+|just\s+|barely\s+)?(?:[4-9]|1[0-7])\b(?!\s*(?:years|times|%|mins|minutes|hours|"
+    r"days|weeks|months|miles|pm|am))|\b(?:only|just\s+turned|barely)\s+(?:[4-9]|1[0-7])\b"
+    r"(?!\s*(?:years|times|%|mins|minutes|hours|days|weeks|months|miles|pm|am|officers|people))", _I)
+_GENERIC_AGE = re.compile(
+    r"\b(?:an?|any|every|no|as\s+young\s+as|under|over|aged\s+between|between)\s+(?:[4-9]|1[0-9])"
+    r"(?:\s*-?\s*(?:year|yr)s?[- ]olds?)?\b|\bchildren\s+(?:as\s+young\s+as|aged)\b", _I)
+_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
+_LINK = re.compile(
+    r"\b(?:https?://\S+|www\.\S+|(?:facebook|fb|instagram|tiktok|twitter|x|snapchat|youtube|"
+    r"linkedin|onlyfans)\.com/\S+)", _I)
+_SOCIAL_HANDLE = re.compile(
+    r"\b(?:insta|instagram|ig|snap|snapchat|sc|tiktok|tik\s+tok|twitter|fb|facebook|onlyfans)\b"
+    r"(?:\s+(?:name|handle|account|page|profile))?\s*(?:is|as|:|=|-|called|under)?\s*"
+    r"((?=[A-Za-z0-9_.]*[0-9_.x])[A-Za-z0-9_.]{4,}|[a-z][a-z0-9_.]{5,}(?=\s|$|,))", _I)
+_SOCIAL_CTX = re.compile(
+    r"\b(?:her|his|their)\s+(?:insta|instagram|snap|snapchat|tiktok|twitter|fb|facebook|"
+    r"profile|page|account)\b|\b(?:look\s+(?:her|him)\s+up|search\s+(?:for\s+)?(?:her|him)|"
+    r"check\s+(?:her|his)\s+(?:followers|page|profile))\b", _I)
+_RELATIVE_ACCUSED = re.compile(
+    r"\b(?:his|the\s+accused's|the\s+defendant's|the\s+man's|the\s+bloke's|the\s+abuser's|"
+    r"the\s+offender's|[A-Z][a-z]+'s)\s+(?:own\s+|wife's\s+|girlfriend's\s+|partner's\s+|"
+    r"brother's\s+|sister's\s+)?(?:" + g.RELATIONS + r")\b", _I)
+_LIVES = re.compile(
+    r"\b(?:lives?|living|lived|moved|stays?|staying)\s+(?:in|on|at|near|round|by|off|up)\s+"
+    r"(?:the\s+)?((?!(?:the|a|an|this|that|her|his|my|our|fear|hope|care|hiding|foster|town|"
+    r"london|here|there)\b)[A-Za-z][\w']{2,}(?:\s+[A-Z][\w']+)?)", _I)
+_RELATIVE_OTHER = re.compile(
+    r"\b(?:her|their|the\s+victim's|the\s+girl's)\s+(?:own\s+|older\s+|little\s+|younger\s+|"
+    r"big\s+)?(?:mum|mam|mom|dad|mother|father|nan|nana|gran|grandad|brother|sister|auntie|aunt|"
+    r"uncle|cousin|step-?dad|step-?mum|family)\b", _I)
+_POINTER_KNOWS = re.compile(
+    r"\b(?:every(?:one|body|1)|all|whole\s+(?:town|estate|school|village|street|of\s+\w+))\b"
+    r"[^.?!]{0,40}?\b(?:knows?|knew|nos|knws)\b")
+_POINTER = re.compile(
+    r"\b(?:it'?s|it\s+was|it\s+is|the\s+girl\s+is|the\s+girl\s+was|victim\s+(?:is|was)|"
+    r"victim's|complainant(?:'s|\s+is|\s+was)|her\s+name'?s?|(?:is\s+)?called|named|"
+    r"that'?s\s+her|the\s+one\s+(?:from|who|whose|with))\b"
+    r"|\bname\s+and\s+shame\b|\blook\s+(?:it|her|him)\s+up\b|\bcheck\s+(?:her|his)\b"
+    r"|\bwe\s+all\s+know\b|\bnot\s+hard\s+to\s+work\s+out\b|\bonly\s+(?:one|two|2|1)\b")
+_SELF = re.compile(
+    r"\b(?:i\s+was\s+(?:abused|groomed|raped|assaulted|one\s+of|a\s+victim|targeted|only|\d+)|"
+    r"happened\s+to\s+me|(?:as\s+)?a\s+survivor\s+myself|i'?m\s+a\s+survivor|my\s+abuser|"
+    r"when\s+i\s+was\s+(?:a\s+kid|young|little|a\s+child|\d+)|me\s+too|i\s+(?:reported|told)\s+"
+    r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b", _I)
+_ANON = re.compile(
+    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager)\s+(?:[A-H]|[1-9])\b"
+    r"(?!\s*(?:year|years|yr|yo|of|and\s+\d))|\b(?:girl|boy|victim|child|complainant|woman)\s+"
+    r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
+    r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b", re.IGNORECASE)
+_OWN_FAMILY = re.compile(
+    r"\bmy\s+(?:own\s+)?(?:daughter|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
+    r"grandson|sister|children|child|grandkids|grandchildren|wife|husband)\b|\bas\s+(?:a|the)\s+"
+    r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b", _I)
+_HISTORICAL = re.compile(
+    r"\b(?:savile|rolf\s+harris|gary\s+glitter|epstein|maxwell|soham|huntley|moors\s+murders|"
+    r"brady|hindley|rochdale|telford|oxford|huddersfield|newcastle|bradford|rotherham\s+report|"
+    r"jay\s+report|casey\s+report)\b", _I)
+_GENERIC_VICTIMS = re.compile(
+    r"\b(?:the|those|these|all\s+the|all\s+those|many|other|more|young|vulnerable)\s+"
+    r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b", _I)
+_CONVICTION = re.compile(r"\bgot\s+\d+\s+years\b|\bsent\s+down\b|\bbehind\s+bars\b|\brot\s+in\b")
+_VICTIM_CTX_WORDS = g.VICTIM_CONTEXT
+
+_IDENTIFYING_KINDS = ("name", "school", "street", "age", "handle", "relative", "workplace")
+
+FEATURE_NAMES = (
+    "name", "fullname", "cap_pair", "nickname", "street", "estate_address", "school", "year_group",
+    "workplace", "age", "handle", "link", "relative_accused", "relative_other", "detail_kinds",
+    "victim_ctx", "pointer", "official_name", "speech", "conviction", "self_disclosure",
+    "anonymised", "own_family", "historical", "generic_victims", "generic_age",
+    "name_x_ctx", "name_x_pointer", "detail_x_ctx", "name_x_negative", "two_plus_kinds",
+    "age_x_place", "name_clean", "identifying_clean", "social_ctx", "name_x_detail",
+)
+
+
+@dataclass
+class Detection:
+    spans: list[tuple[int, int, str]]  # (start, end, kind) on the text given
+    vector: np.ndarray
+
+
+def _is_sentence_start(text: str, pos: int) -> bool:
+    before = text[max(0, pos - 6):pos].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?\n:;"
+
+
+_NAMESET = g.FIRST_NAMES | g.NICKNAMES
+_TOKEN_LOWER = re.compile(r"[a-z][a-z'\-]*")
+_CAP_PAIR = re.compile(r"(?<![\w'\-])([A-Z][a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})(?![\w\-])")
+
+
+def _names(text: str, lower_text: bool):
+    """(start, end, kind, official, nickname, full) for person-name mentions."""
+    lower = text.lower()
+    ltoks = _TOKEN_LOWER.findall(lower)
+    out = []
+    taken: list[tuple[int, int]] = []
+    if any(w in _NAMESET or (w.endswith("'s") and w[:-2] in _NAMESET) for w in ltoks):
+        tokens = list(_TOKEN.finditer(text))
+        n = len(tokens)
+        i = 0
+        while i < n:
+            m = tokens[i]
+            tok = m.group(0)
+            base = tok.lower()
+            if base.endswith("'s"):
+                base = base[:-2]
+            base = base.strip("'-")
+            if base not in _NAMESET:
+                i += 1
+                continue
+            nick = base in g.NICKNAMES and base not in g.FIRST_NAMES
+            is_cap = tok[0].isupper()
+            start, end = m.start(), m.start() + len(base)
+            full = False
+            if is_cap:
+                accepted = not (base in g.AMBIGUOUS_NAMES and _is_sentence_start(text, start)) \
+                    and not (base in g.AMBIGUOUS_NAMES and tok.isupper() and len(tok) > 1)
+            else:
+                accepted = base not in g.AMBIGUOUS_NAMES and base not in g.STOPWORDS
+            if accepted and i + 1 < n:
+                nxt = tokens[i + 1]
+                gap = text[m.end():nxt.start()]
+                ntok = nxt.group(0)
+                nbase = ntok.lower().removesuffix("'s")
+                if m.end() == end and gap in (" ", "-") and nbase not in _NON_NAME_CAPS \
+                        and nbase not in _VICTIM_CTX_WORDS and nbase not in g.CONVICTION_WORDS \
+                        and len(nbase) >= 3 and nbase not in _PLACE_SUFFIX_SET:
+                    if (is_cap and ntok[0].isupper()) or (not is_cap and ntok.islower()
+                                                          and len(nbase) >= 4
+                                                          and nbase not in _NAMESET
+                                                          and not nbase.endswith(("ing", "ed", "ly"))):
+                        end = nxt.start() + len(nbase)
+                        full = True
+                        i += 1
+            if accepted:
+                out.append((start, end, "name", _official(text, start, end), nick, full))
+                taken.append((start, end))
+            i += 1
+    if not lower_text:
+        for m in _CAP_PAIR.finditer(text):
+            a, b = m.group(1), m.group(2)
+            la, lb = a.lower().removesuffix("'s"), b.lower().removesuffix("'s")
+            start = m.start()
+            if la in _NON_NAME_CAPS or lb in _NON_NAME_CAPS or la in _NAMESET or lb in _PLACE_SUFFIX_SET:
+                continue
+            if _is_sentence_start(text, start) or any(s_ < m.end() and start < e_ for s_, e_ in taken):
+                continue
+            if _ORG_AFTER.match(text, m.end()):
+                continue
+            end = m.start(2) + len(lb)
+            out.append((start, end, "cap_pair", _official(text, start, end), False, True))
+    return out
+
+
+def _official(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40):start]
+    if _TITLE_BEFORE.search(before):
+        return True
+    return _SPEECH_AFTER.search(text[end:end + 40]) is not None
+
+
+_W = g._words
+_DIGIT = re.compile(r"\d")
+_GATE_STREET = _PLACE_SUFFIX_SET | {"rd", "street", "road"}
+_GATE_ESTATE = _W("estate flats towers")
+_GATE_ADDRESS = _W("number no num house flat bungalow")
+_GATE_SCHOOL = _W("academy school college primary comprehensive comp high grammar juniors "
+                  "infants sixth st")
+_GATE_YEAR = _W("year yr y7 y8 y9 y10 y11 y12 y13 sixth form class in")
+_GATE_WORK = _W("works work worked working job shift shifts employed cleaner receptionist carer "
+                "waitress barmaid apprentice manager assistant nurse")
+_GATE_SHOP = _W("chippy chip shop paper corner pub salon cafe caf takeaway garage bakery "
+                "hairdresser hairdressers nail nails bar club gym stables leisure care nursery "
+                "surgery pharmacy chemist bookies launderette arms inn")
+_GATE_SOCIAL = _W("insta instagram ig snap snapchat sc tiktok tik twitter fb facebook onlyfans "
+                  "profile page account look search check followers")
+_GATE_REL_ACC = _W(g.RELATIONS.replace("|", " ").replace("-?", "").replace("(?:", " ")
+                   .replace(")", " ").replace("\\s+", " ")) | _W("stepdaughter stepson step")
+_GATE_REL_OTHER = _W("mum mam mom dad mother father nan nana gran grandad brother sister auntie "
+                     "aunt uncle cousin stepdad stepmum step family")
+_GATE_KNOWS = _W("know knows knew nos knws")
+_GATE_POINTER = _W("it's its it victim victim's complainant complainant's name name's names "
+                   "called named that's thats one shame look check we only hard")
+_GATE_SELF = _W("i i'm im me my myself survivor")
+_GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
+                "anonymity")
+_GATE_OWN = _W("my as")
+_GATE_HIST = _W("savile rolf glitter epstein maxwell soham huntley moors brady hindley rochdale "
+                "telford oxford huddersfield newcastle bradford report")
+_GATE_GENERIC = _W("victims survivors girls children kids people women boys")
+_GATE_CONV = _W("got sent behind rot")
+_GATE_LIVES = _W("live lives living lived moved stay stays staying")
+_WORD_RE = re.compile(r"[a-z0-9']+")
+
+
+def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> Detection:
+    """Detect identifying details and context in one (normalised) text."""
+    v = np.zeros(len(FEATURE_NAMES), dtype=np.float64)
+    spans: list[tuple[int, int, str]] = []
+    lower = text.lower()
+    token_list = _WORD_RE.findall(lower)
+    if words is None:
+        words = set(token_list)
+    lower_text = lower == text
+    has_digit = _DIGIT.search(text) is not None
+
+    names = _names(text, lower_text)
+    n_name = n_full = n_pair = n_nick = n_official = 0
+    for start, end, kind, official, nick, full in names:
+        if official:
+            n_official += 1
+            continue
+        if kind == "cap_pair":
+            n_pair += 1
+        else:
+            n_name += 1
+            n_full += full
+            n_nick += nick
+        spans.append((start, end, "name"))
+
+    def add(regex, kind, group=0):
+        c = 0
+        for m in regex.finditer(text):
+            s_, e_ = m.span(group)
+            if s_ < e_:
+                spans.append((s_, e_, kind))
+                c += 1
+        return c
+
+    def count(regex, gate):
+        return len(regex.findall(text)) if not words.isdisjoint(gate) else 0
+
+    n_street = (add(_STREET, "street") + add(_STREET_LOWER, "street")) \
+        if not words.isdisjoint(_GATE_STREET) else 0
+    n_estate = 0
+    if not words.isdisjoint(_GATE_ESTATE):
+        n_estate += add(_ESTATE, "street")
+    if has_digit or not words.isdisjoint(_GATE_ADDRESS):
+        n_estate += add(_ADDRESS, "street")
+    if not words.isdisjoint(_GATE_LIVES):
+        n_estate += add(_LIVES, "street", 1)
+    n_school = 0
+    if not words.isdisjoint(_GATE_SCHOOL):
+        for m in _SCHOOL.finditer(text):
+            if _SCHOOL_BAD_FIRST.match(m.group(0)) and len(m.group(0).split()) <= 2:
+                continue
+            spans.append((m.start(), m.end(), "school"))
+            n_school += 1
+    n_year = add(_YEAR_GROUP, "school") if has_digit or "sixth" in words else 0
+    n_work = 0
+    if not words.isdisjoint(_GATE_WORK):
+        n_work += add(_WORKPLACE, "workplace", 1)
+    if not words.isdisjoint(_GATE_SHOP):
+        n_work += add(_SHOP_FROM, "workplace")
+    if n_work == 0 and not words.isdisjoint(g.EMPLOYERS) and not words.isdisjoint(_GATE_WORK):
+        n_work += add(_EMPLOYER, "workplace")
+    n_age = add(_AGE, "age") if has_digit else 0
+    n_handle = add(_HANDLE, "handle") if "@" in text else 0
+    social = not words.isdisjoint(_GATE_SOCIAL)
+    if social:
+        n_handle += add(_SOCIAL_HANDLE, "handle", 1)
+    n_link = add(_LINK, "handle") if ("http" in lower or "www" in lower or ".com" in lower) else 0
+    n_rel_acc = add(_RELATIVE_ACCUSED, "relative") if not words.isdisjoint(_GATE_REL_ACC) else 0
+    n_rel_other = count(_RELATIVE_OTHER, _GATE_REL_OTHER)
+
+    n_ctx = len([w for w in token_list if w in _VICTIM_CTX_WORDS])
+    n_pointer = (len(_POINTER.findall(lower)) if not words.isdisjoint(_GATE_POINTER) else 0) + \
+        (len(_POINTER_KNOWS.findall(lower)) if not words.isdisjoint(_GATE_KNOWS) else 0)
+    n_speech = len([w for w in token_list if w in g.SPEECH_WORDS])
+    n_conv = len([w for w in token_list if w in g.CONVICTION_WORDS]) + (
+        len(_CONVICTION.findall(lower)) if not words.isdisjoint(_GATE_CONV) else 0)
+    n_self = count(_SELF, _GATE_SELF)
+    n_anon = count(_ANON, _GATE_ANON)
+    n_own = count(_OWN_FAMILY, _GATE_OWN)
+    n_hist = count(_HISTORICAL, _GATE_HIST)
+    n_generic = count(_GENERIC_VICTIMS, _GATE_GENERIC)
+    n_generic_age = len(_GENERIC_AGE.findall(text)) if has_digit else 0
+    n_social = count(_SOCIAL_CTX, _GATE_SOCIAL) if social else 0
+
+    any_name = n_name + n_pair > 0
+    place = (n_street + n_estate + n_school + n_year + n_work) > 0
+    kinds = sum(1 for k in (n_street + n_estate, n_school + n_year, n_work, n_age,
+                            n_handle + n_link + n_social, n_rel_acc) if k > 0)
+    negative = n_official + n_conv + n_self + n_anon + n_own + n_hist > 0
+    lg = _LOG1P
+    v[:] = (
+        lg[min(n_name, 4)], lg[min(n_full, 4)], lg[min(n_pair, 4)], lg[min(n_nick, 4)],
+        n_street > 0, n_estate > 0, n_school > 0, n_year > 0, n_work > 0, n_age > 0,
+        n_handle > 0, n_link > 0, n_rel_acc > 0, n_rel_other > 0, lg[min(kinds, 9)],
+        lg[min(n_ctx, 9)], lg[min(n_pointer, 9)], lg[min(n_official, 9)], lg[min(n_speech, 9)],
+        lg[min(n_conv, 9)], n_self > 0,
+        n_anon > 0, n_own > 0, n_hist > 0, lg[min(n_generic, 9)], n_generic_age > 0,
+        any_name and n_ctx > 0, any_name and n_pointer > 0, kinds > 0 and n_ctx > 0,
+        any_name and negative, kinds >= 2, n_age > 0 and place,
+        any_name and not negative, (any_name or kinds > 0) and not (n_self or n_anon or n_own),
+        n_social > 0, any_name and kinds > 0,
+    )
+    return Detection(spans, v)
+
+
+_LOG1P = [float(np.log1p(i)) for i in range(10)]
+
+
+class VictimFeatures(TransformerMixin, BaseEstimator):
+    """Dense evidence features for victim identification, as a sparse matrix."""
+
+    def __init__(self, scale: float = 1.0):
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = [detect_victim(x).vector for x in X]
+        return vectors_to_matrix(rows, self.scale)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"vi__{n}" for n in FEATURE_NAMES], dtype=object)
+
+    def __sklearn_tags__(self):
+        return _sk_tags(self, super().__sklearn_tags__())
+
+
+def vectors_to_matrix(rows, scale: float):
+    if not rows:
+        return sp.csr_matrix((0, len(FEATURE_NAMES)), dtype=np.float32)
+    return sp.csr_matrix(np.vstack(rows).astype(np.float32) * np.float32(scale))
+
+
+# --------------------------------------------------------------------------- abuse lexicon
+
+_LEX_TOKEN = re.compile(r"[a-z]+")
+_THREAT = re.compile(g.THREAT_PHRASES, _I)
+_LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual")
+LEXICON_FEATURE_NAMES = (*_LEX_KINDS, "threat_phrase", "second_person", "caps_ratio")
+_LETTER = re.compile(r"[A-Za-z]")
+_UPPER = re.compile(r"[A-Z]")
+_SECOND_PERSON = re.compile(r"\b(?:you|u|ur|your|you're|youre|yourself)\b", _I)
+
+
+def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    lowered = text.lower()
+    for m in _LEX_TOKEN.finditer(lowered):
+        kind = g.ABUSE_LEXICON.get(m.group(0))
+        if kind and kind != "threat":
+            spans.append((m.start(), m.end(), kind))
+    if not set(_LEX_TOKEN.findall(lowered)).isdisjoint(_GATE_THREAT):
+        for m in _THREAT.finditer(text):
+            spans.append((m.start(), m.end(), "threat"))
+    return spans
+
+
+_GATE_THREAT = g._words("""kill stab shoot hang burn smash batter beat hurt find get kys die dies rot
+    deserve deserves shot hanged hung killed castrated strung yourself urself""")
+_SECOND = g._words("you u ur your you're youre yourself ya")
+
+
+def lexicon_vector(text: str, tokens: list[str] | None = None) -> np.ndarray:
+    counts = dict.fromkeys(_LEX_KINDS, 0)
+    if tokens is None:
+        tokens = _LEX_TOKEN.findall(text.lower())
+    n_second = 0
+    threat_gate = False
+    for w in tokens:
+        kind = g.ABUSE_LEXICON.get(w)
+        if kind:
+            counts[kind] += 1
+        if w in _SECOND:
+            n_second += 1
+        if w in _GATE_THREAT:
+            threat_gate = True
+    n_letters = len(_LETTER.findall(text))
+    caps = len(_UPPER.findall(text)) / n_letters if n_letters >= 8 else 0.0
+    return np.array([*(_LOG1P[min(counts[k], 9)] for k in _LEX_KINDS),
+                     _LOG1P[min(len(_THREAT.findall(text)), 9)] if threat_gate else 0.0,
+                     _LOG1P[min(n_second, 9)], caps], dtype=np.float64)
+
+
+class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
+    """Counts of lexicon insults, profanity, slurs, threats and threat phrases."""
+
+    def __init__(self, scale: float = 1.0):
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = [lexicon_vector(x) for x in X]
+        if not rows:
+            return sp.csr_matrix((0, len(LEXICON_FEATURE_NAMES)), dtype=np.float32)
+        return sp.csr_matrix(np.vstack(rows).astype(np.float32) * np.float32(self.scale))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"lex__{n}" for n in LEXICON_FEATURE_NAMES], dtype=object)
+
+    def __sklearn_tags__(self):
+        return _sk_tags(self, super().__sklearn_tags__())
+
+
+def analyse(text: str) -> tuple[Detection, np.ndarray]:
+    """Victim-identification detection and abuse-lexicon vector of one normalised text."""
+    lower = text.lower()
+    tokens = _WORD_RE.findall(lower)
+    return detect_victim(text, None), lexicon_vector(text, _LEX_TOKEN.findall(lower) if tokens else [])

@@ -1,0 +1,118 @@
+"""Hold thresholds for admins: read the ones in force, override them, see who changed what.
+
+Precedence (as workers apply it per batch, worker/policy.py): an admin's
+override here > the HOLD_THRESHOLD_* environment settings > the active
+model's own calibrated thresholds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from model.categories import CATEGORIES
+from service.auth import current_key
+from service.auth import require as require_role
+from service.runtime import Runtime
+from storage.model_registry import UnknownVersion
+from storage.thresholds import ThresholdStore
+
+blp = Blueprint("admin_policy", __name__, url_prefix="/v1/admin/policy",
+                description="Admins: hold thresholds per category, audited.")
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["moderation"]
+
+
+class PolicyInSchema(ma.Schema):
+    thresholds = ma.fields.Dict(
+        required=True,
+        keys=ma.fields.String(validate=validate.OneOf(CATEGORIES)),
+        values=ma.fields.Float(allow_none=True, validate=validate.Range(min=0.0, max=1.0)),
+        validate=validate.Length(min=1),
+        metadata={"description": "Category -> hold threshold in [0, 1] (a comment is held when its "
+                                 "probability reaches it); null removes the override. Categories "
+                                 "not named keep their current value."},
+    )
+
+
+class AuditEventSchema(ma.Schema):
+    at = ma.fields.DateTime()
+    by = ma.fields.String()
+    old = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    new = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+
+
+class PolicySchema(ma.Schema):
+    thresholds = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True,
+                                metadata={"description": "The thresholds in force per category"})
+    sources = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True,
+                             metadata={"description": "Where each comes from: admin, environment "
+                                                      "or model"})
+    overrides = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
+    model_version = ma.fields.String(allow_none=True)
+    model_thresholds = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    audit = ma.fields.List(ma.fields.Nested(AuditEventSchema), required=True,
+                           metadata={"description": "Recent changes, newest first"})
+
+
+def _policy() -> dict[str, Any]:
+    rt = runtime()
+    store = ThresholdStore(rt.redis, rt.keys)
+    version = rt.models.active_version()
+    model_thresholds: dict[str, float] = {}
+    if version:
+        try:
+            model_thresholds = rt.models.meta(version).get("thresholds") or {}
+        except UnknownVersion:
+            pass
+    env = {"abuse": rt.settings.hold_threshold_abuse,
+           "victim_identification": rt.settings.hold_threshold_victim_identification}
+    overrides = store.overrides()
+    thresholds: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for category in CATEGORIES:
+        if category in overrides:
+            thresholds[category], sources[category] = overrides[category], "admin"
+        elif env.get(category, -1) >= 0:
+            thresholds[category], sources[category] = env[category], "environment"
+        elif category in model_thresholds:
+            thresholds[category], sources[category] = model_thresholds[category], "model"
+    audit = [
+        {**e, "at": datetime.fromtimestamp(e["at"], UTC)} for e in store.audit(20)
+    ]
+    return {"thresholds": thresholds, "sources": sources, "overrides": overrides,
+            "model_version": version, "model_thresholds": model_thresholds, "audit": audit}
+
+
+@blp.route("")
+class Policy(MethodView):
+    @require_role("admin")
+    @blp.response(200, PolicySchema)
+    def get(self):
+        """The hold thresholds in force, where each comes from, and recent changes."""
+        return _policy()
+
+    @require_role("admin")
+    @blp.arguments(PolicyInSchema)
+    @blp.response(200, PolicySchema)
+    def put(self, body: dict):
+        """Override hold thresholds (0-1) per category, or clear an override with null.
+
+        Applies to comments scored after the change (workers read thresholds
+        once per batch); comments already decided keep their decision. Every
+        change is audited with who made it and the old and new values.
+        """
+        rt = runtime()
+        key = current_key()
+        by = f"admin:{key.name}" if key else "admin"
+        ThresholdStore(rt.redis, rt.keys).update(body["thresholds"], by=by,
+                                                 key_id=key.id if key else None)
+        return _policy()

@@ -1,0 +1,321 @@
+"""The moderators' API: review queue, claims, decisions, history, and readers' reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import validate
+
+from model.categories import CATEGORIES
+from service import present
+from service.auth import current_key, require
+from service.errors import ApiError, ErrorSchema
+from service.schemas import ID_PATTERN, CommentSchema
+from storage.moderation import (
+    ACTIONS,
+    MAX_BULK,
+    MAX_NOTE_CHARS,
+    REASON_CODES,
+    ClaimConflict,
+    InvalidCursor,
+    InvalidDecision,
+    ModerationStore,
+    NotFound,
+)
+
+blp = Blueprint("moderation", __name__, url_prefix="/v1",
+                description="Moderators: the review queue, claims, decisions and history; "
+                            "readers' reports (site role).")
+
+# What the queue can be filtered and counted by: the model's categories and the
+# reasons policy phases and readers' reports hold comments for.
+QUEUE_CATEGORIES = (*CATEGORIES, "premoderated", "protected_term", "author_history",
+                    "reader_report", "sensitive_article")
+_ID = validate.Regexp(ID_PATTERN)
+
+
+def store() -> ModerationStore:
+    rt = current_app.extensions["moderation"]
+    return ModerationStore(rt.redis, rt.keys, rt.comments, rt.settings)
+
+
+def moderator_name() -> str:
+    key = current_key()
+    if key is None:  # the auth hook guarantees a key; this keeps the type checker honest
+        raise ApiError(401, "unauthorized", "Authentication required.")
+    return key.name
+
+
+def _iso(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+
+def present_item(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **present.comment(record),
+        "claimed_by": record.get("claimed_by"),
+        "claim_expires_at": _iso(record.get("claim_expires")),
+        "report_count": record.get("report_count", 0),
+        "decision_reason": record.get("decision_reason") or None,
+        "decision_note": record.get("decision_note") or None,
+    }
+
+
+def not_found(comment_id: str) -> ApiError:
+    return ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
+
+
+def claimed_by_other(conflict: ClaimConflict) -> ApiError:
+    return ApiError(409, "claimed_by_other",
+                    f"Another moderator ({conflict.holder}) has claimed this comment.",
+                    {"holder": conflict.holder})
+
+
+# Schemas ----------------------------------------------------------------------------------------
+
+class ModeratedCommentSchema(CommentSchema):
+    claimed_by = ma.fields.String(allow_none=True,
+                                  metadata={"description": "Moderator holding a claim, if any."})
+    claim_expires_at = ma.fields.DateTime(allow_none=True)
+    report_count = ma.fields.Integer(metadata={"description": "Readers who reported it."})
+    decision_reason = ma.fields.String(allow_none=True, validate=validate.OneOf(REASON_CODES),
+                                       metadata={"description": "A moderator's reason code."})
+    decision_note = ma.fields.String(allow_none=True)
+
+
+class QueueQuerySchema(ma.Schema):
+    article_id = ma.fields.String(validate=_ID, load_default=None)
+    category = ma.fields.String(validate=validate.OneOf(QUEUE_CATEGORIES), load_default=None)
+    min_score = ma.fields.Float(validate=validate.Range(min=0.0, max=1.0), load_default=None)
+    max_score = ma.fields.Float(validate=validate.Range(min=0.0, max=1.0), load_default=None)
+    cursor = ma.fields.String(validate=validate.Length(max=300), load_default=None)
+    limit = ma.fields.Integer(validate=validate.Range(min=1, max=200), load_default=None)
+    include_claimed = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also list comments other moderators have claimed."})
+
+
+class QueuePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ModeratedCommentSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True,
+                            metadata={"description": "Queued comments per category (a comment "
+                                                     "held for two reasons counts under both)."})
+    total = ma.fields.Integer(required=True)
+
+
+class ClaimInSchema(ma.Schema):
+    ids = ma.fields.List(ma.fields.String(validate=_ID), validate=validate.Length(min=1, max=MAX_BULK),
+                         load_default=None,
+                         metadata={"description": "Comments to claim; omit to claim the next batch."})
+    limit = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_BULK), load_default=20)
+
+
+class ReleaseInSchema(ma.Schema):
+    ids = ma.fields.List(ma.fields.String(validate=_ID), required=True,
+                         validate=validate.Length(min=1, max=MAX_BULK))
+
+
+class ClaimOutSchema(ma.Schema):
+    claimed = ma.fields.List(ma.fields.String(), required=True)
+    not_claimed = ma.fields.List(ma.fields.String(), required=True,
+                                 metadata={"description": "Requested ids not claimed: decided "
+                                                          "already or claimed by another."})
+    expires_at = ma.fields.DateTime(allow_none=True)
+
+
+class ReleaseOutSchema(ma.Schema):
+    released = ma.fields.List(ma.fields.String(), required=True)
+
+
+class DecisionInSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    reason_code = ma.fields.String(required=True, validate=validate.OneOf(REASON_CODES))
+    note = ma.fields.String(validate=validate.Length(max=MAX_NOTE_CHARS), load_default=None)
+
+
+class BulkDecisionInSchema(DecisionInSchema):
+    ids = ma.fields.List(ma.fields.String(validate=_ID), required=True,
+                         validate=validate.Length(min=1, max=MAX_BULK))
+
+
+class BulkResultSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    ok = ma.fields.Boolean(required=True)
+    status = ma.fields.String(metadata={"description": "New status, when ok."})
+    error = ma.fields.String(metadata={"description": "claimed_by_other or comment_not_found."})
+    holder = ma.fields.String(metadata={"description": "Who holds the claim (claimed_by_other)."})
+
+
+class BulkDecisionOutSchema(ma.Schema):
+    results = ma.fields.List(ma.fields.Nested(BulkResultSchema), required=True)
+    decided = ma.fields.Integer(required=True)
+    failed = ma.fields.Integer(required=True)
+
+
+class HistoryEventSchema(ma.Schema):
+    event = ma.fields.String(required=True,
+                             metadata={"description": "posted, scored, claimed, decided, reported…"})
+    at = ma.fields.DateTime(required=True)
+    by = ma.fields.String(allow_none=True, metadata={
+        "description": "author id (posted), 'model', 'moderator:<name>' or 'reader:<id>'"})
+    status = ma.fields.String()
+    previous_status = ma.fields.String()
+    action = ma.fields.String()
+    reason_code = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(metadata={"description": "A reader's report reason."})
+    reasons = ma.fields.List(ma.fields.String())
+    scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    model_version = ma.fields.String(allow_none=True)
+
+
+class HistorySchema(ma.Schema):
+    comment_id = ma.fields.String(required=True)
+    events = ma.fields.List(ma.fields.Nested(HistoryEventSchema), required=True)
+
+
+class ReportInSchema(ma.Schema):
+    reader_id = ma.fields.String(required=True, validate=_ID)
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ReportOutSchema(ma.Schema):
+    comment_id = ma.fields.String(required=True)
+    report_count = ma.fields.Integer(required=True,
+                                     metadata={"description": "Distinct readers who reported it."})
+    queued = ma.fields.Boolean(required=True,
+                               metadata={"description": "Whether it waits in the review queue."})
+    status = ma.fields.String(required=True, metadata={"description": "Its (unchanged) status."})
+
+
+# Views ------------------------------------------------------------------------------------------
+
+@blp.route("/moderation/queue")
+class Queue(MethodView):
+    @require("moderator")
+    @blp.arguments(QueueQuerySchema, location="query")
+    @blp.response(200, QueuePageSchema)
+    def get(self, query: dict):
+        """Held comments, most urgent first: victim identification, then score, then age.
+
+        Comments another moderator has claimed are left out unless
+        `include_claimed`. Pass `next_cursor` back as `cursor` for the next page.
+        """
+        rt = current_app.extensions["moderation"]
+        try:
+            page = store().queue(
+                article_id=query["article_id"], category=query["category"],
+                min_score=query["min_score"], max_score=query["max_score"],
+                cursor=query["cursor"], limit=query["limit"] or rt.settings.page_size,
+                moderator=None if query["include_claimed"] else moderator_name(),
+            )
+        except InvalidCursor as exc:
+            raise ApiError(400, "invalid_cursor", str(exc)) from exc
+        return {**page, "items": [present_item(r) for r in page["items"]]}
+
+
+@blp.route("/moderation/claims")
+class Claims(MethodView):
+    @require("moderator")
+    @blp.arguments(ClaimInSchema)
+    @blp.response(200, ClaimOutSchema)
+    def post(self, body: dict):
+        """Claim comments for review: the given `ids`, or the next `limit` unclaimed ones.
+
+        A claim lasts CLAIM_SECONDS; claiming again renews it. Claimed comments
+        are not handed to other moderators, who cannot decide them (409).
+        """
+        rt = current_app.extensions["moderation"]
+        ids = body.get("ids")
+        claimed = store().claim(moderator_name(), ids, body["limit"])
+        requested = list(dict.fromkeys(ids or []))
+        expires = datetime.now(UTC).timestamp() + rt.settings.claim_seconds if claimed else None
+        return {"claimed": claimed, "not_claimed": [i for i in requested if i not in claimed],
+                "expires_at": _iso(expires)}
+
+    @require("moderator")
+    @blp.arguments(ReleaseInSchema)
+    @blp.response(200, ReleaseOutSchema)
+    def delete(self, body: dict):
+        """Release your claims on `ids` (others' claims are left alone)."""
+        return {"released": store().release(moderator_name(), body["ids"])}
+
+
+@blp.route("/comments/<comment_id>/decision")
+class Decision(MethodView):
+    @require("moderator")
+    @blp.arguments(DecisionInSchema)
+    @blp.response(200, ModeratedCommentSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="Claimed by another moderator (code `claimed_by_other`).")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such comment.")
+    def post(self, body: dict, comment_id: str):
+        """Approve or reject a comment; its status changes for the site at once.
+
+        Re-deciding is allowed and recorded. Each decision is kept as a
+        labelled example for retraining.
+        """
+        try:
+            record = store().decide(comment_id, moderator=moderator_name(), action=body["action"],
+                                    reason_code=body["reason_code"], note=body.get("note"))
+        except ClaimConflict as conflict:
+            raise claimed_by_other(conflict) from conflict
+        except NotFound as exc:
+            raise not_found(comment_id) from exc
+        except InvalidDecision as exc:
+            raise ApiError(422, "invalid_decision", str(exc)) from exc
+        return present_item(record)
+
+
+@blp.route("/moderation/decisions")
+class BulkDecisions(MethodView):
+    @require("moderator")
+    @blp.arguments(BulkDecisionInSchema)
+    @blp.response(200, BulkDecisionOutSchema)
+    def post(self, body: dict):
+        """Decide many comments at once, each on its own: see `results` for each id."""
+        try:
+            results = store().decide_many(body["ids"], moderator=moderator_name(),
+                                          action=body["action"], reason_code=body["reason_code"],
+                                          note=body.get("note"))
+        except InvalidDecision as exc:
+            raise ApiError(422, "invalid_decision", str(exc)) from exc
+        decided = sum(1 for r in results if r["ok"])
+        return {"results": results, "decided": decided, "failed": len(results) - decided}
+
+
+@blp.route("/comments/<comment_id>/history")
+class History(MethodView):
+    @require("moderator")
+    @blp.response(200, HistorySchema)
+    def get(self, comment_id: str):
+        """Every event of a comment, oldest first (append-only)."""
+        try:
+            events = store().history(comment_id)
+        except NotFound as exc:
+            raise not_found(comment_id) from exc
+        return {"comment_id": comment_id,
+                "events": [{**e, "at": _iso(e.get("at"))} for e in events]}
+
+
+@blp.route("/comments/<comment_id>/reports")
+class Reports(MethodView):
+    @require("site")
+    @blp.arguments(ReportInSchema)
+    @blp.response(200, ReportOutSchema)
+    def post(self, body: dict, comment_id: str):
+        """A reader reports a comment: a published one goes back to the moderators' queue
+        (reason `reader_report`) but stays published until a moderator decides.
+        A reader's repeated reports count once."""
+        try:
+            result = store().report(comment_id, reader_id=body["reader_id"], reason=body["reason"])
+        except NotFound as exc:
+            raise not_found(comment_id) from exc
+        return {"comment_id": comment_id, **result}
+

@@ -1,0 +1,240 @@
+// Moderator page: keyboard shortcuts and in-place decisions on top of plain forms.
+// Every form works without this script; with it, decisions post in the background
+// and the next comment takes focus. Comment text is never inserted from JSON:
+// only server-rendered (escaped) HTML fragments are put into the page.
+// (form.action is not used: the buttons named "action" shadow it.)
+(function () {
+  "use strict";
+
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const cards = () => Array.from(document.querySelectorAll(".comment:not(.done)"));
+  let current = null;
+  let toastTimer = null;
+
+  function toast(message, isError) {
+    const el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = message;
+    el.classList.toggle("error", !!isError);
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 2500);
+  }
+
+  function setCurrent(card, scroll) {
+    if (current) current.classList.remove("current");
+    current = card || null;
+    if (!current) return;
+    current.classList.add("current");
+    current.focus({ preventScroll: true });
+    if (scroll !== false) current.scrollIntoView({ block: "nearest", behavior: "instant" });
+  }
+
+  function move(step) {
+    const list = cards();
+    if (!list.length) return;
+    const i = list.indexOf(current);
+    const next = i < 0 ? 0 : Math.min(list.length - 1, Math.max(0, i + step));
+    setCurrent(list[next]);
+  }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf() },
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (response.status === 401) {
+      window.location.assign("/moderate/login?next=" + encodeURIComponent(location.pathname + location.search));
+    }
+    return { ok: response.ok, status: response.status, data: data };
+  }
+
+  function finish(card) {
+    const list = cards();
+    const i = list.indexOf(card);
+    card.classList.add("done");
+    card.querySelectorAll("button, input, select").forEach((el) => { el.disabled = true; });
+    const checkbox = card.querySelector('input[name="ids"]');
+    if (checkbox) checkbox.checked = false;
+    const rest = cards();
+    if (current === card) setCurrent(rest[Math.min(i, rest.length - 1)] || null);
+    setTimeout(() => { card.remove(); updateBulk(); if (!cards().length) location.reload(); }, 250);
+    updateBulk();
+  }
+
+  async function decide(card, action) {
+    if (!card || card.classList.contains("done") || card.classList.contains("locked")) return;
+    const form = card.querySelector("form.decide");
+    const body = new FormData(form);
+    body.set("action", action);
+    card.setAttribute("aria-busy", "true");
+    const result = await post(form.getAttribute("action"), body);
+    card.removeAttribute("aria-busy");
+    if (result.ok) {
+      toast(action === "approve" ? "Approved." : "Rejected (" + body.get("reason_code") + ").");
+      finish(card);
+    } else {
+      if (result.status === 409) card.classList.add("locked");
+      toast(result.data.message || "That did not work; reload the page.", true);
+    }
+  }
+
+  function updateBulk() {
+    const bar = document.getElementById("bulk");
+    if (!bar) return;
+    const picked = document.querySelectorAll('.comment:not(.done) input[name="ids"]:checked');
+    bar.querySelector(".selected-count").textContent = picked.length + " selected";
+    bar.classList.toggle("active", picked.length > 0);
+    bar.querySelectorAll("button[name=action]").forEach((b) => { b.disabled = picked.length === 0; });
+    document.querySelectorAll(".comment").forEach((card) => {
+      const box = card.querySelector('input[name="ids"]');
+      card.classList.toggle("selected", !!(box && box.checked));
+    });
+  }
+
+  function toggleSelect(card) {
+    const box = card && card.querySelector('input[name="ids"]');
+    if (!box || box.disabled) return;
+    box.checked = !box.checked;
+    updateBulk();
+  }
+
+  async function bulk(form, action) {
+    const body = new FormData(form);
+    body.set("action", action);
+    const result = await post(form.getAttribute("action"), body);
+    if (!result.ok) { toast(result.data.message || "That did not work; reload the page.", true); return; }
+    const failed = Object.keys(result.data.failed || {});
+    (result.data.decided || []).forEach((id) => {
+      const card = document.getElementById("c-" + id);
+      if (card) finish(card);
+    });
+    failed.forEach((id) => {
+      const card = document.getElementById("c-" + id);
+      if (card) card.classList.add("locked");
+    });
+    toast((action === "approve" ? "Approved " : "Rejected ") + (result.data.decided || []).length +
+          (failed.length ? "; " + failed.length + " left unchanged (claimed by a colleague or gone)." : "."),
+          failed.length > 0);
+  }
+
+  async function toggleHistory(card) {
+    if (!card) return;
+    const panel = card.querySelector(".history-panel");
+    if (!panel.hidden) { panel.hidden = true; return; }
+    const link = card.querySelector(".history-link");
+    const response = await fetch(link.dataset.fragment, { credentials: "same-origin" });
+    if (!response.ok) { toast("Could not load the history.", true); return; }
+    // A server-rendered fragment: every comment-derived value in it is already escaped.
+    panel.innerHTML = await response.text();
+    panel.hidden = false;
+  }
+
+  // Claims lapse after CLAIM_SECONDS; renew them at half that while the moderator is
+  // active, so an abandoned tab does not keep comments from colleagues.
+  let activeSinceRenewal = false;
+  function startClaimRenewal() {
+    const queue = document.querySelector(".queue[data-claims]");
+    if (!queue) return;
+    ["keydown", "click", "scroll"].forEach((kind) =>
+      document.addEventListener(kind, () => { activeSinceRenewal = true; }, { passive: true }));
+    setInterval(async () => {
+      if (!activeSinceRenewal) return;
+      activeSinceRenewal = false;
+      const body = new FormData();
+      body.set("csrf_token", csrf());
+      cards().forEach((card) => body.append("ids", card.dataset.id));
+      const result = await post(queue.dataset.claims, body);
+      if (!result.ok) return;
+      (result.data.lost || []).forEach((id) => {
+        const card = document.getElementById("c-" + id);
+        if (card && !card.classList.contains("locked")) {
+          card.classList.add("locked");
+          toast("A colleague has taken or decided a comment on this page; it is greyed out.", true);
+        }
+      });
+    }, Number(queue.dataset.renewSeconds) * 1000);
+  }
+
+  function help(show) {
+    const overlay = document.getElementById("help");
+    if (!overlay) return;
+    overlay.hidden = show === undefined ? !overlay.hidden : !show;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("form.decide").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const card = form.closest(".comment");
+        setCurrent(card, false);
+        decide(card, event.submitter ? event.submitter.value : "reject");
+      });
+    });
+    const bar = document.getElementById("bulk");
+    if (bar) {
+      bar.addEventListener("submit", (event) => {
+        event.preventDefault();
+        bulk(bar, event.submitter ? event.submitter.value : "reject");
+      });
+      const all = bar.querySelector('[data-action="select-all"]');
+      all.addEventListener("change", () => {
+        cards().forEach((card) => {
+          const box = card.querySelector('input[name="ids"]');
+          if (box && !box.disabled) box.checked = all.checked;
+        });
+        updateBulk();
+      });
+    }
+    document.addEventListener("change", (event) => {
+      if (event.target.name === "ids") updateBulk();
+    });
+    document.querySelectorAll(".history-link").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        toggleHistory(link.closest(".comment"));
+      });
+    });
+    document.querySelectorAll(".comment").forEach((card) => {
+      card.addEventListener("click", () => { if (current !== card) setCurrent(card, false); });
+    });
+    document.querySelectorAll('[data-action="help"]').forEach((b) => b.addEventListener("click", () => help(true)));
+    document.querySelectorAll('[data-action="close-help"]').forEach((b) => b.addEventListener("click", () => help(false)));
+    const help_overlay = document.getElementById("help");
+    if (help_overlay) help_overlay.addEventListener("click", (e) => { if (e.target === help_overlay) help(false); });
+    const first = cards()[0];
+    if (first) setCurrent(first, false);
+    updateBulk();
+    startClaimRenewal();
+    document.body.dataset.ready = "1";  // for tests and tools: shortcuts are live
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "select" || tag === "textarea") {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    const overlay = document.getElementById("help");
+    if (overlay && !overlay.hidden) {
+      if (event.key === "Escape" || event.key === "?") { help(false); event.preventDefault(); }
+      return;
+    }
+    const actions = {
+      j: () => move(1),
+      k: () => move(-1),
+      a: () => decide(current, "approve"),
+      r: () => decide(current, "reject"),
+      x: () => toggleSelect(current),
+      h: () => toggleHistory(current),
+      "?": () => help(true),
+    };
+    const run = actions[event.key];
+    if (run) { event.preventDefault(); run(); }
+  });
+})();

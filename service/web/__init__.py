@@ -1,0 +1,403 @@
+"""The moderators' web page, ``/moderate``: server-rendered, a little JavaScript on top.
+
+Not part of the JSON API (bearer keys, /v1): it signs moderators in with a
+session cookie, so every POST here carries a CSRF token (flask-wtf), checked
+for this blueprint only. Comment text reaches the browser only through
+Jinja's autoescape, and a strict Content-Security-Policy forbids inline
+script as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
+
+from service.schemas import ID_PATTERN
+from service.web import backend, session
+from service.web.highlight import segments
+
+log = logging.getLogger("service.web")
+
+blp = Blueprint("moderate", __name__, url_prefix="/moderate")
+csrf = CSRFProtect()
+
+_ID = re.compile(ID_PATTERN)
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # Pages carry reader comments and personal details: keep them out of caches.
+    "Cache-Control": "no-store",
+}
+PAGE_SIZE = 20
+CATEGORY_LABELS = {
+    "victim_identification": "Victim identification",
+    "abuse": "Abuse",
+    "protected_term": "Protected term",
+    "author_history": "Author history",
+    "reader_report": "Reader report",
+    "premoderated": "Pre-moderated article",
+}
+REASON_LABELS = {
+    "abuse": "Abuse",
+    "victim_identification": "Victim identification",
+    "legal": "Legal risk",
+    "spam": "Spam",
+    "off_topic": "Off topic",
+    "other": "Other",
+}
+
+
+def _setup(app: Flask) -> None:
+    settings = app.config["MODERATION"]
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # /v1 uses bearer keys, not cookies
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", settings.web_session_hours * 3600)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.web_secure_cookie),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.web_session_hours),
+    )
+    csrf.init_app(app)
+    app.jinja_env.filters.setdefault("ago", _ago)
+    app.jinja_env.filters.setdefault("iso", _iso)
+
+
+blp.record_once(lambda state: _setup(state.app))
+
+
+# Hooks -------------------------------------------------------------------------
+@blp.before_request
+def _protect() -> None:
+    if request.method == "POST":
+        csrf.protect()
+    g.moderator = session.current()
+
+
+@blp.after_request
+def _headers(response: Response) -> Response:
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _error(status: int, code: str, message: str):
+    if _wants_json():
+        response = jsonify({"code": code, "message": message, "details": {}})
+        response.status_code = status
+        return response
+    return render_template("moderate/error.html", status=status, code=code, message=message), status
+
+
+@blp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError):
+    return _error(400, "csrf_failed",
+                  "The form had expired or did not come from this page. Reload and try again.")
+
+
+@blp.errorhandler(backend.DecisionError)
+def _decision_error(error: backend.DecisionError):
+    return _error(error.status, error.code, error.message)
+
+
+@blp.errorhandler(RedisError)
+def _redis_error(error: RedisError):
+    log.error("redis unavailable", extra={"error_type": type(error).__name__})
+    return _error(503, "storage_unavailable", "The comment store is unavailable; try again shortly.")
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    # The description is werkzeug's own text, never request data.
+    return _error(error.code or 500, f"http_{error.code}", error.description or error.name)
+
+
+@blp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    log.exception("unhandled error on the moderator page", extra={"error_type": type(error).__name__})
+    return _error(500, "internal_error", "Something went wrong on our side.")
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        if g.moderator is None:
+            if request.method == "GET" and not _wants_json():
+                return redirect(url_for("moderate.login", next=request.full_path.rstrip("?")))
+            return _error(401, "signed_out", "Your session has ended; sign in again.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# Template helpers ----------------------------------------------------------------
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return ""
+    seconds = max(0, time.time() - ts)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def _iso(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else ""
+
+
+def _reason_category(reason: str) -> str:
+    return reason.split(":", 1)[0].strip()
+
+
+def _default_reason(reasons: list[str]) -> str:
+    for reason in reasons:
+        category = _reason_category(reason)
+        if category in backend.REASON_CODES:
+            return category
+    return "other"
+
+
+def _card(record: dict[str, Any], mine: set[str], me: str) -> dict[str, Any]:
+    reasons = list(record.get("reasons") or [])
+    holder = record.get("claimed_by")
+    return {
+        "id": record["id"],
+        "article_id": record.get("article_id", ""),
+        "author": record.get("author_name") or record.get("author_id") or "",
+        "author_id": record.get("author_id") or "",
+        "created": record.get("created"),
+        "segments": segments(record.get("text") or "", record.get("spans")),
+        "scores": sorted((record.get("scores") or {}).items(), key=lambda kv: -kv[1]),
+        "reasons": [(r, _reason_category(r)) for r in reasons],
+        "default_reason": _default_reason(reasons),
+        "locked_by": holder if holder and holder != me and record["id"] not in mine else None,
+    }
+
+
+# Views -------------------------------------------------------------------------
+def _safe_next(target: str | None) -> str:
+    # Only back into this page: an attacker's ?next= must not send a moderator elsewhere.
+    if target and target.startswith("/moderate") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("moderate.queue")
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if g.moderator is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("moderate/login.html", next=request.args.get("next", ""))
+    plain = (request.form.get("api_key") or "").strip()
+    rt = current_app.extensions["moderation"]
+    key = rt.api_keys.authenticate(plain) if plain else None
+    if key is None or not session.may_moderate(key.role):
+        log.info("moderator sign-in refused", extra={"known_key": key is not None})
+        message = ("That key is not a moderator or admin key." if key is not None
+                   else "Unknown or revoked key.")
+        return render_template("moderate/login.html", error=message,
+                               next=request.form.get("next", "")), 401
+    session.sign_in(session.Moderator(key_id=key.id, name=key.name, role=key.role))
+    log.info("moderator signed in", extra={"key_id": key.id})
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@blp.route("/logout", methods=["POST"])
+def logout():
+    session.sign_out()
+    flash("Signed out.", "info")
+    return redirect(url_for("moderate.login"))
+
+
+def _filters() -> tuple[dict[str, Any], list[str]]:
+    """The queue filters from the query string, and a note for each one ignored as invalid."""
+    args = request.args
+    problems: list[str] = []
+    article = (args.get("article") or "").strip() or None
+    if article and not _ID.fullmatch(article):
+        problems.append("The article id has characters an id never has.")
+        article = None
+    category = (args.get("category") or "").strip() or None
+    if category and not re.fullmatch(r"[a-z_]{1,40}", category):
+        problems.append("Unknown category.")
+        category = None
+    scores: dict[str, float | None] = {}
+    for name in ("min_score", "max_score"):
+        raw = (args.get(name) or "").strip()
+        value = None
+        if raw:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            if not 0.0 <= value <= 1.0:
+                problems.append("Scores are between 0 and 1.")
+                value = None
+        scores[name] = value
+    cursor = (args.get("cursor") or "").strip() or None
+    if cursor and not re.fullmatch(r"[A-Za-z0-9._:|+-]{1,120}", cursor):
+        cursor = None
+    return {"article_id": article, "category": category, **scores, "cursor": cursor}, problems
+
+
+@blp.route("", methods=["GET"])
+@login_required
+def queue():
+    me = g.moderator.identity
+    filters, problems = _filters()
+    store = backend.store()
+    try:
+        page = store.queue(**filters, limit=PAGE_SIZE, moderator=me)
+    except backend.InvalidCursor:
+        problems.append("That page link is out of date; showing the first page.")
+        page = store.queue(**{**filters, "cursor": None}, limit=PAGE_SIZE, moderator=me)
+    items = page.get("items") or []
+    # Opening the queue claims what it shows, so two moderators never review the same comment.
+    free = [r["id"] for r in items if r.get("claimed_by") in (None, "", me)]
+    mine = set(store.claim(me, ids=free, limit=len(free))) if free else set()
+    cards = [_card(r, mine, me) for r in items]
+    log.info("queue shown", extra={"items": len(cards), "claimed": len(mine)})
+    shown = {k: v for k, v in filters.items() if v is not None and k != "cursor"}
+    next_url = None
+    if page.get("next_cursor"):
+        next_url = url_for("moderate.queue") + "?" + urlencode({**shown, "cursor": page["next_cursor"]})
+    return render_template(
+        "moderate/queue.html",
+        cards=cards,
+        counts=page.get("counts") or {},
+        total=page.get("total", len(cards)),
+        filters=filters,
+        problems=problems,
+        next_url=next_url,
+        reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
+        categories=CATEGORY_LABELS,
+        max_note=backend.MAX_NOTE_CHARS,
+        here=request.full_path.rstrip("?"),
+        renew_seconds=max(5, current_app.config["MODERATION"].claim_seconds // 2),
+    )
+
+
+def _decision_form() -> tuple[str, str, str | None]:
+    form = request.form
+    action = form.get("action", "")
+    if action not in ("approve", "reject"):
+        raise backend.DecisionError(422, "invalid_action", "Choose approve or reject.")
+    reason = form.get("reason_code", "")
+    if reason not in backend.REASON_CODES:
+        raise backend.DecisionError(422, "invalid_reason", "Choose a reason from the list.")
+    note = (form.get("note") or "").strip() or None
+    return action, reason, note
+
+
+def _back() -> str:
+    return _safe_next(request.form.get("back"))
+
+
+@blp.route("/decide", methods=["POST"])
+@login_required
+def decide():
+    comment_id = request.form.get("id", "")
+    if not _ID.fullmatch(comment_id):
+        raise backend.DecisionError(404, "comment_not_found", "That comment no longer exists.")
+    action, reason, note = _decision_form()
+    try:
+        record = backend.decide(comment_id, moderator=g.moderator.identity, action=action,
+                                reason_code=reason, note=note)
+    except backend.DecisionError as exc:
+        if _wants_json():
+            raise
+        flash(exc.message, "error")
+        return redirect(_back())
+    log.info("decision from page", extra={"comment_id": comment_id, "action": action})
+    if _wants_json():
+        return jsonify({"id": comment_id, "status": record.get("status"), "action": action})
+    flash(f"{'Approved' if action == 'approve' else 'Rejected'}.", "info")
+    return redirect(_back())
+
+
+@blp.route("/decide-many", methods=["POST"])
+@login_required
+def decide_many():
+    ids = [i for i in request.form.getlist("ids") if _ID.fullmatch(i)][:200]
+    if not ids:
+        raise backend.DecisionError(422, "nothing_selected", "Select at least one comment.")
+    action, reason, note = _decision_form()
+    result = backend.decide_many(ids, moderator=g.moderator.identity, action=action,
+                                 reason_code=reason, note=note)
+    done, failed = _bulk_outcome(result)
+    log.info("bulk decision from page", extra={"decided": len(done), "failed": len(failed)})
+    if _wants_json():
+        return jsonify({"decided": done, "failed": failed, "action": action})
+    verb = "Approved" if action == "approve" else "Rejected"
+    flash(f"{verb} {len(done)} comment(s)." + (f" {len(failed)} left unchanged (claimed by a colleague "
+                                                 "or already gone)." if failed else ""),
+          "error" if failed else "info")
+    return redirect(_back())
+
+
+@blp.route("/claims", methods=["POST"])
+@login_required
+def renew_claims():
+    """Renew the moderator's claims on the comments still on their page (the page calls this
+    while the moderator is active, so an open but idle tab lets its claims lapse)."""
+    ids = [i for i in request.form.getlist("ids") if _ID.fullmatch(i)][:PAGE_SIZE * 2]
+    mine = backend.store().claim(g.moderator.identity, ids=ids, limit=len(ids)) if ids else []
+    return jsonify({"claimed": mine, "lost": [i for i in ids if i not in set(mine)]})
+
+
+def _bulk_outcome(results: list[dict[str, Any]]) -> tuple[list[str], dict[str, str]]:
+    """(decided ids, {id: error code}) from ``decide_many``'s per-id results."""
+    done = [r["id"] for r in results if r.get("ok")]
+    failed = {r["id"]: str(r.get("error") or "failed") for r in results if not r.get("ok")}
+    return done, failed
+
+
+@blp.route("/comments/<comment_id>/history", methods=["GET"])
+@login_required
+def history(comment_id: str):
+    rt = current_app.extensions["moderation"]
+    record = rt.comments.get(comment_id) if _ID.fullmatch(comment_id) else None
+    if record is None:
+        return _error(404, "comment_not_found", "That comment no longer exists.")
+    events = backend.store().history(comment_id)
+    template = "moderate/_history.html" if request.args.get("fragment") else "moderate/history.html"
+    return render_template(
+        template,
+        record=record,
+        segments=segments(record.get("text") or "", record.get("spans")),
+        events=events,
+    )

@@ -1,0 +1,181 @@
+"""Per-author history: counters, recent comments, recent outcomes, bans.
+
+Counters (one hash per author):
+
+- ``posted``: comments scored so far (counted when the worker decides them,
+  inside its batch pipeline, so posting adds no Redis work);
+- ``held``: comments the model or policy ever held for review;
+- ``approved`` / ``rejected``: comments whose *current* status is that
+  (a moderator's re-decision moves one from one counter to the other).
+
+Both updates are Lua scripts keyed on the author's comment index (``ZADD NX``),
+so a scoring job that runs twice counts a comment once.
+
+Pre-moderation: the last ``AUTHOR_WINDOW`` *moderator* decisions (the model's
+own approvals say nothing about an author's judgement) are kept newest first;
+once there are at least ``AUTHOR_MIN_DECISIONS`` and the share of rejections
+reaches ``AUTHOR_REJECT_RATE``, every new comment of the author is held.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from moderation.config import Settings
+from storage.keys import Keys
+
+COUNTERS = ("posted", "held", "approved", "rejected")
+# Outcomes kept beyond the window, so raising AUTHOR_WINDOW takes effect at once.
+_OUTCOMES_KEPT = 100
+
+_SCORED = """
+-- KEYS: author, author_comments ; ARGV: comment_id, created, status
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'posted', 1)
+  redis.call('HINCRBY', KEYS[1], ARGV[3], 1)
+end
+return 1
+"""
+
+_DECIDED = """
+-- KEYS: author, author_comments, outcomes
+-- ARGV: comment_id, created, old_status, new_status, keep
+local added = redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+if added == 1 then
+  -- decided before the worker scored it: the worker will not count it again
+  redis.call('HINCRBY', KEYS[1], 'posted', 1)
+  redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
+elseif ARGV[3] ~= ARGV[4] then
+  if ARGV[3] == 'approved' or ARGV[3] == 'rejected' then
+    redis.call('HINCRBY', KEYS[1], ARGV[3], -1)
+  end
+  redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
+end
+redis.call('LREM', KEYS[3], 0, 'approved:' .. ARGV[1])
+redis.call('LREM', KEYS[3], 0, 'rejected:' .. ARGV[1])
+redis.call('LPUSH', KEYS[3], ARGV[4] .. ':' .. ARGV[1])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class AuthorState:
+    """What the decision phases need to know about an author."""
+
+    banned: bool = False
+    premoderated: bool = False
+    decisions: int = 0
+    rejection_rate: float = 0.0
+
+
+class AuthorStore:
+    def __init__(self, redis: Redis, keys: Keys, settings: Settings) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.settings = settings
+        self._scored = redis.register_script(_SCORED)
+        self._decided = redis.register_script(_DECIDED)
+
+    # Counters ------------------------------------------------------------------
+    def queue_scored(self, pipe: Any, *, author_id: str, comment_id: str, created: float,
+                     status: str) -> None:
+        """Count a comment the worker just decided (queued on the worker's batch pipeline)."""
+        self._scored(keys=[self.keys.author(author_id), self.keys.author_comments(author_id)],
+                     args=[comment_id, repr(created), status], client=pipe)
+
+    def queue_decided(self, pipe: Any, *, author_id: str, comment_id: str, created: float,
+                      old_status: str, new_status: str) -> None:
+        """Move the comment between counters and record the moderator's outcome."""
+        self._decided(
+            keys=[self.keys.author(author_id), self.keys.author_comments(author_id),
+                  self.keys.author_outcomes(author_id)],
+            args=[comment_id, repr(created), old_status, new_status,
+                  max(_OUTCOMES_KEPT, self.settings.author_window)],
+            client=pipe,
+        )
+
+    # State for the decision phases ------------------------------------------------
+    def queue_state(self, pipe: Any, author_id: str) -> None:
+        """Queue the two reads ``parse_state`` takes (the worker batches them for many authors)."""
+        pipe.sismember(self.keys.banned_authors, author_id)
+        pipe.lrange(self.keys.author_outcomes(author_id), 0, self.settings.author_window - 1)
+
+    def parse_state(self, banned: Any, outcomes: list[bytes]) -> AuthorState:
+        decisions = len(outcomes)
+        rejected = sum(1 for o in outcomes if o.startswith(b"rejected:"))
+        rate = rejected / decisions if decisions else 0.0
+        premoderated = (decisions >= self.settings.author_min_decisions
+                        and rate >= self.settings.author_reject_rate)
+        return AuthorState(banned=bool(banned), premoderated=premoderated,
+                           decisions=decisions, rejection_rate=rate)
+
+    def state(self, author_id: str) -> AuthorState:
+        pipe = self.redis.pipeline(transaction=False)
+        self.queue_state(pipe, author_id)
+        return self.parse_state(*pipe.execute())
+
+    def is_banned(self, author_id: str) -> bool:
+        return bool(self.redis.sismember(self.keys.banned_authors, author_id))
+
+    def is_premoderated(self, author_id: str) -> bool:
+        return self.state(author_id).premoderated
+
+    # Profile ----------------------------------------------------------------------
+    def profile(self, author_id: str, recent: int = 10) -> dict[str, Any]:
+        """Counters, ban, pre-moderation state and the ids of the latest comments."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(self.keys.author(author_id))
+        self.queue_state(pipe, author_id)
+        pipe.zrevrange(self.keys.author_comments(author_id), 0, recent - 1)
+        raw, banned, outcomes, recent_ids = pipe.execute()
+        fields = {k.decode(): v.decode() for k, v in raw.items()}
+        state = self.parse_state(banned, outcomes)
+        ban = None
+        if state.banned:
+            ban = {"reason": fields.get("ban_reason"), "by": fields.get("ban_by"),
+                   "at": float(fields["ban_at"]) if fields.get("ban_at") else None}
+        return {
+            "id": author_id,
+            "counts": {name: max(0, int(fields.get(name, 0))) for name in COUNTERS},
+            "banned": state.banned,
+            "ban": ban,
+            "premoderated": state.premoderated,
+            "recent_decisions": state.decisions,
+            "rejection_rate": round(state.rejection_rate, 4),
+            "recent_comment_ids": [i.decode() for i in recent_ids],
+        }
+
+    # Bans -------------------------------------------------------------------------
+    def ban(self, author_id: str, *, by: str, reason: str) -> bool:
+        """Ban the author (their comments scored from now on are rejected); False if already banned."""
+        now = time.time()
+        pipe = self.redis.pipeline()
+        pipe.sadd(self.keys.banned_authors, author_id)
+        pipe.hset(self.keys.author(author_id),
+                  mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now)})
+        pipe.rpush(self.keys.author_audit(author_id), _audit("banned", by, reason, now))
+        return bool(pipe.execute()[0])
+
+    def unban(self, author_id: str, *, by: str, reason: str) -> bool:
+        """Lift a ban; False if the author was not banned (nothing is recorded then)."""
+        if not self.redis.sismember(self.keys.banned_authors, author_id):
+            return False
+        now = time.time()
+        pipe = self.redis.pipeline()
+        pipe.srem(self.keys.banned_authors, author_id)
+        pipe.hdel(self.keys.author(author_id), "ban_reason", "ban_by", "ban_at")
+        pipe.rpush(self.keys.author_audit(author_id), _audit("unbanned", by, reason, now))
+        return bool(pipe.execute()[0])
+
+    def audit(self, author_id: str) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in self.redis.lrange(self.keys.author_audit(author_id), 0, -1)]
+
+
+def _audit(event: str, by: str, reason: str, at: float) -> str:
+    return json.dumps({"event": event, "by": by, "reason": reason, "at": at}, separators=(",", ":"))

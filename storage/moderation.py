@@ -1,0 +1,496 @@
+"""The moderators' side of the store: review queue, claims, decisions, readers' reports.
+
+Claims are one string per comment with a TTL (``SET NX`` semantics inside a
+Lua script), so an abandoned claim lapses on its own and two moderators can
+never hold the same comment. A decision is one optimistic transaction (WATCH
+on the claim and the record): the claim check, the status change (the shared
+``CommentStore.transition`` script), the labelled example and the author's
+counters commit together or the decision is retried.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import WatchError
+
+from moderation.config import Settings
+from storage.authors import AuthorStore
+from storage.comments import CommentStore, hold_priority
+from storage.examples import ExampleStore, labels_for
+from storage.keys import Keys
+from worker.webhooks import emit_decisions
+
+log = logging.getLogger("storage.moderation")
+
+REASON_CODES = ("abuse", "victim_identification", "legal", "spam", "off_topic", "other")
+ACTIONS = ("approve", "reject")
+MAX_NOTE_CHARS = 2000
+MAX_BULK = 200
+REPORT_REASON = "reader_report"
+
+
+class ClaimConflict(Exception):
+    """The comment is claimed by another moderator."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"claimed by {holder}")
+        self.holder = holder
+
+
+class NotFound(LookupError):
+    """No such comment."""
+
+
+class InvalidDecision(ValueError):
+    """An action, reason code or note the API does not accept."""
+
+
+class InvalidCursor(ValueError):
+    """A queue cursor this store did not hand out."""
+
+
+def category_of(reason: str) -> str:
+    """The category a hold reason counts under ('victim_identification: name + school' ->
+    'victim_identification'; policy reasons such as 'protected_term' are their own)."""
+    return reason.split(":", 1)[0].strip()
+
+
+_CLAIM = """
+-- KEYS: held_queue, then claim_i, history_i for each candidate
+-- ARGV: moderator, ttl_ms, max, history_event, then id_i for each candidate
+local out = {}
+local n = 0
+local limit = tonumber(ARGV[3])
+for i = 5, #ARGV do
+  if n >= limit then break end
+  local id = ARGV[i]
+  local k = (i - 5) * 2 + 2
+  if redis.call('ZSCORE', KEYS[1], id) then
+    local holder = redis.call('GET', KEYS[k])
+    if not holder then
+      redis.call('SET', KEYS[k], ARGV[1], 'PX', ARGV[2])
+      redis.call('RPUSH', KEYS[k + 1], ARGV[4])
+      n = n + 1
+      out[n] = id
+    elseif holder == ARGV[1] then
+      redis.call('PEXPIRE', KEYS[k], ARGV[2])
+      n = n + 1
+      out[n] = id
+    end
+  end
+end
+return out
+"""
+
+_RELEASE = """
+-- KEYS: claim_i ; ARGV: moderator, then id_i
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then
+    redis.call('DEL', KEYS[i])
+    out[#out + 1] = ARGV[i + 1]
+  end
+end
+return out
+"""
+
+_REPORT = """
+-- KEYS: comment, history, reports, held_queue
+-- ARGV: id, reader_id, history_event, priority, reason
+-- Returns {found, report_count, in_queue}.
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, 0, 0} end
+local added = redis.call('SADD', KEYS[3], ARGV[2])
+local count = redis.call('SCARD', KEYS[3])
+if added == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  if status == 'approved' or status == 'held' then
+    local raw = redis.call('HGET', KEYS[1], 'reasons')
+    local reasons = {}
+    if raw then reasons = cjson.decode(raw) end
+    local seen = false
+    for _, r in ipairs(reasons) do
+      if r == ARGV[5] then seen = true end
+    end
+    if not seen then
+      reasons[#reasons + 1] = ARGV[5]
+      redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons))
+    end
+  end
+  -- Published comments go back to the moderators but stay published.
+  if status == 'approved' and not redis.call('ZSCORE', KEYS[4], ARGV[1]) then
+    redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+  end
+end
+local queued = 0
+if redis.call('ZSCORE', KEYS[4], ARGV[1]) then queued = 1 end
+return {1, count, queued}
+"""
+
+# Queued comments one _SCAN call looks at: a few milliseconds of Redis time at most.
+_SCAN_CHUNK = 250
+
+_SCAN = """
+-- KEYS: held_queue
+-- ARGV: comment_prefix, claim_prefix, start, count, article, category, min, max,
+--       moderator, after_score, after_id, want   ('' = no such filter)
+-- Returns {scanned, total, {category, n, ...}, {id, priority, ...}}: how many queue
+-- entries were looked at, how many pass the article and score filters, their
+-- counts per category, and up to `want` page entries after the cursor.
+local rows = redis.call('ZRANGE', KEYS[1], ARGV[3], tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1,
+                        'WITHSCORES')
+local counts, total, page, want = {}, 0, {}, tonumber(ARGV[12])
+local after = tonumber(ARGV[10])
+local scored = ARGV[7] ~= '' or ARGV[8] ~= ''
+for i = 1, #rows, 2 do
+  local id, priority = rows[i], rows[i + 1]
+  local f = redis.call('HMGET', ARGV[1] .. id, 'article_id', 'reasons', 'scores')
+  if f[1] and (ARGV[5] == '' or f[1] == ARGV[5]) then
+    local keep = true
+    if scored then
+      -- Scores are decoded only when a score filter asks for them (the slow part).
+      local scores = f[3] and cjson.decode(f[3]) or {}
+      local value = scores[ARGV[6]]
+      if type(value) ~= 'number' then
+        value = 0
+        for _, v in pairs(scores) do
+          if type(v) == 'number' and v > value then value = v end
+        end
+      end
+      keep = (ARGV[7] == '' or value >= tonumber(ARGV[7])) and (ARGV[8] == '' or value <= tonumber(ARGV[8]))
+    end
+    if keep then
+      total = total + 1
+      local cats = {}
+      -- Reasons are a JSON list of plain strings this service wrote; the category
+      -- is the part before the first ':'.
+      for r in string.gmatch(f[2] or '', '"([^"]*)"') do
+        cats[string.match(string.match(r, '^[^:]*'), '^%s*(.-)%s*$')] = true
+      end
+      for cat in pairs(cats) do counts[cat] = (counts[cat] or 0) + 1 end
+      if #page < 2 * want and (ARGV[6] == '' or cats[ARGV[6]]) then
+        local holder = redis.call('GET', ARGV[2] .. id)
+        local free = ARGV[9] == '' or not holder or holder == ARGV[9]
+        local p = tonumber(priority)
+        if free and (not after or p > after or (p == after and id > ARGV[11])) then
+          page[#page + 1] = id
+          page[#page + 1] = priority
+        end
+      end
+    end
+  end
+end
+local flat = {}
+for cat, n in pairs(counts) do
+  flat[#flat + 1] = cat
+  flat[#flat + 1] = n
+end
+return {#rows / 2, total, flat, page}
+"""
+
+
+def _event(kind: str, **data: Any) -> str:
+    return json.dumps({"event": kind, "at": time.time(), **data}, separators=(",", ":"))
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class ModerationStore:
+    def __init__(self, redis: Redis, keys: Keys, comments: CommentStore, settings: Settings) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.comments = comments
+        self.settings = settings
+        self.examples = ExampleStore(redis, keys)
+        self.authors = AuthorStore(redis, keys, settings)
+        self._claim = redis.register_script(_CLAIM)
+        self._release = redis.register_script(_RELEASE)
+        self._report = redis.register_script(_REPORT)
+        self._scan = redis.register_script(_SCAN)
+
+    # Queue ------------------------------------------------------------------------------
+    def queue(
+        self,
+        *,
+        article_id: str | None = None,
+        category: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+        moderator: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the held queue in priority order, with counts per category.
+
+        Counts cover every queued comment that passes the article and score
+        filters (whatever its category or claim), so a client can show how many
+        wait under each category next to the filter. Scores filter on the
+        category's score when a model category is chosen, else on the highest.
+        With ``moderator``, comments another moderator has claimed are left out.
+        The filtering runs in Redis, ``_SCAN_CHUNK`` queued comments per script
+        call (so no call blocks Redis for long), then one round trip reads the
+        page's records.
+        """
+        after = _parse_cursor(cursor)
+        counts: dict[str, int] = {}
+        total = 0
+        page: list[tuple[str, str]] = []
+        want = limit + 1  # one more than a page tells whether there is a next one
+        start = 0
+        while True:
+            scanned, found, flat_counts, flat_page = self._scan(
+                keys=[self.keys.held_queue],
+                args=[self.keys.comment(""), self.keys.claim(""), start, _SCAN_CHUNK,
+                      article_id or "", category or "", _arg(min_score), _arg(max_score),
+                      moderator or "", repr(after[0]) if after else "", after[1] if after else "",
+                      want - len(page)],
+            )
+            total += int(found)
+            for n in range(0, len(flat_counts), 2):
+                name = _text(flat_counts[n])
+                counts[name] = counts.get(name, 0) + int(flat_counts[n + 1])
+            page += [(_text(flat_page[n]), _text(flat_page[n + 1]))
+                     for n in range(0, len(flat_page), 2)]
+            if int(scanned) < _SCAN_CHUNK:
+                break
+            start += _SCAN_CHUNK
+
+        more = len(page) > limit
+        page = page[:limit]
+        items = self._page_records([cid for cid, _ in page])
+        next_cursor = None
+        if more and page:
+            next_cursor = f"{float(page[-1][1])!r}|{page[-1][0]}"
+        return {"items": items, "next_cursor": next_cursor, "counts": counts, "total": total}
+
+    def _page_records(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for cid in ids:
+            pipe.get(self.keys.claim(cid))
+            pipe.pttl(self.keys.claim(cid))
+            pipe.scard(self.keys.reports(cid))
+        extras = pipe.execute()
+        records = self.comments.get_many(ids)
+        now = time.time()
+        items = []
+        for n, record in enumerate(records):
+            if record is None:
+                continue
+            holder, ttl, reports = extras[3 * n: 3 * n + 3]
+            record["claimed_by"] = _text(holder)
+            record["claim_expires"] = now + ttl / 1000 if holder is not None and ttl > 0 else None
+            record["report_count"] = int(reports)
+            items.append(record)
+        return items
+
+    # Claims -----------------------------------------------------------------------------
+    def claim(self, moderator: str, ids: list[str] | None = None, limit: int = 20) -> list[str]:
+        """Claim ``ids`` (those still queued and not claimed by another), or else the next
+        ``limit`` unclaimed comments in queue order. Renews the moderator's own claims.
+        Returns the ids now claimed by ``moderator``."""
+        ttl_ms = int(self.settings.claim_seconds * 1000)
+        event = _event("claimed", by=f"moderator:{moderator}")
+        if ids is not None:
+            return self._run_claim(moderator, list(dict.fromkeys(ids)), len(ids), ttl_ms, event)
+        claimed: list[str] = []
+        start = 0
+        chunk = max(limit * 2, 50)
+        while len(claimed) < limit:
+            window = [m.decode() for m in self.redis.zrange(self.keys.held_queue, start,
+                                                            start + chunk - 1)]
+            if not window:
+                break
+            holders = self.redis.mget([self.keys.claim(cid) for cid in window])
+            free = [cid for cid, holder in zip(window, holders, strict=True) if holder is None]
+            if free:
+                claimed += self._run_claim(moderator, free, limit - len(claimed), ttl_ms, event)
+            start += chunk
+        return claimed
+
+    def _run_claim(self, moderator: str, ids: list[str], limit: int, ttl_ms: int,
+                   event: str) -> list[str]:
+        if not ids or limit <= 0:
+            return []
+        keys = [self.keys.held_queue]
+        for cid in ids:
+            keys += [self.keys.claim(cid), self.keys.history(cid)]
+        result = self._claim(keys=keys, args=[moderator, ttl_ms, limit, event, *ids])
+        return [_text(r) for r in result]
+
+    def release(self, moderator: str, ids: Iterable[str]) -> list[str]:
+        """Give up the moderator's claims on ``ids``; returns the ids released."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        result = self._release(keys=[self.keys.claim(cid) for cid in ids], args=[moderator, *ids])
+        return [_text(r) for r in result]
+
+    def claim_holder(self, comment_id: str) -> str | None:
+        return _text(self.redis.get(self.keys.claim(comment_id)))
+
+    # Decisions --------------------------------------------------------------------------
+    def decide(
+        self,
+        comment_id: str,
+        *,
+        moderator: str,
+        action: str,
+        reason_code: str,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Approve or reject a comment at once; returns the updated record.
+
+        Any status may be decided again (each decision is a history event and
+        replaces the comment's training example). A comment claimed by another
+        moderator raises ClaimConflict; the decider's own claim ends with it.
+        """
+        _validate(action, reason_code, note)
+        new_status = "approved" if action == "approve" else "rejected"
+        by = f"moderator:{moderator}"
+        claim_key = self.keys.claim(comment_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(claim_key, self.keys.comment(comment_id))
+                    holder = _text(pipe.get(claim_key))
+                    if holder is not None and holder != moderator:
+                        raise ClaimConflict(holder)
+                    record = self.comments.get(comment_id)
+                    if record is None:
+                        raise NotFound(comment_id)
+                    now = time.time()
+                    pipe.multi()
+                    self.comments.transition(
+                        comment_id,
+                        article_id=record["article_id"],
+                        expected="*",
+                        new_status=new_status,
+                        fields={"decided": repr(now), "decided_by": by,
+                                "decision_reason": reason_code, "decision_note": note or ""},
+                        event="decided",
+                        event_data={"by": by, "action": action, "status": new_status,
+                                    "previous_status": record["status"],
+                                    "reason_code": reason_code, "note": note},
+                        pipe=pipe,
+                    )
+                    pipe.delete(claim_key)
+                    self.examples.record(
+                        comment_id, text=record.get("text", ""),
+                        labels=labels_for(action, reason_code), scores=record.get("scores"),
+                        model_version=record.get("model_version"), moderator=moderator,
+                        reason_code=reason_code, decided_at=now, action=action,
+                        article_id=record["article_id"], pipe=pipe,
+                    )
+                    if record.get("author_id"):
+                        self.authors.queue_decided(
+                            pipe, author_id=record["author_id"], comment_id=comment_id,
+                            created=record.get("created", now), old_status=record["status"],
+                            new_status=new_status,
+                        )
+                    pipe.execute()
+                    break
+                except WatchError:
+                    continue
+        updated = self.comments.get(comment_id)
+        if updated is None:
+            raise NotFound(comment_id)
+        try:
+            emit_decisions(self.redis, self.keys, self.settings, [updated])
+        except Exception:
+            # The decision is stored; a webhook hiccup must not turn it into an error.
+            log.exception("webhook event not queued", extra={"comment_id": comment_id})
+        return updated
+
+    def decide_many(
+        self,
+        ids: Sequence[str],
+        *,
+        moderator: str,
+        action: str,
+        reason_code: str,
+        note: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Decide each id on its own (one bad id does not stop the rest).
+
+        Returns per id ``{id, ok: True, status}`` or ``{id, ok: False, error, holder?}``
+        with error ``claimed_by_other`` or ``comment_not_found``.
+        """
+        _validate(action, reason_code, note)
+        results: list[dict[str, Any]] = []
+        for cid in dict.fromkeys(ids):
+            try:
+                record = self.decide(cid, moderator=moderator, action=action,
+                                     reason_code=reason_code, note=note)
+            except ClaimConflict as conflict:
+                results.append({"id": cid, "ok": False, "error": "claimed_by_other",
+                                "holder": conflict.holder})
+            except NotFound:
+                results.append({"id": cid, "ok": False, "error": "comment_not_found"})
+            else:
+                results.append({"id": cid, "ok": True, "status": record["status"]})
+        return results
+
+    def history(self, comment_id: str) -> list[dict[str, Any]]:
+        events = self.comments.history(comment_id)
+        if not events and not self.redis.exists(self.keys.comment(comment_id)):
+            raise NotFound(comment_id)
+        return events
+
+    # Readers' reports -------------------------------------------------------------------
+    def report(self, comment_id: str, *, reader_id: str, reason: str) -> dict[str, Any]:
+        """Record a reader's report; returns ``{report_count, queued, status}``.
+
+        A report on a published comment queues it for review (reason
+        ``reader_report``) but leaves it published until a moderator decides.
+        A reader who reports the same comment again is not counted again.
+        """
+        record = self.comments.get_many([comment_id], ["status", "scores", "created"])[0]
+        if record is None:
+            raise NotFound(comment_id)
+        priority = hold_priority(record.get("scores") or {}, [REPORT_REASON],
+                                 record.get("created", time.time()))
+        found, count, queued = self._report(
+            keys=[self.keys.comment(comment_id), self.keys.history(comment_id),
+                  self.keys.reports(comment_id), self.keys.held_queue],
+            args=[comment_id, reader_id, _event("reported", by=f"reader:{reader_id}", reason=reason),
+                  repr(priority), REPORT_REASON],
+        )
+        if not found:
+            raise NotFound(comment_id)
+        return {"report_count": int(count), "queued": bool(queued), "status": record["status"]}
+
+
+def _validate(action: str, reason_code: str, note: str | None) -> None:
+    if action not in ACTIONS:
+        raise InvalidDecision(f"action must be one of {', '.join(ACTIONS)}")
+    if reason_code not in REASON_CODES:
+        raise InvalidDecision(f"reason_code must be one of {', '.join(REASON_CODES)}")
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise InvalidDecision(f"note is longer than {MAX_NOTE_CHARS} characters")
+
+
+def _arg(value: float | None) -> str:
+    return "" if value is None else repr(float(value))
+
+
+def _parse_cursor(cursor: str | None) -> tuple[float, str] | None:
+    if not cursor:
+        return None
+    priority, sep, cid = cursor.partition("|")
+    try:
+        value = float(priority)
+    except ValueError:
+        value = None
+    if not sep or not cid or value is None or value != value:
+        raise InvalidCursor("cursor is not one this queue handed out")
+    return value, cid

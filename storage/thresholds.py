@@ -1,0 +1,65 @@
+"""Hold thresholds set by admins at run time, with an audit trail.
+
+Workers read the overrides once per batch (worker/policy.py), so a change
+applies to comments scored after it and never to half a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import WatchError
+
+from storage.keys import Keys
+
+AUDIT_KEEP = 1000
+
+
+class ThresholdStore:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    def overrides(self) -> dict[str, float]:
+        return {k.decode(): float(v) for k, v in self.redis.hgetall(self.keys.thresholds).items()}
+
+    def update(self, changes: dict[str, float | None], *, by: str, key_id: str | None = None
+               ) -> tuple[dict[str, float], dict[str, float]]:
+        """Set (a number) or clear (None) overrides; returns (old, new) and audits the change.
+
+        WATCH makes the audited "old" the value actually replaced, even when two
+        admins change thresholds at the same moment.
+        """
+        key = self.keys.thresholds
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    old = {k.decode(): float(v) for k, v in pipe.hgetall(key).items()}
+                    new = dict(old)
+                    for category, value in changes.items():
+                        if value is None:
+                            new.pop(category, None)
+                        else:
+                            new[category] = float(value)
+                    pipe.multi()
+                    cleared = [c for c in old if c not in new]
+                    if cleared:
+                        pipe.hdel(key, *cleared)
+                    if new:
+                        pipe.hset(key, mapping={c: repr(v) for c, v in new.items()})
+                    event = {"kind": "thresholds", "at": time.time(), "by": by, "key_id": key_id,
+                             "old": old, "new": new}
+                    pipe.lpush(self.keys.policy_audit, json.dumps(event))
+                    pipe.ltrim(self.keys.policy_audit, 0, AUDIT_KEEP - 1)
+                    pipe.execute()
+                    return old, new
+                except WatchError:
+                    continue
+
+    def audit(self, limit: int = 50) -> list[dict[str, Any]]:
+        events = [json.loads(raw) for raw in self.redis.lrange(self.keys.policy_audit, 0, limit - 1)]
+        return [e for e in events if e.get("kind", "thresholds") == "thresholds"]

@@ -1,0 +1,99 @@
+"""Faults with real processes and real signals: a worker SIGKILLed mid-scoring, and a
+model version that fails to load."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from tests.conftest import wait_until
+
+ARTICLE = "faults"
+
+
+def activate(runtime, scorer) -> str:
+    from moderation.bootstrap import register_scorer
+
+    return register_scorer(runtime.models, scorer, created_by="test", activate=True)
+
+
+def post_many(client, headers, n: int) -> list[str]:
+    ids = []
+    for i in range(n):
+        response = client.post("/v1/comments", headers=headers, json={
+            "article_id": ARTICLE, "text": f"comment {i}: the police response was slow {i % 13}",
+            "author": {"id": f"reader-{i % 17}"}})
+        assert response.status_code == 202
+        ids.append(response.get_json()["id"])
+    return ids
+
+
+def scored_events(runtime, ids: list[str]) -> Counter:
+    pipe = runtime.redis.pipeline(transaction=False)
+    for cid in ids:
+        pipe.lrange(runtime.keys.history(cid), 0, -1)
+    counts: Counter = Counter()
+    for cid, events in zip(ids, pipe.execute(), strict=True):
+        counts[cid] = sum(1 for e in events if json.loads(e)["event"] == "scored")
+    return counts
+
+
+def statuses(runtime, ids: list[str]) -> Counter:
+    return Counter(r["status"] for r in runtime.comments.get_many(ids, ["status"]))
+
+
+def test_worker_killed_mid_scoring_loses_nothing_and_decides_once(
+        client, site_headers, runtime, small_scorer, start_worker):
+    activate(runtime, small_scorer)
+    ids = post_many(client, site_headers, 300)
+    # Small batches so the kill lands between (and inside) batches, not after all of them.
+    first = start_worker(SCORING_BATCH_SIZE="8")
+    wait_until(lambda: statuses(runtime, ids)["pending"] < len(ids) - 16, timeout=60, interval=0.01)
+    first.kill()
+    decided_at_kill = len(ids) - statuses(runtime, ids)["pending"]
+    assert decided_at_kill < len(ids), "the worker finished before it was killed; post more"
+
+    start_worker(SCORING_BATCH_SIZE="8")
+    wait_until(lambda: statuses(runtime, ids)["pending"] == 0, timeout=90)
+
+    counts = scored_events(runtime, ids)
+    assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+    final = statuses(runtime, ids)
+    assert sum(final.values()) == len(ids) and final["pending"] == 0
+    for record in runtime.comments.get_many(ids):
+        assert record["decided_by"] == "model" and record["model_version"]
+    # Indexes agree with the records: each comment in exactly one status listing.
+    listed = Counter()
+    for status in ("pending", "approved", "held", "rejected"):
+        members = runtime.redis.zrange(runtime.keys.article_comments(ARTICLE, status), 0, -1)
+        listed.update(m.decode() for m in members)
+    assert set(listed) == set(ids) and set(listed.values()) == {1}
+    assert runtime.comments.pending_count() == 0
+
+
+def test_a_version_that_fails_to_load_leaves_the_previous_one_serving(
+        client, site_headers, runtime, small_scorer, start_worker):
+    good = activate(runtime, small_scorer)
+    worker = start_worker(LOG_LEVEL="INFO")
+    first = post_many(client, site_headers, 5)
+    wait_until(lambda: statuses(runtime, first)["pending"] == 0, timeout=60)
+
+    runtime.models.put("broken-1", b"this is not a skops file", {"created_by": "test"})
+    runtime.models.activate("broken-1")
+    # The worker looks for a new version before its next batch.
+    later = post_many(client, site_headers, 5)
+    wait_until(lambda: statuses(runtime, later)["pending"] == 0, timeout=60)
+    versions = {r["model_version"] for r in runtime.comments.get_many(later, ["model_version"])}
+    assert versions == {good}
+    load_error = runtime.redis.get(runtime.keys.model_load_error)
+    assert load_error and b"broken-1" in load_error
+
+    ready = client.get("/readyz").get_json()
+    assert "broken-1" in ready["checks"]["model_load_error"]
+    assert ready["checks"]["model"] == "broken-1"  # what is active, beside why it is not serving
+    worker.stop()
+    logs = [json.loads(line) for line in worker.process.stderr.read().decode().splitlines()
+            if line.startswith("{")]
+    failures = [e for e in logs if e.get("msg") == "model load failed"]
+    assert failures and failures[0]["model_version"] == "broken-1"
+    assert failures[0]["serving_version"] == good
