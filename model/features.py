@@ -34,7 +34,7 @@ from sklearn.pipeline import FeatureUnion
 from model import gazetteer as g
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "3"
+FEATURE_VERSION = "4"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -190,7 +190,8 @@ _SHOP_FROM = re.compile(
     r"cafe|caf|takeaway|garage|bakery|hairdressers?|nail\s+bar|nails|bar|club|gym|stables|"
     r"leisure\s+centre|care\s+home|nursery|surgery|pharmacy|chemist|bookies|launderette|"
     r"[A-Z][a-z]+\s+(?:pub|arms|inn|club))\b", _I)
-_EMPLOYER = re.compile(r"\b(?:" + "|".join(re.escape(e) for e in sorted(g.EMPLOYERS, key=len, reverse=True)) + r")\b", _I)
+_EMPLOYER = re.compile(
+    r"\b(?:" + "|".join(re.escape(e) for e in sorted(g.EMPLOYERS, key=len, reverse=True)) + r")\b", _I)
 _AGE = re.compile(
     r"\b(?:aged\s+)?(?:[4-9]|1[0-9]|2[0-5])\s*(?:-\s*)?(?:yo|y/o|y\.o\.|yrs?\s+old|years?\s+old|"
     r"year-old|yr-old)\b|\baged\s+(?:[4-9]|1[0-9])\b|\b(?:she|he|they)(?:'s|\s+is|\s+was|\s+were)"
@@ -200,7 +201,7 @@ _AGE = re.compile(
 _GENERIC_AGE = re.compile(
     r"\b(?:an?|any|every|no|as\s+young\s+as|under|over|aged\s+between|between)\s+(?:[4-9]|1[0-9])"
     r"(?:\s*-?\s*(?:year|yr)s?[- ]olds?)?\b|\bchildren\s+(?:as\s+young\s+as|aged)\b", _I)
-_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
+_HANDLE = re.compile(r"(?<![\w.])@(?!user\b)[A-Za-z0-9_.]{3,}")
 _LINK = re.compile(
     r"\b(?:https?://\S+|www\.\S+|(?:facebook|fb|instagram|tiktok|twitter|x|snapchat|youtube|"
     r"linkedin|onlyfans)\.com/\S+)", _I)
@@ -216,6 +217,22 @@ _RELATIVE_ACCUSED = re.compile(
     r"\b(?:his|the\s+accused's|the\s+defendant's|the\s+man's|the\s+bloke's|the\s+abuser's|"
     r"the\s+offender's|[A-Z][a-z]+'s)\s+(?:own\s+|wife's\s+|girlfriend's\s+|partner's\s+|"
     r"brother's\s+|sister's\s+)?(?:" + g.RELATIONS + r")\b", _I)
+_QUOTED_NICK = re.compile(r"[\"'](?:[A-Z][a-z]{1,10}|[a-z]{2,8})[\"']|\b(?:[Ll]ittle|[Ll]il|[Bb]ig)\s+"
+                          r"(?!(?:one|girl|girls|boy|boys|lad|lads|kid|kids|sister|brother|bit|"
+                          r"lass|thing|things|village|town|estate|place|while|ones|man|men)\b)"
+                          r"[A-Za-z]{2,10}(?:\s+[A-Za-z]{2,8})?(?=\s*[,.]|\s+(?:was|is|were|if|from|off)\b)")
+_PHOTO = re.compile(r"\b(?:pic|pics|picture|pictures|photo|photos|photograph|screenshot|screenshots|"
+                    r"selfie|selfies|video|videos|her\s+face|profile\s+pic)\b", _I)
+_OFFICIAL_CTX = re.compile(
+    r"\b(?:pc|dc|ds|dci|di|pcso|sgt|sarge|copper|coppers|officer|inspector|detective|sergeant|"
+    r"superintendent|constable|councillor|cllr|mp|reporter|journalist|editor|correspondent|"
+    r"presenter|look\s+north|bbc|itv|sky\s+news|the\s+star|the\s+examiner|the\s+advertiser|"
+    r"the\s+paper|long\s+read|press\s+office|commissioner|chief\s+exec|chief\s+constable|"
+    r"social\s+worker|head\s*teacher|barrister|solicitor|judge)\b", _I)
+_OFFENDER_CTX = re.compile(
+    r"\b(?:nick|prison|jail|inside|landing|parole|released|sentence|sentenced|convicted|"
+    r"charged|trial|dodgy|creep|nonce|paedo|pervert|perv|groomer|abuser|rapist|ringleader|"
+    r"underage|taxi|takeaway)\b", _I)
 _LIVES = re.compile(
     r"\b(?:lives?|living|lived|moved|stays?|staying)\s+(?:in|on|at|near|round|by|off|up)\s+"
     r"(?:the\s+)?((?!(?:the|a|an|this|that|her|his|my|our|fear|hope|care|hiding|foster|town|"
@@ -244,7 +261,7 @@ _ANON = re.compile(
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
     r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b", re.IGNORECASE)
 _OWN_FAMILY = re.compile(
-    r"\bmy\s+(?:own\s+)?(?:daughter|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
+    r"\bmy\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
     r"grandson|sister|children|child|grandkids|grandchildren|wife|husband)\b|\bas\s+(?:a|the)\s+"
     r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b", _I)
 _HISTORICAL = re.compile(
@@ -266,6 +283,8 @@ FEATURE_NAMES = (
     "anonymised", "own_family", "historical", "generic_victims", "generic_age",
     "name_x_ctx", "name_x_pointer", "detail_x_ctx", "name_x_negative", "two_plus_kinds",
     "age_x_place", "name_clean", "identifying_clean", "social_ctx", "name_x_detail",
+    "photo", "official_ctx", "offender_ctx", "own_x_detail", "self_x_detail", "official_x_name",
+    "offender_x_name", "specific_age", "quoted_nick", "handle_x_ctx",
 )
 
 
@@ -310,7 +329,11 @@ def _names(text: str, lower_text: bool):
             start, end = m.start(), m.start() + len(base)
             full = False
             if is_cap:
-                accepted = not (base in g.AMBIGUOUS_NAMES and _is_sentence_start(text, start)) \
+                followed_by_surname = i + 1 < n and text[m.end():tokens[i + 1].start()] == " " \
+                    and tokens[i + 1].group(0)[0].isupper() \
+                    and tokens[i + 1].group(0).lower() not in _NON_NAME_CAPS
+                accepted = not (base in g.AMBIGUOUS_NAMES and _is_sentence_start(text, start)
+                                and not followed_by_surname) \
                     and not (base in g.AMBIGUOUS_NAMES and tok.isupper() and len(tok) > 1)
             else:
                 accepted = base not in g.AMBIGUOUS_NAMES and base not in g.STOPWORDS
@@ -382,6 +405,8 @@ _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
                 "anonymity")
 _GATE_OWN = _W("my as")
+_GATE_PHOTO = _W("pic pics picture pictures photo photos photograph screenshot screenshots selfie "
+                 "selfies video videos face")
 _GATE_HIST = _W("savile rolf glitter epstein maxwell soham huntley moors brady hindley rochdale "
                 "telford oxford huddersfield newcastle bradford report")
 _GATE_GENERIC = _W("victims survivors girls children kids people women boys")
@@ -451,7 +476,26 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_work += add(_SHOP_FROM, "workplace")
     if n_work == 0 and not words.isdisjoint(g.EMPLOYERS) and not words.isdisjoint(_GATE_WORK):
         n_work += add(_EMPLOYER, "workplace")
-    n_age = add(_AGE, "age") if has_digit else 0
+    n_age = 0
+    n_specific_age = 0
+    if has_digit:
+        generic = [m.span() for m in _GENERIC_AGE.finditer(text)]
+        for m in _AGE.finditer(text):
+            spans.append((m.start(), m.end(), "age"))
+            n_age += 1
+            if not any(a < m.end() and m.start() < b for a, b in generic):
+                n_specific_age += 1
+    n_photo = add(_PHOTO, "photo") if not words.isdisjoint(_GATE_PHOTO) else 0
+    n_quoted = 0
+    if "'" in text or '"' in text or "lil" in words or "little" in words or "big" in words:
+        for m in _QUOTED_NICK.finditer(text):
+            inner = m.group(0).strip("\"'").lower()
+            if inner in g.STOPWORDS or inner in _NON_NAME_CAPS:
+                continue
+            spans.append((m.start(), m.end(), "name"))
+            n_quoted += 1
+    n_official_ctx = len(_OFFICIAL_CTX.findall(text))
+    n_offender_ctx = len(_OFFENDER_CTX.findall(text))
     n_handle = add(_HANDLE, "handle") if "@" in text else 0
     social = not words.isdisjoint(_GATE_SOCIAL)
     if social:
@@ -474,10 +518,10 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     n_generic_age = len(_GENERIC_AGE.findall(text)) if has_digit else 0
     n_social = count(_SOCIAL_CTX, _GATE_SOCIAL) if social else 0
 
-    any_name = n_name + n_pair > 0
+    any_name = n_name + n_pair + n_quoted > 0
     place = (n_street + n_estate + n_school + n_year + n_work) > 0
-    kinds = sum(1 for k in (n_street + n_estate, n_school + n_year, n_work, n_age,
-                            n_handle + n_link + n_social, n_rel_acc) if k > 0)
+    kinds = sum(1 for k in (n_street + n_estate, n_school + n_year, n_work, n_specific_age,
+                            n_handle + n_link + n_social, n_rel_acc, n_photo) if k > 0)
     negative = n_official + n_conv + n_self + n_anon + n_own + n_hist > 0
     lg = _LOG1P
     v[:] = (
@@ -491,6 +535,10 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         any_name and negative, kinds >= 2, n_age > 0 and place,
         any_name and not negative, (any_name or kinds > 0) and not (n_self or n_anon or n_own),
         n_social > 0, any_name and kinds > 0,
+        n_photo > 0, lg[min(n_official_ctx, 9)], lg[min(n_offender_ctx, 9)],
+        n_own > 0 and kinds > 0, n_self > 0 and kinds > 0, any_name and n_official_ctx > 0,
+        any_name and n_offender_ctx > 0, n_specific_age > 0, n_quoted > 0,
+        (n_handle + n_link) > 0 and (social or n_ctx > 0 or n_pointer > 0),
     )
     return Detection(spans, v)
 

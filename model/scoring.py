@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 
+from model import gazetteer
 from model.categories import CATEGORIES
 from model.features import (
     FEATURE_VERSION,
@@ -25,7 +26,6 @@ from model.features import (
     lexicon_vector,
     vectors_to_matrix,
 )
-from model import gazetteer
 from model.normalize import normalize, to_original
 
 
@@ -205,7 +205,7 @@ class Scorer:
             return []
         weights = self._word_coef[idx]
         out = []
-        for (s, e, gram), w in zip(grams, weights):
+        for (s, e, gram), w in zip(grams, weights, strict=True):
             if w >= self.abuse_span_cutoff:
                 words = gram.split(" ")
                 if all(x in gazetteer.STOPWORDS or len(x) < 3 for x in words):

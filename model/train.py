@@ -33,11 +33,10 @@ import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -78,7 +77,7 @@ BORDERLINE_ZERO_WEIGHT = 0.3
 MAX_CHARS = 2000
 ABUSE_ALPHA = 1e-5  # SGD logistic regression: ~15x faster than liblinear here, same AUC
 ABUSE_EPOCHS = 15
-VI_C = 2.0
+VI_C = 4.0
 VI_BACKGROUND_WEIGHT = 0.5
 VI_BACKGROUND_MAX = 4000
 LEX_SCALE = 0.5
@@ -86,7 +85,7 @@ VI_SCALE = 1.0
 # Threshold targets (see docs/MODEL.md): a margin inside the targets.
 ABUSE_MAX_STREAM_CLEAN_HELD = 0.025
 ABUSE_MIN_RECALL = 0.92
-VI_MIN_RECALL = 0.97
+VI_MIN_RECALL = 0.98
 
 
 def _noop(stage: str, fraction: float) -> None:
@@ -121,7 +120,7 @@ def load_abuse_splits(paths: Sequence[str], max_per_source: int | None = None
         groups[(ex.source, split_of(ex.text))].append(ex)
     out: dict[str, list[Example]] = {"train": [], "calibration": [], "heldout": []}
     small = None if max_per_source is None else max(60, max_per_source // 3)
-    for (source, split), exs in sorted(groups.items()):
+    for (_source, split), exs in sorted(groups.items()):
         out[split].extend(_cap(exs, max_per_source if split == "train" else small))
     return out
 
@@ -186,7 +185,7 @@ def _choose_vi_threshold(y, p) -> tuple[float, dict]:
     held = p >= t
     tp = int((held & (y == 1)).sum())
     fp = int((held & (y == 0)).sum())
-    return t, {"rule": "highest threshold with out-of-fold recall >= 97%",
+    return t, {"rule": "highest threshold with out-of-fold recall >= 98%",
                "oof_recall": round(float(held[y == 1].mean()), 5) if (y == 1).any() else None,
                "oof_precision": round(tp / (tp + fp), 5) if tp + fp else None,
                "oof_clean_held": round(float(held[y == 0].mean()), 5) if (y == 0).any() else None}
@@ -262,6 +261,8 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     abuse_train += [e for e in extra if e.labels.get("abuse") is not None]
     vi_lab = [e for e in vi_train if e.labels.get("victim_identification") is not None]
     vi_lab += [e for e in extra if e.labels.get("victim_identification") is not None]
+    # ordinary comments as background negatives (an @mention replying to someone is not, by
+    # itself, identifying; with social-media or victim context it is)
     bg_pool = [e for e in corpora_train if is_clean(e)]
     bg = sorted(bg_pool, key=lambda e: text_key("bg:" + e.text))[:min(VI_BACKGROUND_MAX,
                                                                      max(200, 2 * len(vi_lab)))]
@@ -345,7 +346,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         a_vi, b_vi, t_vi, vi_rule = 1.0, 0.0, 0.5, {"rule": "default (too little data)"}
 
     # ---------------------------------------------------------------- assemble + evaluate
-    created = datetime.now(timezone.utc).replace(microsecond=0)
+    created = datetime.now(UTC).replace(microsecond=0)
     counts = {
         "abuse": {"train": _counts(abuse_train, "abuse"),
                   "calibration": _counts(cal, "abuse"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,6 +60,11 @@ class Launcher:
 
     def _start_redis(self) -> dict[str, str]:
         env = dict(os.environ)
+        # One metrics folder for the API processes and workers: /metrics adds them all up.
+        metrics_dir = PROJECT_ROOT / "var" / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         if not self.settings.redis_url and not self.settings.redis_sentinels:
             data_dir = PROJECT_ROOT / "var" / "redis"
             self.redis_server = RedisServer(data_dir=str(data_dir)).start()

@@ -15,7 +15,7 @@ from prometheus_client import Counter, Histogram
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 COMMENTS_ACCEPTED = Counter(
-    "moderation_comments_accepted_total", "Comments accepted by the API (202).", ["article_mode"]
+    "moderation_comments_accepted_total", "Comments accepted by the API (202; retries not counted)."
 )
 COMMENTS_DECIDED = Counter(
     "moderation_comments_decided_total",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from redis import Redis
@@ -24,7 +24,6 @@ from storage.authors import AuthorStore
 from storage.comments import CommentStore, hold_priority
 from storage.examples import ExampleStore, labels_for
 from storage.keys import Keys
-from worker.webhooks import emit_decisions
 
 log = logging.getLogger("storage.moderation")
 
@@ -204,7 +203,17 @@ def _text(value: bytes | str | None) -> str | None:
 
 
 class ModerationStore:
-    def __init__(self, redis: Redis, keys: Keys, comments: CommentStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        comments: CommentStore,
+        settings: Settings,
+        on_decided: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        # on_decided: told of every moderator decision once it is stored (the service
+        # passes webhook emission); storage itself knows nothing of queues or HTTP.
+        self.on_decided = on_decided
         self.redis = redis
         self.keys = keys
         self.comments = comments
@@ -405,7 +414,8 @@ class ModerationStore:
         if updated is None:
             raise NotFound(comment_id)
         try:
-            emit_decisions(self.redis, self.keys, self.settings, [updated])
+            if self.on_decided is not None:
+                self.on_decided([updated])
         except Exception:
             # The decision is stored; a webhook hiccup must not turn it into an error.
             log.exception("webhook event not queued", extra={"comment_id": comment_id})

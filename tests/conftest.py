@@ -11,6 +11,7 @@ import itertools
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -126,10 +127,17 @@ class WorkerProcess:
     def __init__(self, settings: Settings, extra_env: dict[str, str] | None = None) -> None:
         env = worker_env(settings)
         env.update(extra_env or {})
+        # A file, not a pipe: an unread pipe fills up and blocks a chatty worker.
+        self.log_file = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moderation.cli", "worker"], env=env, cwd=PROJECT_ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self.log_file,
         )
+
+    def log(self) -> str:
+        """Everything the worker has logged so far (JSON lines)."""
+        self.log_file.seek(0)
+        return self.log_file.read().decode("utf-8", errors="replace")
 
     def kill(self) -> None:
         if self.process.poll() is None:

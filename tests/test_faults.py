@@ -92,7 +92,7 @@ def test_a_version_that_fails_to_load_leaves_the_previous_one_serving(
     assert "broken-1" in ready["checks"]["model_load_error"]
     assert ready["checks"]["model"] == "broken-1"  # what is active, beside why it is not serving
     worker.stop()
-    logs = [json.loads(line) for line in worker.process.stderr.read().decode().splitlines()
+    logs = [json.loads(line) for line in worker.log().splitlines()
             if line.startswith("{")]
     failures = [e for e in logs if e.get("msg") == "model load failed"]
     assert failures and failures[0]["model_version"] == "broken-1"

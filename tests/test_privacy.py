@@ -201,7 +201,7 @@ def test_comment_text_never_reaches_the_logs(client, site_headers, runtime, star
                       json={"article_id": "bad id", "text": SECRET_TEXT, "author": {"id": "r9"}})
     assert bad.status_code == 422
     worker.stop()
-    worker_logs = worker.process.stderr.read().decode(errors="replace")
+    worker_logs = worker.log()
     assert cid in worker_logs or "batch decided" in worker_logs  # the worker did log
     for needle in ("Quartermaine", "Larkspur", "Wigglesworth"):
         assert needle not in worker_logs, needle

@@ -122,12 +122,13 @@ def test_decisions_reach_the_next_training_run_which_never_blocks_scoring(
     assert meta["created_by"].startswith("admin:")
     assert meta["status"] == ("active" if finished["activated"] else "candidate")
 
-    # The decisions moved the model on comments like them (not in any decision verbatim).
+    # The decisions moved the model on comments like them (in no decision verbatim), and
+    # far more than on the same sentence without the phrase.
     probe = f"Once again the council spokesman is a {PHRASE}."
-    new = load_scorer(runtime.models, version)
-    before = small_scorer.score(probe).scores["abuse"]
-    after = new.score(probe).scores["abuse"]
-    assert after > before + 0.2, (before, after)
-    assert after >= new.thresholds["abuse"]
     neutral = "Once again the council spokesman is a careful speaker."
-    assert new.score(neutral).scores["abuse"] < new.thresholds["abuse"]
+    new = load_scorer(runtime.models, version)
+    before, after = (m.score(probe).scores["abuse"] for m in (small_scorer, new))
+    neutral_before, neutral_after = (m.score(neutral).scores["abuse"] for m in (small_scorer, new))
+    assert after >= new.thresholds["abuse"] > before, (before, after)
+    assert after - before > (neutral_after - neutral_before) + 0.2, (before, after, neutral_before,
+                                                                     neutral_after)

@@ -14,6 +14,12 @@ import time
 from typing import Any
 
 from model.scoring import Score, Scorer
+from moderation.metrics import (
+    POST_TO_DECISION_SECONDS,
+    SCORING_BATCH_SIZE,
+    SCORING_SECONDS,
+    record_decision,
+)
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from worker.context import WorkerContext, get_context
@@ -97,7 +103,10 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
     policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, records)
     scored: list[tuple[dict[str, Any], Score]] = []
     try:
+        started = time.perf_counter()
         scores = scorer.score_batch([r["text"] for r in records])
+        SCORING_SECONDS.observe(time.perf_counter() - started)
+        SCORING_BATCH_SIZE.observe(len(records))
         scored = list(zip(records, scores, strict=True))
     except Exception:
         # Find the comment(s) that broke the batch; score the rest.
@@ -156,11 +165,18 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             authors.queue_scored(pipe, author_id=record["author_id"], comment_id=record["id"],
                                  created=record["created"], status=decision.status)
     results = pipe.execute()
-    changed = sum(1 for n in transitions if results[n] == 1)
-    _emit(ctx, [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1])
-    log.info("batch decided", extra={"comments": len(scored), "changed": changed,
-                                     "model_version": version})
-    return changed
+    decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
+    _emit(ctx, decided)
+    finished = time.time()
+    for outcome in decided:
+        record_decision("model", outcome["status"], outcome["reasons"])
+        POST_TO_DECISION_SECONDS.observe(max(0.0, finished - outcome["created"]))
+    # Request ids tie these decisions to the API requests that posted them.
+    log.info("batch decided", extra={
+        "comments": len(scored), "changed": len(decided), "model_version": version,
+        "request_ids": [o.get("request_id") for o in decided if o.get("request_id")][:64],
+    })
+    return len(decided)
 
 
 def _emit(ctx: WorkerContext, decided: list[dict[str, Any]]) -> None:

@@ -160,7 +160,7 @@ def _cmd_score(args) -> int:
     def flush():
         texts = [t for _, _, t in batch if t is not None]
         scores = iter(scorer.score_batch(texts)) if texts else iter(())
-        for lineno, err, text in batch:
+        for lineno, err, _text in batch:
             if err is not None:
                 sys.stdout.write(json.dumps({"error": err, "line": lineno}) + "\n")
                 continue

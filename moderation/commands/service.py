@@ -8,7 +8,6 @@ import sys
 
 from moderation.config import Settings
 
-
 # JSON access log lines; the path only (no query string), never bodies.
 _ACCESS_LOG = '{"http":"%(m)s %(U)s","status":%(s)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
 
@@ -19,6 +18,7 @@ def gunicorn_command(port: int, workers: int, host: str = "0.0.0.0") -> list[str
         "--workers", str(workers),
         "--bind", f"{host}:{port}",
         "--worker-class", "sync",
+        "--config", "python:service.gunicorn_conf",
         # Short keep-alive and timeouts: requests are small and must not pile up.
         "--timeout", "30",
         "--graceful-timeout", "10",
@@ -37,6 +37,12 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from worker.runner import run_worker
 
+    if args.metrics_port:
+        # A worker on its own machine serves its metrics itself; on one machine with the
+        # API, PROMETHEUS_MULTIPROC_DIR lets the API's /metrics include it instead.
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port)
     run_worker(Settings.from_env(), burst=args.burst, name=args.name, queues=args.queues)
     return 0
 
@@ -85,6 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker = sub.add_parser("worker", help="run one scoring worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.add_argument("--name", default=None, help="worker name (default: RQ's)")
+    worker.add_argument("--metrics-port", type=int, default=0,
+                        help="serve this worker's Prometheus metrics on this port (0: off)")
     worker.add_argument("--queues", default=None,
                         help="comma-separated queues to consume: comments, webhooks, training "
                              "(default: WORKER_QUEUES, else comments,webhooks; run training apart)")

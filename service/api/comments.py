@@ -6,6 +6,7 @@ from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from moderation.metrics import COMMENTS_ACCEPTED
 from service import present
 from service.auth import require
 from service.errors import ApiError
@@ -48,6 +49,8 @@ class Comments(MethodView):
             parent_id=body.get("parent_id"),
             request_id=g.get("request_id"),
         )
+        if created.created:
+            COMMENTS_ACCEPTED.inc()
         if created.schedule_scoring:
             schedule_drain(rt.queue, g.get("request_id"))
         location = url_for("comments.Comment", comment_id=created.id)

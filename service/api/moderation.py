@@ -15,6 +15,7 @@ from model.categories import CATEGORIES
 from service import present
 from service.auth import current_key, require
 from service.errors import ApiError, ErrorSchema
+from service.moderation_store import moderation_store
 from service.schemas import ID_PATTERN, CommentSchema
 from storage.moderation import (
     ACTIONS,
@@ -40,8 +41,7 @@ _ID = validate.Regexp(ID_PATTERN)
 
 
 def store() -> ModerationStore:
-    rt = current_app.extensions["moderation"]
-    return ModerationStore(rt.redis, rt.keys, rt.comments, rt.settings)
+    return moderation_store()
 
 
 def moderator_name() -> str:

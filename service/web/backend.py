@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
+from service.moderation_store import moderation_store
 from storage import moderation
 
 REASON_CODES = moderation.REASON_CODES
@@ -29,8 +28,7 @@ class DecisionError(Exception):
 
 
 def store() -> moderation.ModerationStore:
-    rt = current_app.extensions["moderation"]
-    return moderation.ModerationStore(rt.redis, rt.keys, rt.comments, rt.settings)
+    return moderation_store()
 
 
 def _translate(exc: Exception) -> DecisionError:
