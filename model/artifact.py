@@ -29,6 +29,7 @@ TRUSTED_TYPES: list[str] = [
     "model.features.AbuseLexiconFeatures",
     "model.features.CharNgramHasher",
     "model.features.VictimFeatures",
+    "model.features.WordNgramHasher",
     "model.normalize.TextNormalizer",
     "model.scoring.Scorer",
 ]

@@ -97,6 +97,8 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
     lines += ["## Held-out results", ""]
     cols = ["n", "positives", "roc_auc", "average_precision", "precision", "recall", "clean_held"]
     rows = [(cat, m.get(cat) or {}) for cat in CATEGORIES]
+    if (m.get("abuse") or {}).get("excluding_borderline"):
+        rows.insert(1, ("abuse, borderline 0s excluded", m["abuse"]["excluding_borderline"]))
     lines += _table(rows, cols, "category") + [""]
     ab = m.get("abuse") or {}
     if ab.get("stream_1pct"):

@@ -5,9 +5,10 @@ transformer conventions (``fit`` returns ``self``, parameters in
 ``__init__``, no learned state), and is saved inside the model pipeline, so
 ``model/artifact.py`` lists these classes as trusted types.
 
-* ``text_features()`` -- word 1-2 grams and char_wb 2-5 grams through
-  ``HashingVectorizer`` (no vocabulary: small files, fast load, and a
-  n-gram's column is recomputable for explanations).
+* ``text_features()`` -- word 1-2 grams (``WordNgramHasher``) and character
+  2-5 grams (``CharNgramHasher``), hashed with no vocabulary (small files,
+  fast load, and an n-gram's column is recomputable for explanations),
+  vectorised over a batch with numpy.
 * ``VictimFeatures`` -- person names (gazetteer + capitalised pairs, minus
   officials), streets/estates/addresses, schools and year groups,
   workplaces, exact ages, handles and profile links, relationship words,
@@ -23,18 +24,18 @@ transformer conventions (``fit`` returns ``self``, parameters in
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from model import gazetteer as g
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "4"
+FEATURE_VERSION = "11"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -42,11 +43,117 @@ CHAR_FEATURES = 2**19
 
 def text_features(word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES) -> FeatureUnion:
     return FeatureUnion([
-        ("word", HashingVectorizer(
-            analyzer="word", ngram_range=(1, 2), n_features=word_features, alternate_sign=False,
-            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b", norm="l2", dtype=np.float32)),
+        ("word", WordNgramHasher(ngram_range=(1, 2), n_features=word_features)),
         ("char", CharNgramHasher(ngram_range=(2, 5), n_features=char_features)),
     ])
+
+
+WORD_TOKEN_PATTERN = r"(?u)\b\w[\w']*\b"
+
+
+def word_grams(text: str, token_re: re.Pattern, ngram_range=(1, 2)
+               ) -> list[tuple[int, int, str]]:
+    """(start, end, gram) of the word n-grams of a text (lower-cased), in order."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # rare: lower() changed the length; positions approximate
+        lowered = "".join(c.lower()[0] for c in text)
+    toks = [(m.start(), m.end(), m.group(0)) for m in token_re.finditer(lowered)]
+    lo, hi = ngram_range
+    out = []
+    for n in range(lo, hi + 1):
+        if n == 1:
+            out.extend(toks)
+            continue
+        for j in range(len(toks) - n + 1):
+            out.append((toks[j][0], toks[j + n - 1][1], " ".join(t[2] for t in toks[j:j + n])))
+    return out
+
+
+_MIX = 0x9E3779B97F4A7C15
+_MASK64 = (1 << 64) - 1
+_TOKEN_HASHES: dict[str, int] = {}
+
+
+def _token_hash(tok: str) -> int:
+    h = _TOKEN_HASHES.get(tok)
+    if h is None:
+        if len(_TOKEN_HASHES) > 500_000:
+            _TOKEN_HASHES.clear()
+        h = _TOKEN_HASHES[tok] = zlib.crc32(tok.encode("utf-8"))
+    return h
+
+
+def gram_index(gram: str, n_features: int) -> int:
+    """Column of a word n-gram (1 or 2 words) in WordNgramHasher's output."""
+    parts = gram.split(" ")
+    if len(parts) == 1:
+        return _token_hash(parts[0]) % n_features
+    a, b = _token_hash(parts[0]), _token_hash(parts[1])
+    h = (a * _MIX + b) & _MASK64
+    h ^= h >> 29
+    return h % n_features
+
+
+class WordNgramHasher(TransformerMixin, BaseEstimator):
+    """Hashed word unigrams and bigrams (no vocabulary), vectorised over a batch.
+
+    A token's hash is its CRC-32; a bigram's mixes its two tokens' hashes
+    (uint64 arithmetic), so the whole batch is hashed with a few numpy
+    operations and the column of any n-gram is ``gram_index(gram,
+    n_features)`` -- which is how the scorer explains a score with the
+    n-grams that carry it. Deterministic across processes and platforms.
+    Rows are scaled by 1/sqrt(number of n-grams); entries are in text order
+    (unigram 0, bigram 0-1, unigram 1, ...).
+    """
+
+    def __init__(self, ngram_range=(1, 2), n_features: int = WORD_FEATURES,
+                 token_pattern: str = WORD_TOKEN_PATTERN):
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+        self.token_pattern = token_pattern
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        if tuple(self.ngram_range) != (1, 2):
+            raise ValueError("WordNgramHasher supports ngram_range=(1, 2) only")
+        nf = np.uint64(int(self.n_features))
+        token_re = re.compile(self.token_pattern)
+        th = _token_hash
+        hashes: list[int] = []
+        lens: list[int] = []
+        for text in X:
+            toks = token_re.findall(text.lower())
+            hashes.extend([th(t) for t in toks])
+            lens.append(len(toks))
+        n_docs = len(lens)
+        lens_a = np.asarray(lens, dtype=np.int64)
+        H = np.asarray(hashes, dtype=np.uint64)
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens_a)
+        m = len(H)
+        cols = np.zeros((m, 2), dtype=np.uint64)
+        valid = np.zeros((m, 2), dtype=bool)
+        cols[:, 0] = H % nf
+        valid[:, 0] = True
+        if m > 1:
+            with np.errstate(over="ignore"):
+                hb = H[:-1] * np.uint64(_MIX) + H[1:]
+                hb ^= hb >> np.uint64(29)
+            cols[:-1, 1] = hb % nf
+            valid[:-1, 1] = doc[:-1] == doc[1:]
+        flat = valid.ravel()
+        col_idx = cols.ravel()[flat].astype(np.int32)
+        rows = np.repeat(doc, 2)[flat]
+        counts = np.bincount(rows, minlength=n_docs) if n_docs else np.zeros(0, dtype=np.int64)
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
+        data = np.repeat(scale, counts)
+        return sp.csr_matrix((data, col_idx, indptr), shape=(n_docs, int(nf)))
+
+    def __sklearn_tags__(self):
+        return _sk_tags(self, super().__sklearn_tags__())
 
 
 _FNV_PRIME = np.uint64(1099511628211)
@@ -212,7 +319,7 @@ _SOCIAL_HANDLE = re.compile(
 _SOCIAL_CTX = re.compile(
     r"\b(?:her|his|their)\s+(?:insta|instagram|snap|snapchat|tiktok|twitter|fb|facebook|"
     r"profile|page|account)\b|\b(?:look\s+(?:her|him)\s+up|search\s+(?:for\s+)?(?:her|him)|"
-    r"check\s+(?:her|his)\s+(?:followers|page|profile))\b", _I)
+    r"check\s+(?:her|his)\s+(?:followers|page|profile))\b")
 _RELATIVE_ACCUSED = re.compile(
     r"\b(?:his|the\s+accused's|the\s+defendant's|the\s+man's|the\s+bloke's|the\s+abuser's|"
     r"the\s+offender's|[A-Z][a-z]+'s)\s+(?:own\s+|wife's\s+|girlfriend's\s+|partner's\s+|"
@@ -228,11 +335,7 @@ _OFFICIAL_CTX = re.compile(
     r"superintendent|constable|councillor|cllr|mp|reporter|journalist|editor|correspondent|"
     r"presenter|look\s+north|bbc|itv|sky\s+news|the\s+star|the\s+examiner|the\s+advertiser|"
     r"the\s+paper|long\s+read|press\s+office|commissioner|chief\s+exec|chief\s+constable|"
-    r"social\s+worker|head\s*teacher|barrister|solicitor|judge)\b", _I)
-_OFFENDER_CTX = re.compile(
-    r"\b(?:nick|prison|jail|inside|landing|parole|released|sentence|sentenced|convicted|"
-    r"charged|trial|dodgy|creep|nonce|paedo|pervert|perv|groomer|abuser|rapist|ringleader|"
-    r"underage|taxi|takeaway)\b", _I)
+    r"social\s+worker|head\s*teacher|barrister|solicitor|judge)\b")
 _LIVES = re.compile(
     r"\b(?:lives?|living|lived|moved|stays?|staying)\s+(?:in|on|at|near|round|by|off|up)\s+"
     r"(?:the\s+)?((?!(?:the|a|an|this|that|her|his|my|our|fear|hope|care|hiding|foster|town|"
@@ -240,7 +343,7 @@ _LIVES = re.compile(
 _RELATIVE_OTHER = re.compile(
     r"\b(?:her|their|the\s+victim's|the\s+girl's)\s+(?:own\s+|older\s+|little\s+|younger\s+|"
     r"big\s+)?(?:mum|mam|mom|dad|mother|father|nan|nana|gran|grandad|brother|sister|auntie|aunt|"
-    r"uncle|cousin|step-?dad|step-?mum|family)\b", _I)
+    r"uncle|cousin|step-?dad|step-?mum|family)\b")
 _POINTER_KNOWS = re.compile(
     r"\b(?:every(?:one|body|1)|all|whole\s+(?:town|estate|school|village|street|of\s+\w+))\b"
     r"[^.?!]{0,40}?\b(?:knows?|knew|nos|knws)\b")
@@ -254,23 +357,23 @@ _SELF = re.compile(
     r"\b(?:i\s+was\s+(?:abused|groomed|raped|assaulted|one\s+of|a\s+victim|targeted|only|\d+)|"
     r"happened\s+to\s+me|(?:as\s+)?a\s+survivor\s+myself|i'?m\s+a\s+survivor|my\s+abuser|"
     r"when\s+i\s+was\s+(?:a\s+kid|young|little|a\s+child|\d+)|me\s+too|i\s+(?:reported|told)\s+"
-    r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b", _I)
+    r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b")
 _ANON = re.compile(
-    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager)\s+(?:[A-H]|[1-9])\b"
+    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager)\s+(?:[a-h]|[1-9])\b"
     r"(?!\s*(?:year|years|yr|yo|of|and\s+\d))|\b(?:girl|boy|victim|child|complainant|woman)\s+"
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
-    r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b", re.IGNORECASE)
+    r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b")
 _OWN_FAMILY = re.compile(
     r"\bmy\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
     r"grandson|sister|children|child|grandkids|grandchildren|wife|husband)\b|\bas\s+(?:a|the)\s+"
-    r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b", _I)
+    r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b")
 _HISTORICAL = re.compile(
     r"\b(?:savile|rolf\s+harris|gary\s+glitter|epstein|maxwell|soham|huntley|moors\s+murders|"
     r"brady|hindley|rochdale|telford|oxford|huddersfield|newcastle|bradford|rotherham\s+report|"
-    r"jay\s+report|casey\s+report)\b", _I)
+    r"jay\s+report|casey\s+report)\b")
 _GENERIC_VICTIMS = re.compile(
     r"\b(?:the|those|these|all\s+the|all\s+those|many|other|more|young|vulnerable)\s+"
-    r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b", _I)
+    r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b")
 _CONVICTION = re.compile(r"\bgot\s+\d+\s+years\b|\bsent\s+down\b|\bbehind\s+bars\b|\brot\s+in\b")
 _VICTIM_CTX_WORDS = g.VICTIM_CONTEXT
 
@@ -291,7 +394,8 @@ FEATURE_NAMES = (
 @dataclass
 class Detection:
     spans: list[tuple[int, int, str]]  # (start, end, kind) on the text given
-    vector: np.ndarray
+    vector: tuple  # numbers, in FEATURE_NAMES order
+    tokens: list[str] | None = None  # lower-cased word tokens (shared with the lexicon)
 
 
 def _is_sentence_start(text: str, pos: int) -> bool:
@@ -300,17 +404,19 @@ def _is_sentence_start(text: str, pos: int) -> bool:
 
 
 _NAMESET = g.FIRST_NAMES | g.NICKNAMES
-_TOKEN_LOWER = re.compile(r"[a-z][a-z'\-]*")
-_CAP_PAIR = re.compile(r"(?<![\w'\-])([A-Z][a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})(?![\w\-])")
+_TOKEN_GATE = re.compile(r"[a-z][a-z\-]*")
+_CAP_PAIR = re.compile(r"\b([A-Z][a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})\b")
 
 
-def _names(text: str, lower_text: bool):
+def _names(text: str, lower_text: bool, words=None):
     """(start, end, kind, official, nickname, full) for person-name mentions."""
-    lower = text.lower()
-    ltoks = _TOKEN_LOWER.findall(lower)
     out = []
     taken: list[tuple[int, int]] = []
-    if any(w in _NAMESET or (w.endswith("'s") and w[:-2] in _NAMESET) for w in ltoks):
+    if words is not None:
+        maybe = not _NAMESET.isdisjoint(words) or "'" in text or "-" in text
+    else:
+        maybe = not _NAMESET.isdisjoint(_TOKEN_GATE.findall(text.lower()))
+    if maybe:
         tokens = list(_TOKEN.finditer(text))
         n = len(tokens)
         i = 0
@@ -322,8 +428,10 @@ def _names(text: str, lower_text: bool):
                 base = base[:-2]
             base = base.strip("'-")
             if base not in _NAMESET:
-                i += 1
-                continue
+                head = base.split("-", 1)[0]
+                if "-" not in base or head not in _NAMESET:  # "Ellie-May" counts as a name
+                    i += 1
+                    continue
             nick = base in g.NICKNAMES and base not in g.FIRST_NAMES
             is_cap = tok[0].isupper()
             start, end = m.start(), m.start() + len(base)
@@ -373,6 +481,9 @@ def _names(text: str, lower_text: bool):
 
 
 def _official(text: str, start: int, end: int) -> bool:
+    window = text[start:end + 16].lower()
+    if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
+        return True
     before = text[max(0, start - 40):start]
     if _TITLE_BEFORE.search(before):
         return True
@@ -380,6 +491,7 @@ def _official(text: str, start: int, end: int) -> bool:
 
 
 _W = g._words
+_CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\b(?:she|he|they|her|him|his|their)\b")
 _DIGIT = re.compile(r"\d")
 _GATE_STREET = _PLACE_SUFFIX_SET | {"rd", "street", "road"}
 _GATE_ESTATE = _W("estate flats towers")
@@ -405,6 +517,14 @@ _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
                 "anonymity")
 _GATE_OWN = _W("my as")
+_GATE_AGE_WORDS = _W("young under over aged between year years yr yrs old olds children")
+_GATE_OFFICIAL = _W("pc dc ds dci di pcso sgt sarge copper coppers officer inspector detective "
+                    "sergeant superintendent constable councillor cllr mp reporter journalist editor "
+                    "correspondent presenter look bbc itv sky star examiner advertiser paper long "
+                    "press commissioner chief social head headteacher barrister solicitor judge")
+_OFFENDER_WORDS = _W("nick prison jail inside landing parole released sentence sentenced convicted "
+                     "charged trial dodgy creep nonce paedo pervert perv groomer abuser rapist "
+                     "ringleader underage taxi takeaway")
 _GATE_PHOTO = _W("pic pics picture pictures photo photos photograph screenshot screenshots selfie "
                  "selfies video videos face")
 _GATE_HIST = _W("savile rolf glitter epstein maxwell soham huntley moors brady hindley rochdale "
@@ -417,7 +537,6 @@ _WORD_RE = re.compile(r"[a-z0-9']+")
 
 def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> Detection:
     """Detect identifying details and context in one (normalised) text."""
-    v = np.zeros(len(FEATURE_NAMES), dtype=np.float64)
     spans: list[tuple[int, int, str]] = []
     lower = text.lower()
     token_list = _WORD_RE.findall(lower)
@@ -426,7 +545,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     lower_text = lower == text
     has_digit = _DIGIT.search(text) is not None
 
-    names = _names(text, lower_text)
+    names = _names(text, lower_text, words)
     n_name = n_full = n_pair = n_nick = n_official = 0
     for start, end, kind, official, nick, full in names:
         if official:
@@ -440,17 +559,24 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
             n_nick += nick
         spans.append((start, end, "name"))
 
+    # "my daughter is in year 9": details of the commenter's own family are not evidence
+    own = [m.end() for m in _OWN_FAMILY.finditer(lower)] if (
+        "my" in words or "as" in words) and len(lower) == len(text) else []
+
+    def owned(pos: int) -> bool:
+        return any(o <= pos and pos - o <= 60 and not _CLAUSE_END.search(text, o, pos) for o in own)
+
     def add(regex, kind, group=0):
         c = 0
         for m in regex.finditer(text):
             s_, e_ = m.span(group)
-            if s_ < e_:
+            if s_ < e_ and not (own and owned(s_)):
                 spans.append((s_, e_, kind))
                 c += 1
         return c
 
-    def count(regex, gate):
-        return len(regex.findall(text)) if not words.isdisjoint(gate) else 0
+    def count(regex, gate):  # count-only patterns are lower-case, matched on `lower`
+        return len(regex.findall(lower)) if not words.isdisjoint(gate) else 0
 
     n_street = (add(_STREET, "street") + add(_STREET_LOWER, "street")) \
         if not words.isdisjoint(_GATE_STREET) else 0
@@ -466,6 +592,8 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         for m in _SCHOOL.finditer(text):
             if _SCHOOL_BAD_FIRST.match(m.group(0)) and len(m.group(0).split()) <= 2:
                 continue
+            if own and owned(m.start()):
+                continue
             spans.append((m.start(), m.end(), "school"))
             n_school += 1
     n_year = add(_YEAR_GROUP, "school") if has_digit or "sixth" in words else 0
@@ -478,44 +606,47 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_work += add(_EMPLOYER, "workplace")
     n_age = 0
     n_specific_age = 0
+    age_words = has_digit and not words.isdisjoint(_GATE_AGE_WORDS)
     if has_digit:
-        generic = [m.span() for m in _GENERIC_AGE.finditer(text)]
+        generic = [m.span() for m in _GENERIC_AGE.finditer(text)] if age_words else []
         for m in _AGE.finditer(text):
+            if own and owned(m.start()):
+                continue
             spans.append((m.start(), m.end(), "age"))
             n_age += 1
             if not any(a < m.end() and m.start() < b for a, b in generic):
                 n_specific_age += 1
     n_photo = add(_PHOTO, "photo") if not words.isdisjoint(_GATE_PHOTO) else 0
     n_quoted = 0
-    if "'" in text or '"' in text or "lil" in words or "little" in words or "big" in words:
+    if '"' in text or " '" in text or "lil" in words or "little" in words or "big" in words:
         for m in _QUOTED_NICK.finditer(text):
             inner = m.group(0).strip("\"'").lower()
             if inner in g.STOPWORDS or inner in _NON_NAME_CAPS:
                 continue
             spans.append((m.start(), m.end(), "name"))
             n_quoted += 1
-    n_official_ctx = len(_OFFICIAL_CTX.findall(text))
-    n_offender_ctx = len(_OFFENDER_CTX.findall(text))
+    n_offender_ctx = len([w for w in token_list if w in _OFFENDER_WORDS])
     n_handle = add(_HANDLE, "handle") if "@" in text else 0
     social = not words.isdisjoint(_GATE_SOCIAL)
     if social:
         n_handle += add(_SOCIAL_HANDLE, "handle", 1)
     n_link = add(_LINK, "handle") if ("http" in lower or "www" in lower or ".com" in lower) else 0
     n_rel_acc = add(_RELATIVE_ACCUSED, "relative") if not words.isdisjoint(_GATE_REL_ACC) else 0
-    n_rel_other = count(_RELATIVE_OTHER, _GATE_REL_OTHER)
 
     n_ctx = len([w for w in token_list if w in _VICTIM_CTX_WORDS])
+    n_speech = len([w for w in token_list if w in g.SPEECH_WORDS])
+    n_conv = len([w for w in token_list if w in g.CONVICTION_WORDS])
+    n_official_ctx = count(_OFFICIAL_CTX, _GATE_OFFICIAL)
+    n_rel_other = count(_RELATIVE_OTHER, _GATE_REL_OTHER)
     n_pointer = (len(_POINTER.findall(lower)) if not words.isdisjoint(_GATE_POINTER) else 0) + \
         (len(_POINTER_KNOWS.findall(lower)) if not words.isdisjoint(_GATE_KNOWS) else 0)
-    n_speech = len([w for w in token_list if w in g.SPEECH_WORDS])
-    n_conv = len([w for w in token_list if w in g.CONVICTION_WORDS]) + (
-        len(_CONVICTION.findall(lower)) if not words.isdisjoint(_GATE_CONV) else 0)
+    n_conv += len(_CONVICTION.findall(lower)) if not words.isdisjoint(_GATE_CONV) else 0
     n_self = count(_SELF, _GATE_SELF)
     n_anon = count(_ANON, _GATE_ANON)
     n_own = count(_OWN_FAMILY, _GATE_OWN)
     n_hist = count(_HISTORICAL, _GATE_HIST)
     n_generic = count(_GENERIC_VICTIMS, _GATE_GENERIC)
-    n_generic_age = len(_GENERIC_AGE.findall(text)) if has_digit else 0
+    n_generic_age = len(generic) if has_digit else 0
     n_social = count(_SOCIAL_CTX, _GATE_SOCIAL) if social else 0
 
     any_name = n_name + n_pair + n_quoted > 0
@@ -524,7 +655,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
                             n_handle + n_link + n_social, n_rel_acc, n_photo) if k > 0)
     negative = n_official + n_conv + n_self + n_anon + n_own + n_hist > 0
     lg = _LOG1P
-    v[:] = (
+    v = (
         lg[min(n_name, 4)], lg[min(n_full, 4)], lg[min(n_pair, 4)], lg[min(n_nick, 4)],
         n_street > 0, n_estate > 0, n_school > 0, n_year > 0, n_work > 0, n_age > 0,
         n_handle > 0, n_link > 0, n_rel_acc > 0, n_rel_other > 0, lg[min(kinds, 9)],
@@ -540,7 +671,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         any_name and n_offender_ctx > 0, n_specific_age > 0, n_quoted > 0,
         (n_handle + n_link) > 0 and (social or n_ctx > 0 or n_pointer > 0),
     )
-    return Detection(spans, v)
+    return Detection(spans, v, token_list)
 
 
 _LOG1P = [float(np.log1p(i)) for i in range(10)]
@@ -569,7 +700,7 @@ class VictimFeatures(TransformerMixin, BaseEstimator):
 def vectors_to_matrix(rows, scale: float):
     if not rows:
         return sp.csr_matrix((0, len(FEATURE_NAMES)), dtype=np.float32)
-    return sp.csr_matrix(np.vstack(rows).astype(np.float32) * np.float32(scale))
+    return sp.csr_matrix(np.asarray(rows, dtype=np.float32) * np.float32(scale))
 
 
 # --------------------------------------------------------------------------- abuse lexicon
@@ -578,8 +709,6 @@ _LEX_TOKEN = re.compile(r"[a-z]+")
 _THREAT = re.compile(g.THREAT_PHRASES, _I)
 _LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual")
 LEXICON_FEATURE_NAMES = (*_LEX_KINDS, "threat_phrase", "second_person", "caps_ratio")
-_LETTER = re.compile(r"[A-Za-z]")
-_UPPER = re.compile(r"[A-Z]")
 _SECOND_PERSON = re.compile(r"\b(?:you|u|ur|your|you're|youre|yourself)\b", _I)
 
 
@@ -590,36 +719,36 @@ def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
         kind = g.ABUSE_LEXICON.get(m.group(0))
         if kind and kind != "threat":
             spans.append((m.start(), m.end(), kind))
-    if not set(_LEX_TOKEN.findall(lowered)).isdisjoint(_GATE_THREAT):
+    if not _GATE_THREAT.isdisjoint(_LEX_TOKEN.findall(lowered)):
         for m in _THREAT.finditer(text):
             spans.append((m.start(), m.end(), "threat"))
     return spans
 
 
-_GATE_THREAT = g._words("""kill stab shoot hang burn smash batter beat hurt find get kys die dies rot
-    deserve deserves shot hanged hung killed castrated strung yourself urself""")
+# the threat-phrase regex only runs when one of its verbs is present
+_GATE_THREAT = g._words("""kill stab shoot hang burn smash batter hurt kys die dies rot shot hanged
+    hung killed castrated strung raped""")
 _SECOND = g._words("you u ur your you're youre yourself ya")
 
 
-def lexicon_vector(text: str, tokens: list[str] | None = None) -> np.ndarray:
-    counts = dict.fromkeys(_LEX_KINDS, 0)
+_DROP_UPPER = dict.fromkeys(range(ord("A"), ord("Z") + 1))
+_DROP_LETTERS = dict.fromkeys([*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)])
+
+
+def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
+    """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals."""
     if tokens is None:
-        tokens = _LEX_TOKEN.findall(text.lower())
-    n_second = 0
-    threat_gate = False
-    for w in tokens:
-        kind = g.ABUSE_LEXICON.get(w)
-        if kind:
-            counts[kind] += 1
-        if w in _SECOND:
-            n_second += 1
-        if w in _GATE_THREAT:
-            threat_gate = True
-    n_letters = len(_LETTER.findall(text))
-    caps = len(_UPPER.findall(text)) / n_letters if n_letters >= 8 else 0.0
-    return np.array([*(_LOG1P[min(counts[k], 9)] for k in _LEX_KINDS),
-                     _LOG1P[min(len(_THREAT.findall(text)), 9)] if threat_gate else 0.0,
-                     _LOG1P[min(n_second, 9)], caps], dtype=np.float64)
+        tokens = _WORD_RE.findall(text.lower())
+    lex = g.ABUSE_LEXICON
+    kinds = [k for k in map(lex.get, tokens) if k]
+    n_second = len([w for w in tokens if w in _SECOND])
+    n_threat = len(_THREAT.findall(text)) if not _GATE_THREAT.isdisjoint(tokens) else 0
+    n = len(text)
+    n_letters = n - len(text.translate(_DROP_LETTERS))
+    caps = (n - len(text.translate(_DROP_UPPER))) / n_letters if n_letters >= 8 else 0.0
+    lg = _LOG1P
+    return (*(lg[min(kinds.count(k), 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
+            lg[min(n_second, 9)], caps)
 
 
 class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
@@ -635,7 +764,7 @@ class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
         rows = [lexicon_vector(x) for x in X]
         if not rows:
             return sp.csr_matrix((0, len(LEXICON_FEATURE_NAMES)), dtype=np.float32)
-        return sp.csr_matrix(np.vstack(rows).astype(np.float32) * np.float32(self.scale))
+        return sp.csr_matrix(np.asarray(rows, dtype=np.float32) * np.float32(self.scale))
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([f"lex__{n}" for n in LEXICON_FEATURE_NAMES], dtype=object)
@@ -643,9 +772,3 @@ class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         return _sk_tags(self, super().__sklearn_tags__())
 
-
-def analyse(text: str) -> tuple[Detection, np.ndarray]:
-    """Victim-identification detection and abuse-lexicon vector of one normalised text."""
-    lower = text.lower()
-    tokens = _WORD_RE.findall(lower)
-    return detect_victim(text, None), lexicon_vector(text, _LEX_TOKEN.findall(lower) if tokens else [])

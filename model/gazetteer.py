@@ -106,6 +106,14 @@ OFFICIAL_TITLES = (
     r"principal|chair|chairman|chairwoman|chief\s+executive|director|leader|bishop|reverend|rev"
 )
 
+# Public figures named in the site's coverage (officials quoted in the articles, inquiry
+# chairs): never private people, whether or not a title precedes them. Maintained by the
+# newsroom; lower-case full names.
+PUBLIC_FIGURES = frozenset({
+    "steve noonan", "tim forber", "alexis jay", "professor jay", "prof jay", "mr noonan",
+    "mr forber",
+})
+
 # Victim-context vocabulary (sexual offences, children, proceedings).
 VICTIM_CONTEXT = _words("""
 abused abuse abusing raped rape raping groomed grooming groom assaulted assault molested
@@ -156,7 +164,8 @@ for _kind, _block in {
         skank skanks tart tramp scrubber bitch bitches asshole assholes arsehole arseholes
         jerk loser losers retard retards retarded stupid dumb dumbass pathetic vermin filth
         pig pigs clown clowns muppet muppets nonce nonces degenerate subhuman trash garbage
-        worthless useless ugly fat
+        worthless useless ugly fat slapper slappers liar liars lying scrounger scroungers
+        chav chavs gobby attention-seeker gold-digger skanky trampy slaggy
     """,
     "profanity": """
         fuck fucking fucked fucker fuckers motherfucker shit shite shitty bullshit crap

@@ -14,7 +14,7 @@ What it undoes (deterministically, no data files):
 * letters spaced or dotted out: ``f u c k``, ``f.u.c.k`` -> ``fuck``;
 * leetspeak inside words: ``1d10t`` -> ``idiot``, ``sh1t``, ``a$$hole``
   (digits are left alone in ``14yo``, ``y9``, ``s60`` and ``evry1``);
-* long letter runs: ``fuuuuuck`` -> ``fuuck``.
+* long letter runs: ``fuuuuuck`` -> ``fuuck`` (punctuation runs are left alone).
 
 Case is kept (capitalisation is evidence for names); the vectorisers
 lower-case on their own.
@@ -47,6 +47,7 @@ _HOMOGLYPHS = {
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
 }
 
+_ONE_TO_ONE = str.maketrans({k: v for k, v in _HOMOGLYPHS.items() if len(v) == 1})
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g",
                        "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})
 
@@ -54,9 +55,9 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # joined by one separator character (the same one throughout).
 _SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?P<sep>[ .\-_*])[A-Za-z](?:(?P=sep)[A-Za-z]){2,}(?![A-Za-z])")
 _LEET_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*")
-_ELONG = re.compile(r"([A-Za-z!?.])\1{2,}")
+_ELONG = re.compile(r"([A-Za-z])\1{2,}")
 _NEEDS_WORK = re.compile(
-    r"[A-Za-z][0-9@$!|+]+[A-Za-z]|([A-Za-z!?.])\1\1|(?<![A-Za-z])[A-Za-z][ .\-_*][A-Za-z][ .\-_*][A-Za-z]"
+    r"[A-Za-z][0-9@$!|+]+[A-Za-z]|([A-Za-z])\1\1|(?<![A-Za-z])[A-Za-z][ .\-_*][A-Za-z][ .\-_*][A-Za-z]"
 )
 
 
@@ -86,6 +87,8 @@ def _drop(text: str, offsets: list[int] | None, drop: set[int]) -> tuple[str, li
 def normalize(text: str) -> tuple[str, list[int] | None]:
     """Return the de-obfuscated text and its map back to the original offsets."""
     offsets: list[int] | None = None
+    if not text.isascii():
+        text = text.translate(_ONE_TO_ONE)  # curly quotes, dashes, NBSP: same length
     if not text.isascii():
         chars: list[str] = []
         offs: list[int] = []

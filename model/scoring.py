@@ -10,12 +10,11 @@ linear model scores the whole batch with one sparse product.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
 
 from model import gazetteer
 from model.categories import CATEGORIES
@@ -24,7 +23,6 @@ from model.features import (
     detect_victim,
     lexicon_spans,
     lexicon_vector,
-    vectors_to_matrix,
 )
 from model.normalize import normalize, to_original
 
@@ -116,11 +114,17 @@ class Scorer:
         self._vi_scale = float(vi.named_steps["features"].transformer_list[1][1].scale)
         self._abuse_clf = abuse.named_steps["clf"]
         self._vi_clf = vi.named_steps["clf"]
+        self._parts = [est for _, est in self._abuse_text.transformer_list]
+        self._vi_parts = [est for _, est in self._vi_text.transformer_list]
+        self._coef = {
+            "abuse": (np.asarray(self._abuse_clf.coef_, dtype=np.float64).ravel(),
+                      float(np.ravel(self._abuse_clf.intercept_)[0])),
+            "victim_identification": (np.asarray(self._vi_clf.coef_, dtype=np.float64).ravel(),
+                                      float(np.ravel(self._vi_clf.intercept_)[0])),
+        }
         word = self._abuse_text.transformer_list[0][1]
         self._word_vec = word
-        self._word_hasher = FeatureHasher(n_features=word.n_features, input_type="string",
-                                          alternate_sign=False)
-        self._word_analyzer_re = __import__("re").compile(word.token_pattern)
+        self._word_token_re = re.compile(word.token_pattern)
         coef = np.asarray(self._abuse_clf.coef_).ravel()
         self._word_coef = coef[: word.n_features]
 
@@ -134,18 +138,29 @@ class Scorer:
         return self._run(list(texts))[0]
 
     def _run(self, texts: list[str]):
+        # Same computation as the pipelines' decision_function, without FeatureUnion/joblib and
+        # input-validation overhead (a test checks they agree).
         normed = [normalize(t) for t in texts]
         ntexts = [n for n, _ in normed]
-        x_text = self._abuse_text.transform(ntexts)
-        x_text_vi = x_text if self._shared_text else self._vi_text.transform(ntexts)
-        lex = np.vstack([lexicon_vector(t) for t in ntexts]) if ntexts else np.zeros((0, 8))
-        x_lex = sp.csr_matrix(lex.astype(np.float32) * np.float32(self._lex_scale))
+        blocks = [est.transform(ntexts) for est in self._parts]
+        blocks_vi = blocks if self._shared_text else [est.transform(ntexts) for est in self._vi_parts]
         detections = [detect_victim(t) for t in ntexts]
-        x_vi = vectors_to_matrix([d.vector for d in detections], self._vi_scale)
-        d_abuse = self._abuse_clf.decision_function(sp.hstack([x_text, x_lex], format="csr"))
-        d_vi = self._vi_clf.decision_function(sp.hstack([x_text_vi, x_vi], format="csr"))
-        return ({"abuse": np.atleast_1d(d_abuse), "victim_identification": np.atleast_1d(d_vi)},
-                normed, detections)
+        lex = np.asarray([lexicon_vector(t, d.tokens) for t, d in zip(ntexts, detections, strict=True)],
+                         dtype=np.float64).reshape(len(ntexts), -1)
+        vi_dense = np.asarray([d.vector for d in detections], dtype=np.float64) * self._vi_scale
+        out = {}
+        for cat, mats, dense in (("abuse", blocks, lex * self._lex_scale),
+                                 ("victim_identification", blocks_vi, vi_dense)):
+            coef, intercept = self._coef[cat]
+            d = np.full(len(ntexts), intercept)
+            off = 0
+            for m in mats:
+                d += m @ coef[off:off + m.shape[1]]
+                off += m.shape[1]
+            d += dense.astype(np.float32).astype(np.float64) @ coef[off:]
+            out[cat] = d
+        self._last_word_matrix = blocks[0]
+        return out, normed, detections
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         d, _, _ = self._run(list(texts))
@@ -157,17 +172,23 @@ class Scorer:
             return []
         d, normed, detections = self._run(texts)
         probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
+        xw = self._last_word_matrix
+        self._last_word_matrix = None
+        word_w = self._word_coef[xw.indices]
         out = []
-        span_floor = 0.5 * self.thresholds.get("abuse", 0.5)
+        span_floor = self.thresholds.get("abuse", 0.5)  # explain holds, not every comment
+        plist = {c: np.round(probs[c], 6).tolist() for c in CATEGORIES}
         for i, text in enumerate(texts):
             ntext, offsets = normed[i]
-            scores = {c: round(float(probs[c][i]), 6) for c in CATEGORIES}
+            scores = {c: plist[c][i] for c in CATEGORIES}
             raw_spans: list[tuple[int, int, str, str]] = [
                 (s, e, "victim_identification", k) for s, e, k in detections[i].spans]
-            abuse_raw = lexicon_spans(ntext)
             if scores["abuse"] >= span_floor:
-                abuse_raw += self._model_abuse_spans(ntext)
-            raw_spans += [(s, e, "abuse", k) for s, e, k in abuse_raw]
+                row_w = word_w[xw.indptr[i]:xw.indptr[i + 1]]
+                abuse_raw = lexicon_spans(ntext)
+                if len(row_w) and row_w.max() >= self.abuse_span_cutoff:
+                    abuse_raw += self._model_abuse_spans(ntext, row_w)
+                raw_spans += [(s, e, "abuse", k) for s, e, k in abuse_raw]
             out.append(self._make_score(text, scores, raw_spans, offsets))
         return out
 
@@ -175,6 +196,8 @@ class Scorer:
         return self.score_batch([text])[0]
 
     def _make_score(self, text, scores, raw_spans, offsets) -> Score:
+        if not raw_spans:
+            return Score(scores, [], {c: [] for c in CATEGORIES})
         spans: set[Span] = set()
         for s, e, cat, kind in raw_spans:
             os_, oe = to_original(s, e, offsets)
@@ -188,31 +211,32 @@ class Scorer:
                 evidence[span.category].append(span.kind)
         return Score(scores, merged, evidence)
 
-    def _model_abuse_spans(self, ntext: str) -> list[tuple[int, int, str]]:
-        """Word n-grams whose weight in the abuse model is strongly positive."""
+    def _model_abuse_spans(self, ntext: str, row_weights: np.ndarray) -> list[tuple[int, int, str]]:
+        """Word n-grams whose weight in the abuse model is strongly positive.
+
+        ``row_weights`` are the abuse weights of this text's word-hasher entries, in the
+        hasher's order: unigram 0, bigram 0-1, unigram 1, bigram 1-2, ..., last unigram.
+        """
         lowered = ntext.lower()
         if len(lowered) != len(ntext):
             return []
-        toks = [(m.start(), m.end(), m.group(0)) for m in self._word_analyzer_re.finditer(lowered)]
-        if not toks:
+        toks = [(m.start(), m.end(), m.group(0)) for m in self._word_token_re.finditer(lowered)]
+        if len(row_weights) != max(0, 2 * len(toks) - 1):
             return []
-        grams = [(s, e, t) for s, e, t in toks]
-        grams += [(toks[j][0], toks[j + 1][1], f"{toks[j][2]} {toks[j + 1][2]}")
-                  for j in range(len(toks) - 1)]
-        h = self._word_hasher.transform([[gram] for _, _, gram in grams])
-        idx = h.indices
-        if len(idx) != len(grams):  # should not happen; be safe
-            return []
-        weights = self._word_coef[idx]
         out = []
-        for (s, e, gram), w in zip(grams, weights, strict=True):
-            if w >= self.abuse_span_cutoff:
-                words = gram.split(" ")
-                if all(x in gazetteer.STOPWORDS or len(x) < 3 for x in words):
-                    continue
-                kind = next((gazetteer.ABUSE_LEXICON[x] for x in words if x in gazetteer.ABUSE_LEXICON),
-                            "insult")
-                out.append((s, e, kind))
+        for k in np.flatnonzero(row_weights >= self.abuse_span_cutoff):
+            j = int(k) // 2
+            if k % 2:
+                (s, _, w1), (_, e, w2) = toks[j], toks[j + 1]
+                words = (w1, w2)
+            else:
+                s, e, w1 = toks[j]
+                words = (w1,)
+            if all(x in gazetteer.STOPWORDS or len(x) < 3 for x in words):
+                continue
+            kind = next((gazetteer.ABUSE_LEXICON[x] for x in words if x in gazetteer.ABUSE_LEXICON),
+                        "insult")
+            out.append((s, e, kind))
         return out
 
     def __repr__(self) -> str:

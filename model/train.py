@@ -67,7 +67,7 @@ SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {
     "jigsaw_toxic_wikipedia": (1.0, 1.0),
     "convabuse": (1.0, 1.0),
     "stormfront_hate": (1.0, 1.0),
-    "victim_data": (2.0, 2.0),
+    "victim_data": (4.0, 4.0),  # in-domain: comments on this site's policing stories
     "moderator": (3.0, 3.0),
 }
 DEFAULT_WEIGHT = (1.0, 1.0)
@@ -85,7 +85,7 @@ VI_SCALE = 1.0
 # Threshold targets (see docs/MODEL.md): a margin inside the targets.
 ABUSE_MAX_STREAM_CLEAN_HELD = 0.025
 ABUSE_MIN_RECALL = 0.92
-VI_MIN_RECALL = 0.98
+VI_MIN_RECALL = 0.97
 
 
 def _noop(stage: str, fraction: float) -> None:
@@ -185,7 +185,7 @@ def _choose_vi_threshold(y, p) -> tuple[float, dict]:
     held = p >= t
     tp = int((held & (y == 1)).sum())
     fp = int((held & (y == 0)).sum())
-    return t, {"rule": "highest threshold with out-of-fold recall >= 98%",
+    return t, {"rule": "highest threshold with out-of-fold recall >= 97%",
                "oof_recall": round(float(held[y == 1].mean()), 5) if (y == 1).any() else None,
                "oof_precision": round(tp / (tp + fp), 5) if tp + fp else None,
                "oof_clean_held": round(float(held[y == 0].mean()), 5) if (y == 0).any() else None}

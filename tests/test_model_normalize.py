@@ -16,7 +16,7 @@ from model.normalize import normalize, to_original
     ("ѕһіt head", "shit head"),           # Cyrillic look-alikes
     ("Ｆｕｃｋ", "Fuck"),                  # full-width
     ("id\u200biot", "idiot"),             # zero-width space
-    ("fuuuuuck off!!!!!", "fuuck off!!"),
+    ("fuuuuuck off!!!!!", "fuuck off!!!!!"),
     ("it’s Kayleigh", "it's Kayleigh"),
 ])
 def test_obfuscation_is_undone(raw, expected):
