@@ -78,11 +78,11 @@ class Load:
                 if delay > 0:
                     time.sleep(delay)
                 try:
-                    status, cid = self._post(conn, i)
+                    _, cid = self._post(conn, i)
                 except (OSError, http.client.HTTPException):
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                    status, cid = 0, None
+                    cid = None
                 # Latency from the scheduled send time: queueing in the client counts too.
                 elapsed = time.perf_counter() - scheduled
                 with self.lock:

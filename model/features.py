@@ -35,7 +35,7 @@ from sklearn.pipeline import FeatureUnion
 from model import gazetteer as g
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "11"
+FEATURE_VERSION = "12"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -354,7 +354,10 @@ _POINTER = re.compile(
     r"|\bname\s+and\s+shame\b|\blook\s+(?:it|her|him)\s+up\b|\bcheck\s+(?:her|his)\b"
     r"|\bwe\s+all\s+know\b|\bnot\s+hard\s+to\s+work\s+out\b|\bonly\s+(?:one|two|2|1)\b")
 _SELF = re.compile(
-    r"\b(?:i\s+was\s+(?:abused|groomed|raped|assaulted|one\s+of|a\s+victim|targeted|only|\d+)|"
+    r"\b(?:i\b[^.!?]{0,50}?\b(?:was|were|got|woz|wos)\s+(?:abused|groomed|raped|assaulted|targeted|"
+    r"the\s+girl|one\s+of\s+them)|(?:it\s+)?happ?e?n(?:e|d|ed)\s+to\s+me|i\s+(?:grew\s+up|went\s+to|was\s+in|"
+    r"woz\s+in|was\s+at)\b[^.!?]{0,60}\b(?:groomed|abused|raped|happened|hapned|survivor|believed)|"
+    r"i\s+was\s+(?:abused|groomed|raped|assaulted|one\s+of|a\s+victim|targeted|only|\d+)|"
     r"happened\s+to\s+me|(?:as\s+)?a\s+survivor\s+myself|i'?m\s+a\s+survivor|my\s+abuser|"
     r"when\s+i\s+was\s+(?:a\s+kid|young|little|a\s+child|\d+)|me\s+too|i\s+(?:reported|told)\s+"
     r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b")
@@ -387,7 +390,8 @@ FEATURE_NAMES = (
     "name_x_ctx", "name_x_pointer", "detail_x_ctx", "name_x_negative", "two_plus_kinds",
     "age_x_place", "name_clean", "identifying_clean", "social_ctx", "name_x_detail",
     "photo", "official_ctx", "offender_ctx", "own_x_detail", "self_x_detail", "official_x_name",
-    "offender_x_name", "specific_age", "quoted_nick", "handle_x_ctx",
+    "offender_x_name", "specific_age", "quoted_nick", "handle_x_ctx", "offender_name",
+    "self_x_place",
 )
 
 
@@ -480,14 +484,49 @@ def _names(text: str, lower_text: bool, words=None):
     return out
 
 
+# "Hannah Kershaw from Look North", "Jodie Lockwood at the Star": a journalist by-line
+_MEDIA_AFTER = re.compile(
+    r"^(?:'s)?\s*,?\s*(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
+    r"yorkshire\s+post|police\s+oracle|bbc|itv|look\s+north|calendar|sky|guardian|times|mail|"
+    r"telegraph|mirror|sun|independent|echo|chronicle|gazette|herald|paper|radio|news)\b", _I)
+_MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?)\s*:?\s*)$", _I)
+# "Zahid Wigfield got 8 years", "Lee Whiteley, of Foxglove Way, was convicted": an offender
+# dealt with in open court (the gap must not turn to someone else: "who", "for abusing" ...)
+_CONVICTED_AFTER = re.compile(
+    r"^(?:'s)?(?P<gap>[^.!?;]{0,45}?)\b(?:(?:was|were|has\s+been|had\s+been|have\s+been|got|been|"
+    r"being|is|are)\s+)?(?:jailed|convicted|sentenced|imprisoned|found\s+guilty|sent\s+down|"
+    r"locked\s+up|banged\s+up|pleaded\s+guilty|pled\s+guilty|admitted\s+(?:\w+\s+)?(?:counts?|charges?)|"
+    r"got\s+(?:\d+|life|another|an?\s+\w+)\s*(?:years?|yrs?|months?|sentence)?)\b", _I)
+_CONVICTED_BEFORE = re.compile(
+    r"(?:\b(?:against|convicted|jailed|sentenced|sentencing|defendant|defendants|accused|"
+    r"prosecution\s+of|trial\s+of|case\s+against|verdicts?\s+against)\s+(?:\w+\s+)?)$", _I)
+_GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|victim|girl|she|her|"
+                      r"because|after|by|and\s+her)\b", _I)
+
+
 def _official(text: str, start: int, end: int) -> bool:
     window = text[start:end + 16].lower()
     if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
         return True
     before = text[max(0, start - 40):start]
-    if _TITLE_BEFORE.search(before):
+    if _TITLE_BEFORE.search(before) or _MEDIA_BEFORE.search(before):
         return True
-    return _SPEECH_AFTER.search(text[end:end + 40]) is not None
+    after = text[end:end + 60]
+    if _SPEECH_AFTER.search(after) is not None:
+        return True
+    # skip the rest of a full name ("Hannah Kershaw from ...")
+    m = re.match(r"^(?:\s+[A-Za-z][a-z'\-]+)?", after)
+    return _MEDIA_AFTER.match(after, m.end() if m else 0) is not None
+
+
+def _offender(text: str, start: int, end: int) -> bool:
+    """A name dealt with in open court: "X was jailed", "got 8 years", "the case against X"."""
+    after = text[end:end + 90]
+    m = _CONVICTED_AFTER.match(re.sub(r"^\s+[A-Za-z][a-z'\-]+", " ", after, count=1)
+                               if after[:1] == " " else after)
+    if m and not _GAP_BAD.search(m.group("gap")):
+        return True
+    return _CONVICTED_BEFORE.search(text[max(0, start - 40):start]) is not None
 
 
 _W = g._words
@@ -533,6 +572,9 @@ _GATE_GENERIC = _W("victims survivors girls children kids people women boys")
 _GATE_CONV = _W("got sent behind rot")
 _GATE_LIVES = _W("live lives living lived moved stay stays staying")
 _WORD_RE = re.compile(r"[a-z0-9']+")
+_GATE_CONVICTED_NAME = _W("jailed convicted sentenced sentencing imprisoned guilty sent locked banged "
+                          "pleaded pled admitted got against defendant defendants accused "
+                          "prosecution trial case verdict verdicts")
 
 
 def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> Detection:
@@ -546,10 +588,14 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     has_digit = _DIGIT.search(text) is not None
 
     names = _names(text, lower_text, words)
-    n_name = n_full = n_pair = n_nick = n_official = 0
+    n_conv_words = not words.isdisjoint(_GATE_CONVICTED_NAME)
+    n_name = n_full = n_pair = n_nick = n_official = n_offender_name = 0
     for start, end, kind, official, nick, full in names:
         if official:
             n_official += 1
+            continue
+        if (n_conv_words or has_digit) and _offender(text, start, end):
+            n_offender_name += 1
             continue
         if kind == "cap_pair":
             n_pair += 1
@@ -670,6 +716,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_own > 0 and kinds > 0, n_self > 0 and kinds > 0, any_name and n_official_ctx > 0,
         any_name and n_offender_ctx > 0, n_specific_age > 0, n_quoted > 0,
         (n_handle + n_link) > 0 and (social or n_ctx > 0 or n_pointer > 0),
+        lg[min(n_offender_name, 4)], n_self > 0 and (n_school + n_year + n_street + n_estate) > 0,
     )
     return Detection(spans, v, token_list)
 
