@@ -504,6 +504,9 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
                       r"because|after|by|and\s+her)\b", _I)
 
 
+_SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
+
+
 def _official(text: str, start: int, end: int) -> bool:
     window = text[start:end + 16].lower()
     if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
@@ -514,18 +517,20 @@ def _official(text: str, start: int, end: int) -> bool:
     after = text[end:end + 60]
     if _SPEECH_AFTER.search(after) is not None:
         return True
+    if _MEDIA_AFTER.match(after):
+        return True
     # skip the rest of a full name ("Hannah Kershaw from ...")
-    m = re.match(r"^(?:\s+[A-Za-z][a-z'\-]+)?", after)
-    return _MEDIA_AFTER.match(after, m.end() if m else 0) is not None
+    m = _SURNAME.match(after)
+    return m is not None and _MEDIA_AFTER.match(after[m.end():]) is not None
 
 
 def _offender(text: str, start: int, end: int) -> bool:
     """A name dealt with in open court: "X was jailed", "got 8 years", "the case against X"."""
     after = text[end:end + 90]
-    m = _CONVICTED_AFTER.match(re.sub(r"^\s+[A-Za-z][a-z'\-]+", " ", after, count=1)
-                               if after[:1] == " " else after)
-    if m and not _GAP_BAD.search(m.group("gap")):
-        return True
+    for rest in (after, after[m.end():] if (m := _SURNAME.match(after)) else None):
+        c = _CONVICTED_AFTER.match(rest) if rest is not None else None
+        if c and not _GAP_BAD.search(c.group("gap")):
+            return True
     return _CONVICTED_BEFORE.search(text[max(0, start - 40):start]) is not None
 
 
@@ -594,16 +599,16 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         if official:
             n_official += 1
             continue
-        if (n_conv_words or has_digit) and _offender(text, start, end):
-            n_offender_name += 1
-            continue
+        offender = (n_conv_words or has_digit) and _offender(text, start, end)
+        n_offender_name += offender
         if kind == "cap_pair":
             n_pair += 1
         else:
             n_name += 1
             n_full += full
             n_nick += nick
-        spans.append((start, end, "name"))
+        if not offender:  # an offender named in open court is not reported as evidence
+            spans.append((start, end, "name"))
 
     # "my daughter is in year 9": details of the commenter's own family are not evidence
     own = [m.end() for m in _OWN_FAMILY.finditer(lower)] if (

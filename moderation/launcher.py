@@ -12,18 +12,12 @@ import time
 from moderation.bootstrap import ensure_admin_key, ensure_model
 from moderation.commands.service import gunicorn_command
 from moderation.config import PROJECT_ROOT, Settings
-from moderation.redis_server import RedisServer
+from moderation.progress import ProgressBar
+from moderation.redis_server import RedisServer, port_is_free
 from service.runtime import Runtime
 
+DEFAULT_REDIS_PORT = 6379
 
-def print_progress(stage: str, fraction: float) -> None:
-    width = 30
-    filled = int(width * max(0.0, min(1.0, fraction)))
-    bar = "#" * filled + "." * (width - filled)
-    sys.stderr.write(f"\r  training [{bar}] {fraction:4.0%} {stage[:40]:<40}")
-    sys.stderr.flush()
-    if fraction >= 1.0:
-        sys.stderr.write("\n")
 
 
 class Launcher:
@@ -43,7 +37,7 @@ class Launcher:
             env = self._start_redis()
             runtime = Runtime.build(Settings.from_env(env))
             print("checking for an active model ...", flush=True)
-            version = ensure_model(runtime.models, runtime.settings, progress=print_progress)
+            version = ensure_model(runtime.models, runtime.settings, progress=ProgressBar())
             print(f"model: {version}", flush=True)
             admin_key = ensure_admin_key(runtime.api_keys)
             self._spawn("api", gunicorn_command(self.port, self.api_processes), env)
@@ -67,7 +61,10 @@ class Launcher:
         env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         if not self.settings.redis_url and not self.settings.redis_sentinels:
             data_dir = PROJECT_ROOT / "var" / "redis"
-            self.redis_server = RedisServer(data_dir=str(data_dir)).start()
+            # Redis's usual port when it is free: then `moderation keys create` and the
+            # other commands find this server without REDIS_URL.
+            port = DEFAULT_REDIS_PORT if port_is_free(DEFAULT_REDIS_PORT) else None
+            self.redis_server = RedisServer(port=port, data_dir=str(data_dir)).start()
             env["REDIS_URL"] = self.redis_server.url
             print(f"started a private Redis at {self.redis_server.url} (data in {data_dir})", flush=True)
         else:
@@ -91,6 +88,8 @@ class Launcher:
             "Press Ctrl-C to stop everything this command started.",
             flush=True,
         )
+        if redis_url != Settings.from_env(env={}).effective_redis_url():
+            print(f"Other `moderation` commands need: export REDIS_URL={redis_url}", flush=True)
         if admin_key:
             print("A first admin key was created; it is shown once. Create site and moderator keys "
                   "with `moderation keys create --role site --name www`.", flush=True)

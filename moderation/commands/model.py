@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from model.categories import CATEGORIES
+from moderation.progress import ProgressBar
 
 
 def _settings():
@@ -31,29 +31,6 @@ def _thresholds(scorer, settings) -> dict[str, float]:
             out[cat] = float(override)
     return out
 
-
-class _Progress:
-    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.t0 = time.monotonic()
-        self.last = None
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        width = 28
-        bar = "#" * int(round(fraction * width)) + "-" * (width - int(round(fraction * width)))
-        line = f"[{bar}] {fraction * 100:5.1f}%  {time.monotonic() - self.t0:6.1f}s  {stage}"
-        if self.tty:
-            self.stream.write("\r\033[K" + line)
-            if fraction >= 1.0:
-                self.stream.write("\n")
-        elif stage != self.last:
-            self.stream.write(line + "\n")
-        self.last = stage
-        self.stream.flush()
 
 
 def _summary(metrics: dict) -> dict:
@@ -86,7 +63,7 @@ def train_main(args) -> object:
     from model.train import train
 
     settings = _settings()
-    progress = _Progress()
+    progress = ProgressBar()
     source = args.data or settings
     scorer = train(source, max_per_source=args.max_per_source, progress=progress,
                    victim_data=getattr(args, "victim_data", None), extra=getattr(args, "extra", ()))
@@ -124,7 +101,7 @@ def _cmd_train(args) -> int:
     scorer = train_main(args)
     result = publish(ModelRegistry(redis, keys), settings, scorer, created_by=f"cli:{getpass.getuser()}",
                      activate_if_passed=args.activate, extra_meta={"moderator_decisions": decisions},
-                     progress=_Progress())
+                     progress=ProgressBar())
     gate = result["gate"]
     verdict = "passed" if gate["passed"] else "failed: " + ", ".join(gate["failed"])
     print(f"registered {result['version']}; quality gate {verdict}; "

@@ -56,11 +56,11 @@ def _up(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from moderation.bootstrap import ensure_admin_key, ensure_model
-    from moderation.launcher import print_progress
+    from moderation.progress import ProgressBar
     from service.runtime import Runtime
 
     runtime = Runtime.build(Settings.from_env())
-    print(f"active model: {ensure_model(runtime.models, runtime.settings, progress=print_progress)}")
+    print(f"active model: {ensure_model(runtime.models, runtime.settings, progress=ProgressBar())}")
     admin_key = ensure_admin_key(runtime.api_keys)
     if admin_key:
         print("created the first admin key; it is shown once:")

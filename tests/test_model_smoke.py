@@ -1,0 +1,131 @@
+"""Hand-written "unseen" smoke set: realistic news comments the model was never trained on.
+
+Written for this test (not drawn from any corpus or from model/victim_data), covering the four
+kinds of comment a moderator sees most: sharp but civil criticism, abuse, identification of a
+victim, and the hard negatives that look like identification but are not (officials, journalists,
+offenders named with the court outcome, a commenter's own story). The assertions are about the
+direction on clear cases -- held or not at the model's own threshold, and abuse ranked above
+civil criticism -- so a change that breaks the model's behaviour on ordinary comments fails here.
+The evidence detectors are checked directly (they are deterministic and need no training).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.features import detect_victim
+from model.normalize import normalize
+
+CIVIL_CRITICAL = [
+    "This paper is a joke, three days late with this story.",
+    "The chief constable should resign in disgrace after this report.",
+    "South Yorkshire Police are useless and corrupt, nothing has changed in twenty years.",
+    "Absolutely shameful that nobody at the council has lost their job over this.",
+    "The IOPC investigation was a whitewash and everyone knows it.",
+    "Another review, another apology, and still no officer has faced a misconduct hearing.",
+    "I've lost all faith in the force. They protect their own every time.",
+    "Pathetic response from the Home Office, as usual.",
+    "Why is the PCC still in post? She promised change in 2019 and delivered nothing.",
+    "The sentencing was far too lenient, the judge got this badly wrong.",
+]
+ABUSIVE = [
+    "You're a thick ignorant cunt and everyone on here knows it.",
+    "Shut up you stupid bitch, nobody asked for your opinion.",
+    "I know where you live, keep typing and see what happens to you.",
+    "Go back to where you came from you dirty paki.",
+    "Whoever wrote this is a brain dead moron, kill yourself.",
+    "fuck off you pathetic little wanker",
+    "Hope your kids get what those girls got, you nonce defending scum.",
+    "u r a f u c k i n g 1d10t m8",
+]
+IDENTIFYING = [
+    "Its the Parkinson girl from Brinsworth Comp, year 10, everyone at the school knows it was her.",
+    "She works on the tills at the Asda in Parkgate, the one with the red hair. Poor lass.",
+    "Her insta is @kayleigh_rmx if anyone wants to send her some support.",
+    "The victim is his stepdaughter, she lives on Wharncliffe Road with her nan.",
+    "Everyone on the Ferham estate knows it's Demi, she was only 14 when it started.",
+    "Its jade from number 42 on Sycamore Close, she used to babysit for half the street.",
+    "the lad they abused was in year 8 at Wath Academy, my cousin was in his form",
+    "Search for Chloe Waring on facebook, that's her, the girl from the trial.",
+]
+HARD_NEGATIVE = [
+    "My daughter is in year 9 and I worry about what the school teaches them about grooming.",
+    "I was groomed at 13 on the Kimberworth estate and nobody believed me. Keep speaking up.",
+    "Well done to Hannah Greenwood from the Star for sticking with this story for ten years.",
+    "Reporter Tom Atkinson wrote a careful, responsible piece, thank you.",
+    "Darren Whitworth was jailed for 18 years at Sheffield Crown Court. Not long enough.",
+    "Mohammed Saleem and Craig Burns were convicted on all counts and sentenced to 14 years.",
+    "Chief Constable Lauren Poultney said lessons had been learned. We have heard that before.",
+    "DCI Mark Oughton led the inquiry and the force should have listened to him sooner.",
+    "Girl A gave evidence for three days. Incredibly brave.",
+    "The victims deserve better than another report that nobody reads.",
+    "Jimmy Savile got away with it for decades, and nothing seems to have changed.",
+    "As a mother of two girls in secondary school, this story terrifies me.",
+]
+
+
+@pytest.fixture(scope="module")
+def probs(small_scorer):
+    texts = CIVIL_CRITICAL + ABUSIVE + IDENTIFYING + HARD_NEGATIVE
+    scores = small_scorer.score_batch(texts)
+    out = {cat: {t: s.scores[cat] for t, s in zip(texts, scores, strict=True)}
+           for cat in ("abuse", "victim_identification")}
+    return out, small_scorer.thresholds
+
+
+def test_identifying_comments_are_held(probs):
+    p, thr = probs
+    missed = [t for t in IDENTIFYING if p["victim_identification"][t] < thr["victim_identification"]]
+    assert len(missed) <= 1, missed
+
+
+def test_hard_negatives_are_mostly_not_held_for_identification(probs):
+    p, thr = probs
+    held = [t for t in HARD_NEGATIVE if p["victim_identification"][t] >= thr["victim_identification"]]
+    assert len(held) <= 2, held
+    # the parent's own story is the clearest case of all
+    assert p["victim_identification"][HARD_NEGATIVE[0]] < thr["victim_identification"]
+
+
+def test_identifying_ranked_above_hard_negatives(probs):
+    p, _ = probs
+    vi = p["victim_identification"]
+    assert np.median([vi[t] for t in IDENTIFYING]) > np.max(
+        [vi[t] for t in HARD_NEGATIVE[:1] + HARD_NEGATIVE[4:6] + HARD_NEGATIVE[8:11]])
+
+
+def test_abuse_ranked_above_civil_criticism(probs):
+    p, thr = probs
+    ab = p["abuse"]
+    abusive = np.array([ab[t] for t in ABUSIVE])
+    civil = np.array([ab[t] for t in CIVIL_CRITICAL])
+    # pairwise: an abusive comment outscores a civil-critical one far more often than not
+    auc = float((abusive[:, None] > civil[None, :]).mean())
+    assert auc >= 0.8, auc
+    assert np.median(abusive) > np.median(civil)
+    # clear-cut abuse (slurs, "kill yourself", profanity at someone) is held
+    for t in (ABUSIVE[0], ABUSIVE[1], ABUSIVE[5]):
+        assert ab[t] >= thr["abuse"], (t, ab[t])
+
+
+def test_civil_comments_are_not_held_for_abuse_or_identification(probs):
+    p, thr = probs
+    held = [t for t in CIVIL_CRITICAL if p["abuse"][t] >= thr["abuse"]]
+    assert len(held) <= 3, held
+    vi_held = [t for t in CIVIL_CRITICAL if p["victim_identification"][t] >= thr["victim_identification"]]
+    assert len(vi_held) <= 1, vi_held
+
+
+def _spans(text):
+    return {kind for _s, _e, kind in detect_victim(normalize(text)[0]).spans}
+
+
+def test_detectors_do_not_report_negative_evidence_as_identifying():
+    # own family: the year group is the commenter's own child's
+    assert "school" not in _spans(HARD_NEGATIVE[0])
+    # journalists (by-line or "from the Star") and offenders named with the court outcome
+    for t in HARD_NEGATIVE[2:6]:
+        assert "name" not in _spans(t), t
+    # ... while a private person with a school is still reported
+    assert {"name", "school"} <= _spans("Chloe Waring from year 9 at Wath Academy, everyone knows")
