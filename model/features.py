@@ -416,6 +416,7 @@ def _names(text: str, lower_text: bool, words=None):
     """(start, end, kind, official, nickname, full) for person-name mentions."""
     out = []
     taken: list[tuple[int, int]] = []
+    media = words is None or not words.isdisjoint(_GATE_MEDIA)
     if words is not None:
         maybe = not _NAMESET.isdisjoint(words) or "'" in text or "-" in text
     else:
@@ -438,6 +439,10 @@ def _names(text: str, lower_text: bool, words=None):
                     continue
             nick = base in g.NICKNAMES and base not in g.FIRST_NAMES
             is_cap = tok[0].isupper()
+            if nick and is_cap and base in _PLACE_SUFFIX_SET and i > 0 \
+                    and tokens[i - 1].group(0)[0].isupper() and text[tokens[i - 1].end():m.start()] == " ":
+                i += 1  # "Crown Court", "Sandpiper Court": a place, not the nickname "Court"
+                continue
             start, end = m.start(), m.start() + len(base)
             full = False
             if is_cap:
@@ -465,7 +470,7 @@ def _names(text: str, lower_text: bool, words=None):
                         full = True
                         i += 1
             if accepted:
-                out.append((start, end, "name", _official(text, start, end), nick, full))
+                out.append((start, end, "name", _official(text, start, end, media), nick, full))
                 taken.append((start, end))
             i += 1
     if not lower_text:
@@ -480,7 +485,7 @@ def _names(text: str, lower_text: bool, words=None):
             if _ORG_AFTER.match(text, m.end()):
                 continue
             end = m.start(2) + len(lb)
-            out.append((start, end, "cap_pair", _official(text, start, end), False, True))
+            out.append((start, end, "cap_pair", _official(text, start, end, media), False, True))
     return out
 
 
@@ -504,18 +509,21 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
                       r"because|after|by|and\s+her)\b", _I)
 
 
+_GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
 _SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
 
 
-def _official(text: str, start: int, end: int) -> bool:
+def _official(text: str, start: int, end: int, media: bool = True) -> bool:
     window = text[start:end + 16].lower()
     if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
         return True
     before = text[max(0, start - 40):start]
-    if _TITLE_BEFORE.search(before) or _MEDIA_BEFORE.search(before):
+    if _TITLE_BEFORE.search(before):
         return True
     after = text[end:end + 60]
     if _SPEECH_AFTER.search(after) is not None:
+        return True
+    if media and _MEDIA_BEFORE.search(before):
         return True
     if _MEDIA_AFTER.match(after):
         return True

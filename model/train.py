@@ -58,15 +58,18 @@ from model.scoring import Scorer
 Progress = Callable[[str, float], None]
 
 # (weight of a 0 label, weight of a 1 label) per source, before class balancing.
+# Label harmonisation: OLID "offensive" (any profanity or sharp criticism), TRAC aggression
+# (incl. heated but civil argument) and Stormfront "hate" (opinion without insult, threat or slur)
+# count as abuse more broadly than this site's guideline, so their positives weigh half.
 SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {
     "civil_comments_toxic_spans": (1.0, 1.0),
     "davidson_tweets": (1.0, 0.4),
     "hateval_tweets": (1.0, 1.0),
-    "trac_aggression_facebook": (1.0, 1.0),
-    "olid_offensive_tweets": (1.0, 1.0),
+    "trac_aggression_facebook": (1.0, 0.5),
+    "olid_offensive_tweets": (1.0, 0.5),
     "jigsaw_toxic_wikipedia": (1.0, 1.0),
     "convabuse": (1.0, 1.0),
-    "stormfront_hate": (1.0, 1.0),
+    "stormfront_hate": (1.0, 0.5),
     "victim_data": (4.0, 4.0),  # in-domain: comments on this site's policing stories
     "moderator": (3.0, 3.0),
 }

@@ -31,7 +31,8 @@ def test_compose_services_run_real_cli_commands():
     assert "container_name" not in services["worker"] and "ports" not in services["worker"]
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose validates offline")
+@pytest.mark.skipif(shutil.which("docker-compose") is None,
+                    reason="Debian's docker-compose validates offline")
 def test_compose_file_validates():
     result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"],
                             env={**os.environ, "SECRET_KEY": "test"}, capture_output=True, text=True)
