@@ -30,7 +30,9 @@ def settings_table() -> str:
     """The README's configuration table, generated from the settings themselves."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for env, default, doc in Settings.documented():
-        shown = default.replace(str(PROJECT_ROOT.parent), "..").replace("|", "\\|")
+        # Paths relative to the checkout, so the table reads the same on every machine.
+        shown = default.replace(str(PROJECT_ROOT), ".").replace(str(PROJECT_ROOT.parent), "..")
+        shown = shown.replace("|", "\\|")
         meaning = doc.replace("|", "\\|")
         rows.append(f"| `{env}` | `{shown}` | {meaning} |")
     return "\n".join(rows)

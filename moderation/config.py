@@ -18,7 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 def _default_abuse_data() -> str:
     # The corpora live beside the checkout (../shared/data/abuse), never inside it.
-    return str((PROJECT_ROOT.parent / "shared" / "data" / "abuse").resolve())
+    return str(PROJECT_ROOT.parent / "shared" / "data" / "abuse")
 
 
 def _setting(env: str, default: Any, doc: str) -> Any:
