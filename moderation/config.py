@@ -196,9 +196,11 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(f.metadata["env"])
-            if raw is None or raw == "":
-                continue
             kind = type(f.default)
+            # An empty number means "use the default"; an empty string is a value
+            # (e.g. RATE_LIMIT_DEFAULT= turns that limit off).
+            if raw is None or (raw == "" and kind is not str):
+                continue
             try:
                 values[f.name] = kind(raw)
             except ValueError as exc:

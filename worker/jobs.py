@@ -47,6 +47,9 @@ def drain_pending() -> dict[str, int]:
         leases = ctx.comments.lease(ctx.settings.scoring_batch_size, ctx.settings.lease_seconds)
         if not leases:
             break
+        if len(leases) == ctx.settings.scoring_batch_size:
+            # A full batch means a backlog: queue a job (once) so an idle worker joins in.
+            _schedule_once(ctx)
         fresh = []
         for lease in leases:
             if lease.attempts > ctx.settings.max_attempts:
@@ -57,10 +60,14 @@ def drain_pending() -> dict[str, int]:
         for key, value in score_and_decide(ctx, fresh).items():
             totals[key] += value
         if time.monotonic() > deadline:
-            if ctx.redis.set(ctx.keys.drain_scheduled, "1", nx=True, ex=10):
-                schedule_drain(ctx.queue)
+            _schedule_once(ctx)
             break
     return totals
+
+
+def _schedule_once(ctx: WorkerContext) -> None:
+    if ctx.redis.set(ctx.keys.drain_scheduled, "1", nx=True, ex=10):
+        schedule_drain(ctx.queue)
 
 
 def score_comment(comment_id: str) -> str:
