@@ -81,6 +81,8 @@ def test_drain_decides_every_pending_comment_once(ctx):
     assert held["spans"] == [{"start": 4, "end": 9, "category": "abuse", "kind": "insult"}]
     # Batches of SCORING_BATCH_SIZE, not one call per comment.
     assert ctx.model.scorer.calls == 3
+    # The full first batch meant a backlog: one more job was queued for an idle worker.
+    assert ctx.queue.count == 1
     # A second run changes nothing.
     assert jobs.drain_pending()["decided"] == 0
     assert [e["event"] for e in ctx.comments.history(bad)] == ["posted", "scored"]
