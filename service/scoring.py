@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.runtime import Runtime
+from worker.jobs import RECORD_FIELDS
 
 log = logging.getLogger("service.scoring")
 _LOCK = threading.RLock()
-_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "request_id", "external_id")
 
 
 class ModelUnavailable(RuntimeError):
@@ -128,7 +128,7 @@ def store_pending(rt: Runtime, *, article_id: str, text: str, author_id: str,
         article_id=article_id, text=text, author_id=author_id, external_id=external_id,
         parent_id=parent_id, request_id=request_id, scoring_lease=rt.settings.lease_seconds,
     )
-    record = rt.comments.get_many([created.id], _FIELDS)[0] or {}
+    record = rt.comments.get_many([created.id], RECORD_FIELDS)[0] or {}
     return Stored(id=created.id, created=created.created, record=record)
 
 

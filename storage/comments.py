@@ -120,18 +120,23 @@ def _flatten(fields: dict[str, Any]) -> list[str]:
     return flat
 
 
-def hold_priority(scores: dict[str, float], reasons: Sequence[str], created: float) -> float:
+def hold_priority(scores: dict[str, float], reasons: Sequence[str], seq: int) -> float:
     """Sort key of the moderators' queue (ascending = first).
 
     Victim identification comes first (a legal breach outranks abuse), then the
-    higher score, then the older comment; all packed into one float so the
-    queue is a single sorted set. A protected term (a name an article's policy
-    says must never appear) is the same legal risk, so it shares the first tier.
+    higher score (in 0.01 steps), then the older comment (by posting sequence);
+    packed into one exactly representable number so the queue is a single sorted
+    set. A protected term (a name an article's policy says must never appear) is
+    the same legal risk, so it shares the first tier.
     """
     tier = 0 if any(r.startswith(("victim_identification", "protected_term")) for r in reasons) else 1
     top = max(scores.values(), default=0.0)
-    # Score to 0.01 steps keeps room below it for the age tie-break.
-    return tier * 10 + round(1.0 - top, 2) + created * 1e-13
+    bucket = round((1.0 - min(max(top, 0.0), 1.0)) * 100)
+    # (tier, bucket) <= 201 and seq < 1e13 keep the key below 2**53: exact as a float.
+    return float((tier * 101 + bucket) * _SEQ_SPAN + int(seq))
+
+
+_SEQ_SPAN = 10**13
 
 
 class CommentStore:

@@ -464,11 +464,10 @@ class ModerationStore:
         ``reader_report``) but leaves it published until a moderator decides.
         A reader who reports the same comment again is not counted again.
         """
-        record = self.comments.get_many([comment_id], ["status", "scores", "created"])[0]
+        record = self.comments.get_many([comment_id], ["status", "scores", "seq"])[0]
         if record is None:
             raise NotFound(comment_id)
-        priority = hold_priority(record.get("scores") or {}, [REPORT_REASON],
-                                 record.get("created", time.time()))
+        priority = hold_priority(record.get("scores") or {}, [REPORT_REASON], record.get("seq", 0))
         found, count, queued = self._report(
             keys=[self.keys.comment(comment_id), self.keys.history(comment_id),
                   self.keys.reports(comment_id), self.keys.held_queue],

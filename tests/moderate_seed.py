@@ -108,7 +108,8 @@ def seed_held(comments: CommentStore, items: list[Held] = ROTHERHAM) -> list[str
             event="scored",
             event_data={"by": "model", "status": "held", "reasons": item.reasons,
                         "scores": item.scores, "model_version": "test-seed"},
-            priority=hold_priority(item.scores, item.reasons, created_at),
+            priority=hold_priority(item.scores, item.reasons,
+                                   int(comments.redis.hget(comments.keys.comment(created.id), "seq"))),
         )
         assert changed == 1
         ids.append(created.id)

@@ -33,7 +33,9 @@ log = logging.getLogger("worker.jobs")
 # A drain job hands over to a fresh job after this long, so no job nears its
 # timeout and other workers get a share of a long backlog.
 DRAIN_BUDGET_SECONDS = 20.0
-_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "request_id", "external_id")
+# The record fields scoring needs (also read by the API's synchronous scoring).
+RECORD_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "seq", "request_id",
+           "external_id")
 
 
 def drain_pending() -> dict[str, int]:
@@ -73,7 +75,7 @@ def _schedule_once(ctx: WorkerContext) -> None:
 def score_comment(comment_id: str) -> str:
     """Score one comment; raising lets RQ retry it and finally keep it in the failed registry."""
     ctx = get_context()
-    record = ctx.comments.get_many([comment_id], _FIELDS)[0]
+    record = ctx.comments.get_many([comment_id], RECORD_FIELDS)[0]
     if record is None:
         return "missing"
     if record["status"] != "pending":
@@ -97,7 +99,7 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
     if not ids:
         return counts
     records = []
-    for cid, record in zip(ids, ctx.comments.get_many(ids, _FIELDS), strict=True):
+    for cid, record in zip(ids, ctx.comments.get_many(ids, RECORD_FIELDS), strict=True):
         if record is None or record.get("status") != "pending":
             # Decided by an earlier run, or erased: let go of the lease.
             ctx.comments.detach_from_lease(cid)
@@ -161,7 +163,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             event="scored",
             event_data={"by": "model", "status": decision.status, "reasons": decision.reasons,
                         "scores": scores, "model_version": version},
-            priority=hold_priority(scores, decision.reasons, record["created"]),
+            priority=hold_priority(scores, decision.reasons, record["seq"]),
             pipe=pipe,
         )
         transitions.append(len(pipe) - 1)

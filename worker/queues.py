@@ -30,7 +30,9 @@ def schedule_drain(queue: Queue, request_id: str | None = None) -> Job:
     return queue.enqueue(
         DRAIN_JOB,
         job_timeout=120,
-        result_ttl=60,
+        # A drain job's result (counts) is of no use once it has run; keeping it would cost
+        # Redis memory and commands for every burst of comments.
+        result_ttl=0,
         failure_ttl=7 * 24 * 3600,
         meta={"request_id": request_id} if request_id else None,
     )
