@@ -60,13 +60,20 @@ def decide(score: Score, thresholds: dict[str, float]) -> tuple[str, list[str]]:
     """
     reasons = []
     for cat in CATEGORIES:
-        p = score.scores.get(cat, 0.0)
         t = thresholds.get(cat)
-        if t is None or p < t:
+        if t is None or score.scores.get(cat, 0.0) < t:
             continue
-        kinds = score.evidence.get(cat) or []
-        reasons.append(f"{cat}: {' + '.join(kinds)}" if kinds else f"{cat}: score {p:.2f}")
+        reasons.append(hold_reason(score, cat))
     return ("hold" if reasons else "approve"), reasons
+
+
+def hold_reason(score: Score, category: str) -> str:
+    """The reason a moderator reads for a hold in ``category``: its evidence kinds, or the
+    score when the model found no specific evidence. The service and the CLI share it."""
+    kinds = score.evidence.get(category) or []
+    if kinds:
+        return f"{category}: {' + '.join(kinds)}"
+    return f"{category}: score {score.scores.get(category, 0.0):.2f}"
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

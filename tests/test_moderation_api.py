@@ -66,7 +66,7 @@ def test_queue_orders_victim_identification_then_score_then_age(client, mod_a, h
     assert page["counts"] == {"abuse": 3, "victim_identification": 1}
     assert page["total"] == 4 and page["next_cursor"] is None
     item = page["items"][0]
-    assert item["status"] == "held" and item["reasons"] == ["victim_identification"]
+    assert item["status"] == "held" and item["reasons"] == ["victim_identification: score 0.60"]
     assert item["claimed_by"] is None and item["report_count"] == 0
 
 

@@ -82,7 +82,7 @@ def test_closed_article_rejects_and_premoderated_article_holds():
     assert (pre.status, pre.reasons) == ("held", ["premoderated"])
     # The model's findings still reach the moderator.
     pre_abuse = decide(comment(), score(abuse=0.9), policy(ArticlePolicy(mode="premoderate")))
-    assert pre_abuse.reasons == ["premoderated", "abuse"]
+    assert pre_abuse.reasons == ["premoderated", "abuse: score 0.90"]
     assert decide(comment(), score(), policy(ArticlePolicy(mode="auto"))).status == "approved"
 
 
@@ -131,7 +131,7 @@ def test_allowed_names_do_not_lift_abuse_or_protected_term_holds():
     text = "Kevin Smith is scum"
     d = decide(comment(text), score(abuse=0.9, vi=0.8, spans=[name_span(text, "Kevin Smith")]),
                policy(ArticlePolicy(allowed_names=("Kevin Smith",), protected_terms=("Kevin Smith",))))
-    assert d.status == "held" and d.reasons == ["protected_term", "abuse"]
+    assert d.status == "held" and d.reasons == ["protected_term", "abuse: score 0.90"]
 
 
 def test_sensitive_articles_lower_the_victim_identification_threshold():
@@ -139,9 +139,9 @@ def test_sensitive_articles_lower_the_victim_identification_threshold():
     assert sensitive.threshold(VI, comment()) == 0.25
     assert sensitive.threshold("abuse", comment()) == 0.5
     d = decide(comment(), score(vi=0.3), sensitive)
-    assert (d.status, d.reasons) == ("held", [VI, "sensitive_article"])
+    assert (d.status, d.reasons) == ("held", [f"{VI}: score 0.30", "sensitive_article"])
     # Above the usual threshold the extra reason would explain nothing.
-    assert decide(comment(), score(vi=0.6), sensitive).reasons == [VI]
+    assert decide(comment(), score(vi=0.6), sensitive).reasons == [f"{VI}: score 0.60"]
     assert decide(comment(), score(vi=0.2), sensitive).status == "approved"
     assert decide(comment(), score(vi=0.3), policy(ArticlePolicy())).status == "approved"
 
@@ -288,7 +288,8 @@ def test_allowed_names_and_sensitive_threshold_through_the_pipeline(
     score_pending()
     assert status_of(client, site_headers, on_trial) == ("approved", [])
     assert status_of(client, site_headers, other) == ("held", [f"{VI}: name"])
-    assert status_of(client, site_headers, on_sensitive) == ("held", [VI, "sensitive_article"])
+    assert status_of(client, site_headers, on_sensitive) == ("held", [f"{VI}: score 0.30",
+                                                                     "sensitive_article"])
     assert status_of(client, site_headers, on_ordinary) == ("approved", [])
 
 

@@ -10,6 +10,7 @@ from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
 from model.scoring import Score, Span
+from tests.moderation_support import StubActive
 from worker import jobs
 from worker.context import WorkerContext, set_context
 from worker.recovery import requeue_if_due
@@ -41,15 +42,6 @@ class StubScorer:
                           ["school"] if vi else []},
             ))
         return out
-
-
-class StubActive:
-    def __init__(self, scorer: StubScorer) -> None:
-        self.scorer = scorer
-        self.version = scorer.version
-
-    def get(self) -> StubScorer:
-        return self.scorer
 
 
 @pytest.fixture

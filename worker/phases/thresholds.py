@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from model.scoring import hold_reason
 from worker.decision import Decision
 from worker.policy import Policy
 
@@ -9,7 +10,5 @@ from worker.policy import Policy
 def apply(decision: Decision, policy: Policy) -> None:
     score = decision.score
     for category, value in score.scores.items():
-        threshold = policy.threshold(category, decision.comment)
-        if value >= threshold:
-            evidence = score.evidence.get(category) or []
-            decision.hold(f"{category}: {' + '.join(evidence)}" if evidence else category)
+        if value >= policy.threshold(category, decision.comment):
+            decision.hold(hold_reason(score, category))
