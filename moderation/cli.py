@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from moderation import logs
 from moderation.commands import keys, model, models, privacy, service
 from moderation.config import PROJECT_ROOT, Settings
@@ -52,8 +54,19 @@ def _print_config(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logs.configure(Settings.from_env().log_level)
-    return int(args.func(args) or 0)
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    # The failures a person can fix get one clear line instead of a traceback.
+    try:
+        return int(args.func(args) or 0)
+    except FileNotFoundError as exc:
+        hint = " (set ABUSE_DATA to the folder of abuse corpora)" if "corpus" in str(exc) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
+    except RedisConnectionError:
+        where = settings.redis_sentinels or settings.effective_redis_url()
+        print(f"error: cannot reach Redis at {where}; start it (`moderation up` does) or set "
+              "REDIS_URL", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

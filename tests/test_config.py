@@ -27,3 +27,13 @@ def test_a_bad_number_names_the_variable():
 def test_every_setting_is_documented():
     for env, _default, doc in Settings.documented():
         assert env.isupper() and len(doc) > 10, env
+
+
+def test_cli_explains_an_unreachable_redis_in_one_line(capsys, monkeypatch):
+    from moderation import cli
+
+    unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    monkeypatch.setenv("REDIS_URL", unreachable)
+    assert cli.main(["keys", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach Redis at {unreachable}" in err and "Traceback" not in err
