@@ -330,8 +330,8 @@ _QUOTED_NICK = re.compile(r"[\"'](?:[A-Z][a-z]{1,10}|[a-z]{2,8})[\"']|\b(?:[Ll]i
                           r"[A-Za-z]{2,10}(?:\s+[A-Za-z]{2,8})?(?=\s*[,.]|\s+(?:was|is|were|if|from|off)\b)")
 _PHOTO = re.compile(r"\b(?:pic|pics|picture|pictures|photo|photos|photograph|screenshot|screenshots|"
                     r"selfie|selfies|video|videos|her\s+face|profile\s+pic)\b", _I)
-_OFFICIAL_CTX = re.compile(
-    r"\b(?:pc|dc|ds|dci|di|pcso|sgt|sarge|copper|coppers|officer|inspector|detective|sergeant|"
+_OFFICIAL_CTX = re.compile(  # look-ahead: the first letters of the branches (speed only)
+    r"(?=[pdscoimrejblth])\b(?:pc|dc|ds|dci|di|pcso|sgt|sarge|copper|coppers|officer|inspector|detective|sergeant|"
     r"superintendent|constable|councillor|cllr|mp|reporter|journalist|editor|correspondent|"
     r"presenter|look\s+north|bbc|itv|sky\s+news|the\s+star|the\s+examiner|the\s+advertiser|"
     r"the\s+paper|long\s+read|press\s+office|commissioner|chief\s+exec|chief\s+constable|"
@@ -353,8 +353,9 @@ _POINTER = re.compile(
     r"that'?s\s+her|the\s+one\s+(?:from|who|whose|with))\b"
     r"|\bname\s+and\s+shame\b|\blook\s+(?:it|her|him)\s+up\b|\bcheck\s+(?:her|his)\b"
     r"|\bwe\s+all\s+know\b|\bnot\s+hard\s+to\s+work\s+out\b|\bonly\s+(?:one|two|2|1)\b")
+# the leading look-ahead lists every branch's first letter (only a speed-up)
 _SELF = re.compile(
-    r"\b(?:i\b[^.!?]{0,50}?\b(?:was|were|got|woz|wos)\s+(?:abused|groomed|raped|assaulted|targeted|"
+    r"(?=[iahmws])\b(?:i\b[^.!?]{0,50}?\b(?:was|were|got|woz|wos)\s+(?:abused|groomed|raped|assaulted|targeted|"
     r"the\s+girl|one\s+of\s+them)|(?:it\s+)?happ?e?n(?:e|d|ed)\s+to\s+me|i\s+(?:grew\s+up|went\s+to|was\s+in|"
     r"woz\s+in|was\s+at)\b[^.!?]{0,60}\b(?:groomed|abused|raped|happened|hapned|survivor|believed)|"
     r"i\s+was\s+(?:abused|groomed|raped|assaulted|one\s+of|a\s+victim|targeted|only|\d+)|"
@@ -409,7 +410,35 @@ def _is_sentence_start(text: str, pos: int) -> bool:
 
 _NAMESET = g.FIRST_NAMES | g.NICKNAMES
 _TOKEN_GATE = re.compile(r"[a-z][a-z\-]*")
-_CAP_PAIR = re.compile(r"\b([A-Z][a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})\b")
+# "(?<!\w[A-Z])" after the first letter is "\b" before it, written so that re can scan for
+# a capital quickly (a leading "\b" disables its prefix scan)
+_CAP_PAIR = re.compile(r"([A-Z](?<!\w[A-Z])[a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})\b")
+
+# token -> its name base ("Sarah's" -> "sarah") when it can be a name; tokens that cannot are
+# remembered in _NON_NAME_TOKENS so the scan of a text is one set look-up per token
+_BASE_CACHE: dict[str, str] = {}
+_NON_NAME_TOKENS: set[str] = set()
+
+
+def _name_base(tok: str) -> str | None:
+    base = _BASE_CACHE.get(tok)
+    if base is not None:
+        return base
+    base = tok.lower()
+    if base.endswith("'s"):
+        base = base[:-2]
+    base = base.strip("'-")
+    if base not in _NAMESET:
+        head = base.split("-", 1)[0]
+        if "-" not in base or head not in _NAMESET:  # "Ellie-May" counts as a name
+            if len(_NON_NAME_TOKENS) > 500_000:
+                _NON_NAME_TOKENS.clear()
+            _NON_NAME_TOKENS.add(tok)
+            return None
+    if len(_BASE_CACHE) > 100_000:
+        _BASE_CACHE.clear()
+    _BASE_CACHE[tok] = base
+    return base
 
 
 def _names(text: str, lower_text: bool, words=None):
@@ -421,34 +450,32 @@ def _names(text: str, lower_text: bool, words=None):
         maybe = not _NAMESET.isdisjoint(words) or "'" in text or "-" in text
     else:
         maybe = not _NAMESET.isdisjoint(_TOKEN_GATE.findall(text.lower()))
+    cand: list[tuple[int, str]] = []
     if maybe:
+        toks = _TOKEN.findall(text)
+        nonname = _NON_NAME_TOKENS
+        cand = [(i, b) for i, t in enumerate(toks) if t not in nonname and (b := _name_base(t)) is not None]
+    if cand:
         tokens = list(_TOKEN.finditer(text))
         n = len(tokens)
-        i = 0
-        while i < n:
+        i_next = 0
+        for i, base in cand:
+            if i < i_next:
+                continue
+            i_next = i + 1
             m = tokens[i]
-            tok = m.group(0)
-            base = tok.lower()
-            if base.endswith("'s"):
-                base = base[:-2]
-            base = base.strip("'-")
-            if base not in _NAMESET:
-                head = base.split("-", 1)[0]
-                if "-" not in base or head not in _NAMESET:  # "Ellie-May" counts as a name
-                    i += 1
-                    continue
+            tok = toks[i]
             nick = base in g.NICKNAMES and base not in g.FIRST_NAMES
             is_cap = tok[0].isupper()
             if nick and is_cap and base in _PLACE_SUFFIX_SET and i > 0 \
-                    and tokens[i - 1].group(0)[0].isupper() and text[tokens[i - 1].end():m.start()] == " ":
-                i += 1  # "Crown Court", "Sandpiper Court": a place, not the nickname "Court"
-                continue
+                    and toks[i - 1][0].isupper() and text[tokens[i - 1].end():m.start()] == " ":
+                continue  # "Crown Court", "Sandpiper Court": a place, not the nickname "Court"
             start, end = m.start(), m.start() + len(base)
             full = False
             if is_cap:
                 followed_by_surname = i + 1 < n and text[m.end():tokens[i + 1].start()] == " " \
-                    and tokens[i + 1].group(0)[0].isupper() \
-                    and tokens[i + 1].group(0).lower() not in _NON_NAME_CAPS
+                    and toks[i + 1][0].isupper() \
+                    and toks[i + 1].lower() not in _NON_NAME_CAPS
                 accepted = not (base in g.AMBIGUOUS_NAMES and _is_sentence_start(text, start)
                                 and not followed_by_surname) \
                     and not (base in g.AMBIGUOUS_NAMES and tok.isupper() and len(tok) > 1)
@@ -457,7 +484,7 @@ def _names(text: str, lower_text: bool, words=None):
             if accepted and i + 1 < n:
                 nxt = tokens[i + 1]
                 gap = text[m.end():nxt.start()]
-                ntok = nxt.group(0)
+                ntok = toks[i + 1]
                 nbase = ntok.lower().removesuffix("'s")
                 if m.end() == end and gap in (" ", "-") and nbase not in _NON_NAME_CAPS \
                         and nbase not in _VICTIM_CTX_WORDS and nbase not in g.CONVICTION_WORDS \
@@ -468,11 +495,10 @@ def _names(text: str, lower_text: bool, words=None):
                                                           and not nbase.endswith(("ing", "ed", "ly"))):
                         end = nxt.start() + len(nbase)
                         full = True
-                        i += 1
+                        i_next = i + 2
             if accepted:
                 out.append((start, end, "name", _official(text, start, end, media), nick, full))
                 taken.append((start, end))
-            i += 1
     if not lower_text:
         for m in _CAP_PAIR.finditer(text):
             a, b = m.group(1), m.group(2)
@@ -590,13 +616,19 @@ _GATE_CONVICTED_NAME = _W("jailed convicted sentenced sentencing imprisoned guil
                           "prosecution trial case verdict verdicts")
 
 
+def _n_in(token_list: list[str], token_set: set[str], vocab: frozenset[str]) -> int:
+    """How many of the tokens are in ``vocab`` (0 without a scan when none is)."""
+    return 0 if token_set.isdisjoint(vocab) else len([w for w in token_list if w in vocab])
+
+
 def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> Detection:
     """Detect identifying details and context in one (normalised) text."""
     spans: list[tuple[int, int, str]] = []
     lower = text.lower()
     token_list = _WORD_RE.findall(lower)
+    token_set = set(token_list)
     if words is None:
-        words = set(token_list)
+        words = token_set
     lower_text = lower == text
     has_digit = _DIGIT.search(text) is not None
 
@@ -684,7 +716,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
                 continue
             spans.append((m.start(), m.end(), "name"))
             n_quoted += 1
-    n_offender_ctx = len([w for w in token_list if w in _OFFENDER_WORDS])
+    n_offender_ctx = _n_in(token_list, token_set, _OFFENDER_WORDS)
     n_handle = add(_HANDLE, "handle") if "@" in text else 0
     social = not words.isdisjoint(_GATE_SOCIAL)
     if social:
@@ -692,9 +724,9 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     n_link = add(_LINK, "handle") if ("http" in lower or "www" in lower or ".com" in lower) else 0
     n_rel_acc = add(_RELATIVE_ACCUSED, "relative") if not words.isdisjoint(_GATE_REL_ACC) else 0
 
-    n_ctx = len([w for w in token_list if w in _VICTIM_CTX_WORDS])
-    n_speech = len([w for w in token_list if w in g.SPEECH_WORDS])
-    n_conv = len([w for w in token_list if w in g.CONVICTION_WORDS])
+    n_ctx = _n_in(token_list, token_set, _VICTIM_CTX_WORDS)
+    n_speech = _n_in(token_list, token_set, g.SPEECH_WORDS)
+    n_conv = _n_in(token_list, token_set, g.CONVICTION_WORDS)
     n_official_ctx = count(_OFFICIAL_CTX, _GATE_OFFICIAL)
     n_rel_other = count(_RELATIVE_OTHER, _GATE_REL_OTHER)
     n_pointer = (len(_POINTER.findall(lower)) if not words.isdisjoint(_GATE_POINTER) else 0) + \
