@@ -20,7 +20,11 @@ def run(argv, monkeypatch, stdin: str = "") -> tuple[int, str]:
     out = io.StringIO()
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     monkeypatch.setattr("sys.stdout", out)
-    return args.func(args), out.getvalue()
+    try:
+        code = args.func(args)
+    except SystemExit as exc:  # how the command stops on a model it refuses
+        code = exc.code
+    return code, out.getvalue()
 
 
 @pytest.fixture

@@ -110,26 +110,28 @@ def _cmd_train(args) -> int:
 
 
 def _load(args):
+    """The model named by --model (else the newest in MODEL_DIR); exits with code 2 and one
+    line on stderr when it is missing, foreign or tampered with."""
     from model import artifact
 
     if args.model:
-        return artifact.load(args.model)
-    settings = _settings()
-    candidates = sorted(Path(settings.model_dir).glob("*.skops"), key=lambda p: p.stat().st_mtime)
-    if not candidates:
-        raise SystemExit("no model file: pass --model PATH or run `moderation train`")
-    return artifact.load(candidates[-1])
+        path = args.model
+    else:
+        candidates = sorted(Path(_settings().model_dir).glob("*.skops"), key=lambda p: p.stat().st_mtime)
+        if not candidates:
+            raise SystemExit("no model file: pass --model PATH or run `moderation train`")
+        path = candidates[-1]
+    try:
+        return artifact.load(path)
+    except artifact.ModelLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _cmd_score(args) -> int:
-    from model.artifact import ModelLoadError
     from model.scoring import decide
 
-    try:
-        scorer = _load(args)
-    except ModelLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    scorer = _load(args)
     thresholds = _thresholds(scorer, _settings())
     batch: list[tuple[int, str | None, str]] = []
     status = 0
@@ -169,15 +171,10 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from model.artifact import ModelLoadError
     from model.corpora import load_file
     from model.evaluate import evaluate
 
-    try:
-        scorer = _load(args)
-    except ModelLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    scorer = _load(args)
     examples = list(load_file(args.data))
     if not examples:
         print("error: no labelled examples in --data", file=sys.stderr)
