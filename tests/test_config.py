@@ -34,6 +34,8 @@ def test_cli_explains_an_unreachable_redis_in_one_line(capsys, monkeypatch):
 
     unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     monkeypatch.setenv("REDIS_URL", unreachable)
+    # main() configures process-wide logging; keep the rest of the session's as it was.
+    monkeypatch.setattr(cli.logs, "configure", lambda level: None)
     assert cli.main(["keys", "list"]) == 2
     err = capsys.readouterr().err
     assert f"cannot reach Redis at {unreachable}" in err and "Traceback" not in err

@@ -199,7 +199,7 @@ class CoralModeration(MethodView):
             record = scoring.decide(rt, stored, model, score)
         status = record.get("status")
         log.info("coral verdict", extra={"comment_id": stored.id, "status": status,
-                                         "action": body["action"], "created": stored.created})
+                                         "action": body["action"], "new_comment": stored.created})
         if status == "held":
             return HOLD, 200
         if status == "rejected":
