@@ -49,6 +49,17 @@ def queue(client, headers, **params):
     return response.get_json()
 
 
+def queue_ids_by_pages(client, headers, page_size: int = 2) -> list[str]:
+    """Every queued id, read page by page through the cursor."""
+    seen, cursor = [], None
+    while True:
+        page = queue(client, headers, limit=page_size, **({"cursor": cursor} if cursor else {}))
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
 def decide(client, headers, cid, action="approve", reason_code="other", note=None):
     body = {"action": action, "reason_code": reason_code}
     if note is not None:
@@ -82,14 +93,7 @@ def test_queue_filters_and_cursor_pages(client, mod_a, held):
                                    max_score=0.9)["items"]] == [other]
     assert queue(client, mod_a, min_score=0.9)["total"] == 1
 
-    seen, cursor = [], None
-    while True:
-        page = queue(client, mod_a, limit=2, **({"cursor": cursor} if cursor else {}))
-        seen += [i["id"] for i in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == [vi1, a1, other, a2]
+    assert queue_ids_by_pages(client, mod_a) == [vi1, a1, other, a2]
     assert_error(client.get("/v1/moderation/queue?cursor=nonsense", headers=mod_a),
                  400, "invalid_cursor")
     assert_error(client.get("/v1/moderation/queue?category=gossip", headers=mod_a),
@@ -381,11 +385,4 @@ def test_queue_scans_in_chunks_and_pages_through_ties(client, mod_a, held, runti
     # Equal priorities (the same score within the same instant) page by id without loss.
     for cid in ids:
         runtime.redis.zadd(runtime.keys.held_queue, {cid: 1.5})
-    seen, cursor = [], None
-    while True:
-        page = queue(client, mod_a, limit=2, **({"cursor": cursor} if cursor else {}))
-        seen += [i["id"] for i in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == sorted(ids)
+    assert queue_ids_by_pages(client, mod_a) == sorted(ids)

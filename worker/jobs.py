@@ -25,7 +25,7 @@ from storage.comments import hold_priority
 from worker.context import WorkerContext, get_context
 from worker.phases import decide
 from worker.policy import Policy
-from worker.queues import schedule_drain, schedule_single
+from worker.queues import schedule_drain_once, schedule_single
 from worker.webhooks import emit_decisions
 
 log = logging.getLogger("worker.jobs")
@@ -51,7 +51,7 @@ def drain_pending() -> dict[str, int]:
             break
         if len(leases) == ctx.settings.scoring_batch_size:
             # A full batch means a backlog: queue a job (once) so an idle worker joins in.
-            _schedule_once(ctx)
+            schedule_drain_once(ctx.redis, ctx.keys, ctx.queue)
         fresh = []
         for lease in leases:
             if lease.attempts > ctx.settings.max_attempts:
@@ -62,14 +62,9 @@ def drain_pending() -> dict[str, int]:
         for key, value in score_and_decide(ctx, fresh).items():
             totals[key] += value
         if time.monotonic() > deadline:
-            _schedule_once(ctx)
+            schedule_drain_once(ctx.redis, ctx.keys, ctx.queue)
             break
     return totals
-
-
-def _schedule_once(ctx: WorkerContext) -> None:
-    if ctx.redis.set(ctx.keys.drain_scheduled, "1", nx=True, ex=10):
-        schedule_drain(ctx.queue)
 
 
 def score_comment(comment_id: str) -> str:

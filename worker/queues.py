@@ -11,9 +11,11 @@ from rq import Queue, Retry
 from rq.job import Job
 
 from moderation.config import Settings
+from storage.keys import Keys
 
 DRAIN_JOB = "worker.jobs.drain_pending"
 SINGLE_JOB = "worker.jobs.score_comment"
+DRAIN_FLAG_TTL = 10
 
 
 def comments_queue(redis: Redis, settings: Settings) -> Queue:
@@ -36,6 +38,16 @@ def schedule_drain(queue: Queue, request_id: str | None = None) -> Job:
         failure_ttl=7 * 24 * 3600,
         meta={"request_id": request_id} if request_id else None,
     )
+
+
+def schedule_drain_once(redis: Redis, keys: Keys, queue: Queue) -> bool:
+    """Queue a drain job unless one is queued already (the flag the API's create script
+    also sets); True if this call queued it. The flag's TTL frees it should the enqueue
+    never happen (a process dying between the two)."""
+    if not redis.set(keys.drain_scheduled, "1", nx=True, ex=DRAIN_FLAG_TTL):
+        return False
+    schedule_drain(queue)
+    return True
 
 
 def schedule_single(queue: Queue, comment_id: str, settings: Settings) -> Job:

@@ -13,7 +13,7 @@ import threading
 import time
 
 from worker.context import WorkerContext
-from worker.queues import schedule_drain
+from worker.queues import schedule_drain_once
 
 log = logging.getLogger("worker.recovery")
 
@@ -24,9 +24,8 @@ def requeue_if_due(ctx: WorkerContext, now: float | None = None) -> bool:
     now = time.time() if now is None else now
     if due is None or due > now:
         return False
-    if not ctx.redis.set(ctx.keys.drain_scheduled, "1", nx=True, ex=10):
+    if not schedule_drain_once(ctx.redis, ctx.keys, ctx.queue):
         return False
-    schedule_drain(ctx.queue)
     log.info("scoring re-queued for due comments", extra={"pending": ctx.comments.pending_count()})
     return True
 

@@ -12,7 +12,7 @@ from service.auth import require
 from service.errors import ApiError
 from service.runtime import Runtime
 from service.schemas import AcceptedSchema, CommentInSchema, CommentSchema
-from worker.queues import schedule_drain
+from worker.queues import DRAIN_FLAG_TTL, schedule_drain
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/comments",
                 description="Post reader comments and read the moderation decision.")
@@ -48,6 +48,7 @@ class Comments(MethodView):
             external_id=body.get("external_id"),
             parent_id=body.get("parent_id"),
             request_id=g.get("request_id"),
+            flag_ttl=DRAIN_FLAG_TTL,
         )
         if created.created:
             COMMENTS_ACCEPTED.inc()
