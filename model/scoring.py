@@ -181,7 +181,11 @@ class Scorer:
         probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
         xw = self._last_word_matrix
         self._last_word_matrix = None
-        word_w = self._word_coef[xw.indices]
+        # word n-grams strong enough to be reported as abusive wording, found for the whole batch
+        # at once: per row, the positions (in the hasher's entry order) of those above the cut-off
+        strong = self._word_coef[xw.indices] >= self.abuse_span_cutoff
+        cum = np.concatenate(([0], np.cumsum(strong)))
+        n_strong = (cum[xw.indptr[1:]] - cum[xw.indptr[:-1]]).tolist()
         out = []
         span_floor = self.thresholds.get("abuse", 0.5)  # explain holds, not every comment
         plist = {c: np.round(probs[c], 6).tolist() for c in CATEGORIES}
@@ -191,10 +195,11 @@ class Scorer:
             raw_spans: list[tuple[int, int, str, str]] = [
                 (s, e, "victim_identification", k) for s, e, k in detections[i].spans]
             if scores["abuse"] >= span_floor:
-                row_w = word_w[xw.indptr[i]:xw.indptr[i + 1]]
+                lo, hi = xw.indptr[i], xw.indptr[i + 1]
                 abuse_raw = lexicon_spans(ntext)
-                if len(row_w) and row_w.max() >= self.abuse_span_cutoff:
-                    abuse_raw += self._model_abuse_spans(ntext, row_w)
+                if n_strong[i]:
+                    ks = np.flatnonzero(strong[lo:hi]).tolist()
+                    abuse_raw += self._model_abuse_spans(ntext, hi - lo, ks)
                 raw_spans += [(s, e, "abuse", k) for s, e, k in abuse_raw]
             out.append(self._make_score(text, scores, raw_spans, offsets))
         return out
@@ -205,62 +210,57 @@ class Scorer:
     def _make_score(self, text, scores, raw_spans, offsets) -> Score:
         if not raw_spans:
             return Score(scores, [], {c: [] for c in CATEGORIES})
-        spans: set[Span] = set()
+        # plain tuples until the end (Span is a frozen dataclass, slow to build): deduplicated,
+        # ordered as (category, kind, start, -end) for merging, then by position
+        keyed: set[tuple[str, str, int, int]] = set()
         for s, e, cat, kind in raw_spans:
             os_, oe = to_original(s, e, offsets)
             if oe > os_:
-                spans.add(Span(os_, oe, cat, kind))
-        merged = _merge(sorted(spans, key=lambda sp_: (sp_.category, sp_.kind, sp_.start, -sp_.end)))
-        merged.sort(key=lambda sp_: (sp_.start, sp_.end, sp_.category, sp_.kind))
+                keyed.add((cat, kind, os_, -oe))
+        merged: list[list] = []
+        for cat, kind, s, neg_e in sorted(keyed):
+            last = merged[-1] if merged else None
+            if last and last[2] == cat and last[3] == kind and s < last[1]:
+                last[1] = max(last[1], -neg_e)
+            else:
+                merged.append([s, -neg_e, cat, kind])
+        merged.sort()
+        spans = [Span(s, e, cat, kind) for s, e, cat, kind in merged]
         evidence: dict[str, list[str]] = {c: [] for c in CATEGORIES}
-        for span in merged:
-            if span.kind not in evidence[span.category]:
-                evidence[span.category].append(span.kind)
-        return Score(scores, merged, evidence)
+        for _, _, cat, kind in merged:
+            if kind not in evidence[cat]:
+                evidence[cat].append(kind)
+        return Score(scores, spans, evidence)
 
-    def _model_abuse_spans(self, ntext: str, row_weights: np.ndarray) -> list[tuple[int, int, str]]:
+    def _model_abuse_spans(self, ntext: str, n_entries: int, strong: list[int]
+                           ) -> list[tuple[int, int, str]]:
         """Word n-grams whose weight in the abuse model is strongly positive.
 
-        ``row_weights`` are the abuse weights of this text's word-hasher entries, in the
-        hasher's order: unigram 0, bigram 0-1, unigram 1, bigram 1-2, ..., last unigram.
+        ``strong`` are the positions, among this text's ``n_entries`` word-hasher entries, of
+        the n-grams weighing at least the cut-off; entries are in the hasher's order: unigram 0,
+        bigram 0-1, unigram 1, bigram 1-2, ..., last unigram.
         """
         lowered = ntext.lower()
         if len(lowered) != len(ntext):
             return []
-        toks = [(m.start(), m.end(), m.group(0)) for m in self._word_token_re.finditer(lowered)]
-        if len(row_weights) != max(0, 2 * len(toks) - 1):
+        # match objects, not (start, end, word) tuples: only the few strong n-grams are read
+        toks = list(self._word_token_re.finditer(lowered))
+        if n_entries != max(0, 2 * len(toks) - 1):
             return []
         out = []
-        for k in np.flatnonzero(row_weights >= self.abuse_span_cutoff):
-            j = int(k) // 2
-            if k % 2:
-                (s, _, w1), (_, e, w2) = toks[j], toks[j + 1]
-                words = (w1, w2)
-            else:
-                s, e, w1 = toks[j]
-                words = (w1,)
+        for k in strong:
+            j, bigram = divmod(k, 2)
+            first, last = toks[j], toks[j + bigram]
+            words = (first.group(), last.group()) if bigram else (first.group(),)
             if all(x in gazetteer.STOPWORDS or len(x) < 3 for x in words):
                 continue
             kind = next((gazetteer.ABUSE_LEXICON[x] for x in words if x in gazetteer.ABUSE_LEXICON),
                         "insult")
-            out.append((s, e, kind))
+            out.append((first.start(), last.end(), kind))
         return out
 
     def __repr__(self) -> str:
         return f"Scorer(version={self.version!r}, thresholds={self.thresholds!r})"
-
-
-def _merge(spans: list[Span]) -> list[Span]:
-    """Merge overlapping spans of the same category and kind."""
-    out: list[Span] = []
-    for s in spans:
-        if out and out[-1].category == s.category and out[-1].kind == s.kind and s.start < out[-1].end:
-            last = out[-1]
-            if s.end > last.end:
-                out[-1] = Span(last.start, s.end, last.category, last.kind)
-            continue
-        out.append(s)
-    return out
 
 
 def logit(p: float) -> float:
