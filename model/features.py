@@ -120,12 +120,16 @@ class WordNgramHasher(TransformerMixin, BaseEstimator):
             raise ValueError("WordNgramHasher supports ngram_range=(1, 2) only")
         nf = np.uint64(int(self.n_features))
         token_re = re.compile(self.token_pattern)
-        th = _token_hash
+        cached = _TOKEN_HASHES.get
         hashes: list[int] = []
         lens: list[int] = []
         for text in X:
             toks = token_re.findall(text.lower())
-            hashes.extend([th(t) for t in toks])
+            # cached hashes in one C-level pass; the rare new token goes through _token_hash
+            hs = list(map(cached, toks))
+            if None in hs:
+                hs = [_token_hash(t) for t in toks]
+            hashes.extend(hs)
             lens.append(len(toks))
         n_docs = len(lens)
         lens_a = np.asarray(lens, dtype=np.int64)
@@ -134,19 +138,18 @@ class WordNgramHasher(TransformerMixin, BaseEstimator):
         m = len(H)
         cols = np.zeros((m, 2), dtype=np.uint64)
         valid = np.zeros((m, 2), dtype=bool)
-        cols[:, 0] = H % nf
+        cols[:, 0] = _modulo(H, int(nf))
         valid[:, 0] = True
         if m > 1:
             with np.errstate(over="ignore"):
                 hb = H[:-1] * np.uint64(_MIX) + H[1:]
                 hb ^= hb >> np.uint64(29)
-            cols[:-1, 1] = hb % nf
+            cols[:-1, 1] = _modulo(hb, int(nf))
             valid[:-1, 1] = doc[:-1] == doc[1:]
         flat = valid.ravel()
         col_idx = cols.ravel()[flat].astype(np.int32)
-        rows = np.repeat(doc, 2)[flat]
-        counts = np.bincount(rows, minlength=n_docs) if n_docs else np.zeros(0, dtype=np.int64)
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        counts = np.maximum(2 * lens_a - 1, 0)  # t unigrams and t - 1 bigrams (what `flat` keeps)
+        indptr = np.zeros(n_docs + 1, dtype=np.int32)
         np.cumsum(counts, out=indptr[1:])
         scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
         data = np.repeat(scale, counts)
@@ -154,6 +157,11 @@ class WordNgramHasher(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         return _sk_tags(self, super().__sklearn_tags__())
+
+
+def _modulo(h: np.ndarray, n: int) -> np.ndarray:
+    """``h % n`` for uint64 hashes; a mask when ``n`` is a power of two (the same, much faster)."""
+    return h & np.uint64(n - 1) if n & (n - 1) == 0 else h % np.uint64(n)
 
 
 _FNV_PRIME = np.uint64(1099511628211)
@@ -188,10 +196,10 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         n_docs = len(docs)
         if n_docs == 0:
             return sp.csr_matrix((0, nf), dtype=np.float32)
-        lens = np.fromiter((len(d) + 1 for d in docs), dtype=np.int64, count=n_docs)
+        doc_lens = np.fromiter(map(len, docs), dtype=np.int64, count=n_docs)
         codes = np.frombuffer(("\x00".join(docs) + "\x00").encode("utf-32-le"), dtype=np.uint32)
         codes = codes.astype(np.uint64)
-        doc_id = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+        doc_id = np.repeat(np.arange(n_docs, dtype=np.int64), doc_lens + 1)
         doc_id[codes == 0] = -1
         total = len(codes)
         widths = list(range(lo, hi + 1))
@@ -208,13 +216,13 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
                     h ^= codes[k:k + mm]
                     h *= _FNV_PRIME
                 h ^= h >> np.uint64(29)
-                H[:mm, j] = h % np.uint64(nf)
+                H[:mm, j] = _modulo(h, nf)
                 V[:mm, j] = (doc_id[:mm] == doc_id[n - 1:n - 1 + mm]) & (doc_id[:mm] >= 0)
         valid = V.ravel()
         cols = H.ravel()[valid].astype(np.int32)
-        rows = np.repeat(doc_id[:m], len(widths))[valid]
-        counts = np.bincount(rows, minlength=n_docs)
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        # a text of length L has max(0, L - n + 1) n-grams of width n (what `valid` keeps)
+        counts = sum(np.maximum(doc_lens - (n - 1), 0) for n in widths)
+        indptr = np.zeros(n_docs + 1, dtype=np.int32)
         np.cumsum(counts, out=indptr[1:])
         scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
         data = np.repeat(scale, counts)
@@ -805,17 +813,32 @@ _SECOND_PERSON = re.compile(r"\b(?:you|u|ur|your|you're|youre|yourself)\b", _I)
 
 
 def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of lexicon words (in text order), then of threat phrases."""
     spans = []
     lowered = text.lower()
-    for m in _LEX_TOKEN.finditer(lowered):
-        kind = g.ABUSE_LEXICON.get(m.group(0))
-        if kind and kind != "threat":
-            spans.append((m.start(), m.end(), kind))
-    if not _GATE_THREAT.isdisjoint(_LEX_TOKEN.findall(lowered)):
+    tokens = _LEX_TOKEN.findall(lowered)
+    # most texts hold a handful of lexicon words at most: find those words' occurrences rather
+    # than walking every token (an occurrence counts when it is a whole [a-z]+ run, as a token)
+    n = len(lowered)
+    for word in _LEX_SPAN_WORDS.intersection(tokens):
+        kind, w = g.ABUSE_LEXICON[word], len(word)
+        i = lowered.find(word)
+        while i >= 0:
+            if (i == 0 or not _is_az(lowered[i - 1])) and (i + w == n or not _is_az(lowered[i + w])):
+                spans.append((i, i + w, kind))
+            i = lowered.find(word, i + w)
+    spans.sort()
+    if not _GATE_THREAT.isdisjoint(tokens):
         for m in _THREAT.finditer(text):
             spans.append((m.start(), m.end(), "threat"))
     return spans
 
+
+def _is_az(ch: str) -> bool:
+    return "a" <= ch <= "z"
+
+
+_LEX_SPAN_WORDS = frozenset(w for w, kind in g.ABUSE_LEXICON.items() if kind != "threat")
 
 # the threat-phrase regex only runs when one of its verbs is present
 _GATE_THREAT = g._words("""kill stab shoot hang burn smash batter hurt kys die dies rot shot hanged
@@ -831,16 +854,22 @@ def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
     """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals."""
     if tokens is None:
         tokens = _WORD_RE.findall(text.lower())
+    # count through the (few) distinct words that are in a list, not a pass over every token
+    counts = dict.fromkeys(_LEX_KINDS, 0)
     lex = g.ABUSE_LEXICON
-    kinds = [k for k in map(lex.get, tokens) if k]
-    n_second = len([w for w in tokens if w in _SECOND])
+    for w in _LEX_WORDS.intersection(tokens):
+        counts[lex[w]] += tokens.count(w)
+    n_second = sum(map(tokens.count, _SECOND.intersection(tokens)))
     n_threat = len(_THREAT.findall(text)) if not _GATE_THREAT.isdisjoint(tokens) else 0
     n = len(text)
     n_letters = n - len(text.translate(_DROP_LETTERS))
     caps = (n - len(text.translate(_DROP_UPPER))) / n_letters if n_letters >= 8 else 0.0
     lg = _LOG1P
-    return (*(lg[min(kinds.count(k), 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
+    return (*(lg[min(counts[k], 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
             lg[min(n_second, 9)], caps)
+
+
+_LEX_WORDS = frozenset(g.ABUSE_LEXICON)
 
 
 class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
