@@ -30,6 +30,7 @@ from pathlib import Path
 from model.categories import CATEGORIES
 
 VICTIM_DATA_DIR = Path(__file__).resolve().parent / "victim_data"
+NEWS_COMMENTS_DIR = Path(__file__).resolve().parent / "news_comments"
 JIGSAW_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 
 # Buckets of the text hash (0..99).
@@ -258,3 +259,23 @@ def load_victim_identification(split: str = "train", directory: str | os.PathLik
     want_heldout = split == "heldout"
     return [Example(e.text, e.labels, "victim_data", e.case) for e in load_jsonl(seed)
             if (bucket(e.text) < 30) == want_heldout]
+
+
+# --------------------------------------------------------------------------- in-domain abuse data
+
+def load_news_comments(split: str = "train", directory: str | os.PathLike | None = None
+                       ) -> list[Example]:
+    """The project's hand-written reader comments labelled for abuse (``model/news_comments``).
+
+    ``train.jsonl`` is built from the hand-written files; ``heldout.jsonl`` was written
+    independently and is never trained on. None of them identifies anyone, so their
+    victim-identification label is 0. A missing file gives an empty list.
+    """
+    name = {"train": "train.jsonl", "heldout": "heldout.jsonl"}.get(split)
+    if name is None:
+        raise ValueError(f"unknown split {split!r}")
+    f = (Path(directory) if directory else NEWS_COMMENTS_DIR) / name
+    if not f.is_file():
+        return []
+    return [Example(e.text, {"abuse": e.labels.get("abuse"), "victim_identification": 0},
+                    "news_comments", e.case) for e in load_jsonl(f)]

@@ -21,6 +21,8 @@ from model.corpora import Example
 # Sources whose 0-labels are all borderline (pre-selected as toxic / "not hate"), not clean.
 # Row-level borderline 0s carry case == "borderline" (see model.corpora).
 BORDERLINE_SOURCES = frozenset({"civil_comments_toxic_spans", "hateval_tweets"})
+# The project's own hand-written reader comments (model/news_comments): the site's domain.
+SITE_SOURCE = "news_comments"
 
 
 def is_clean(example: Example) -> bool:
@@ -92,6 +94,19 @@ def predict(scorer, texts: Sequence[str]) -> dict[str, np.ndarray]:
     return {c: (np.concatenate(parts[c]) if parts[c] else np.zeros(0)) for c in CATEGORIES}
 
 
+def _held_by_case(examples: Sequence[Example], y: np.ndarray, held: np.ndarray,
+                  mask: np.ndarray) -> dict:
+    """{"pos:<case>" | "neg:<case>": {"n", "held"}} over the examples selected by ``mask``."""
+    cases: dict[str, dict] = {}
+    for ex, lbl, h, m in zip(examples, y, held, mask, strict=True):
+        if not m or not ex.case:
+            continue
+        c = cases.setdefault(f"{'pos' if lbl else 'neg'}:{ex.case}", {"n": 0, "held": 0})
+        c["n"] += 1
+        c["held"] += int(h)
+    return {k: {"n": v["n"], "held": _f(v["held"] / v["n"])} for k, v in sorted(cases.items())}
+
+
 def metrics_from_scores(examples: Sequence[Example], probs: dict[str, np.ndarray],
                         thresholds: dict[str, float]) -> dict:
     out: dict = {}
@@ -115,6 +130,10 @@ def metrics_from_scores(examples: Sequence[Example], probs: dict[str, np.ndarray
             keep = clean_ok | (y == 1)
             if keep.any():
                 m["excluding_borderline"] = category_metrics(y[keep], p[keep], t)
+            site = np.array([s == SITE_SOURCE for s in sources])
+            if site.any():
+                m["site_comments"] = category_metrics(y[site], p[site], t)
+                m["by_case"] = _held_by_case([examples[i] for i in idx], y, p >= t, site)
         else:
             vd = np.array([s == "victim_data" for s in sources])
             neg = vd & (y == 0)
@@ -124,18 +143,9 @@ def metrics_from_scores(examples: Sequence[Example], probs: dict[str, np.ndarray
             bg = ~vd & (y == 0)
             if bg.any():
                 m["background_clean_held"] = _f((p[bg] >= t).mean())
-            cases: dict[str, dict] = {}
-            for j, i in enumerate(idx):
-                ex = examples[i]
-                if ex.source != "victim_data" or not ex.case:
-                    continue
-                key = f"{'pos' if y[j] else 'neg'}:{ex.case}"
-                c = cases.setdefault(key, {"n": 0, "held": 0})
-                c["n"] += 1
-                c["held"] += int(p[j] >= t)
+            cases = _held_by_case([examples[i] for i in idx], y, p >= t, vd)
             if cases:
-                m["by_case"] = {k: {"n": v["n"], "held": _f(v["held"] / v["n"])}
-                                for k, v in sorted(cases.items())}
+                m["by_case"] = cases
             if vd.any():
                 m["victim_data_only"] = category_metrics(y[vd], p[vd], t)
         out[cat] = m

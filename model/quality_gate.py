@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 
 from model.categories import CATEGORIES
-from model.corpora import Example, load_victim_identification
+from model.corpora import Example, load_news_comments, load_victim_identification
 
 GATED_METRICS: dict[str, str] = {
     "roc_auc": "higher",
@@ -72,7 +72,7 @@ def heldout_sets(abuse_data: str | os.PathLike, max_per_source: int | None = Non
 
     abuse = load_abuse_splits([os.fspath(abuse_data)], max_per_source)["heldout"]
     victim = load_victim_identification("heldout", victim_data)
-    return abuse, victim
+    return abuse + load_news_comments("heldout"), victim
 
 
 def evaluate_on(scorer, abuse: Sequence[Example], victim: Sequence[Example]) -> dict:

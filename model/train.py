@@ -42,7 +42,15 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from model.categories import CATEGORIES
-from model.corpora import Example, load_corpus, load_victim_identification, split_of, text_key
+from model.corpora import (
+    Example,
+    bucket,
+    load_corpus,
+    load_news_comments,
+    load_victim_identification,
+    split_of,
+    text_key,
+)
 from model.evaluate import category_metrics, is_clean, metrics_from_scores, predict
 from model.features import (
     CHAR_FEATURES,
@@ -71,6 +79,9 @@ SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {
     "convabuse": (1.0, 1.0),
     "stormfront_hate": (1.0, 0.5),
     "victim_data": (4.0, 4.0),  # in-domain: comments on this site's policing stories
+    # in-domain, written for the site's abuse definition; a thousand-odd rows against ~90,000
+    # corpus rows, so they weigh heavily or the corpora's idea of abuse wins
+    "news_comments": (24.0, 24.0),
     "moderator": (3.0, 3.0),
 }
 DEFAULT_WEIGHT = (1.0, 1.0)
@@ -86,8 +97,10 @@ VI_BACKGROUND_MAX = 4000
 LEX_SCALE = 0.5
 VI_SCALE = 1.0
 # Threshold targets (see docs/MODEL.md): a margin inside the issue's targets.
-ABUSE_MAX_STREAM_CLEAN_HELD = 0.025
-ABUSE_MIN_RECALL = 0.92
+ABUSE_MAX_STREAM_CLEAN_HELD = 0.025  # ordinary comments (the corpora's clean 0s)
+ABUSE_MAX_SITE_CLEAN_HELD = 0.05  # the site's own clean comments, mostly hard negatives
+# Share of model/news_comments/train.jsonl (by text hash) kept for calibration and thresholds.
+NEWS_CALIBRATION_PERCENT = 20
 VI_MIN_RECALL = 0.97
 
 
@@ -155,25 +168,28 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
-def _choose_abuse_threshold(y, p, clean_ok) -> tuple[float, dict]:
+def _choose_abuse_threshold(y, p, clean_ok, in_domain) -> tuple[float, dict]:
+    """The lowest threshold (most abuse held) that keeps both clean-held caps: ordinary
+    comments (the corpora's clean 0s) <= 2.5 %, the site's own clean comments <= 5 %."""
+    y, p = np.asarray(y), np.asarray(p)
     clean = (y == 0) & np.asarray(clean_ok, dtype=bool)
-    pos = y == 1
+    site = np.asarray(in_domain, dtype=bool)
+    groups = {"stream": (clean & ~site, ABUSE_MAX_STREAM_CLEAN_HELD),
+              "site": (clean & site, ABUSE_MAX_SITE_CLEAN_HELD)}
+
+    def held(mask, t):
+        return float((p[mask] >= t).mean()) if mask.any() else 0.0
+
     grid = np.round(np.arange(0.05, 0.96, 0.005), 3)
-    rows = []
-    for t in grid:
-        fpr = float((p[clean] >= t).mean()) if clean.any() else 0.0
-        tpr = float((p[pos] >= t).mean()) if pos.any() else 0.0
-        rows.append((t, fpr, tpr))
-    feasible = [r for r in rows if r[1] <= ABUSE_MAX_STREAM_CLEAN_HELD and r[2] >= ABUSE_MIN_RECALL]
-    if feasible:
-        t, fpr, tpr = min(feasible, key=lambda r: (r[1] + (1 - r[2]), r[0]))
-        rule = "min(clean held + missed) with clean held <= 2.5% and recall >= 92%"
-    else:
-        ok = [r for r in rows if r[1] <= ABUSE_MAX_STREAM_CLEAN_HELD]
-        t, fpr, tpr = ok[0] if ok else rows[-1]
-        rule = "lowest threshold with clean held <= 2.5% (recall target not reachable)"
-    return float(t), {"rule": rule, "calibration_clean_held": round(fpr, 5),
-                      "calibration_recall": round(tpr, 5)}
+    ok = [t for t in grid if all(held(mask, t) <= cap for mask, cap in groups.values())]
+    t = float(ok[0] if ok else grid[-1])
+    pos = y == 1
+    return t, {"rule": "lowest threshold with clean held <= 2.5% (ordinary comments) and <= 5% "
+                       "(the site's own comments) on the calibration data",
+               "calibration_clean_held": round(held(groups["stream"][0], t), 5),
+               "calibration_site_clean_held": round(held(groups["site"][0], t), 5),
+               "calibration_recall": round(held(pos, t), 5),
+               "calibration_site_recall": round(held(pos & site, t), 5)}
 
 
 def _choose_vi_threshold(y, p) -> tuple[float, dict]:
@@ -230,13 +246,15 @@ def _features(pipe: Pipeline, texts: Sequence[str]):
 
 
 def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
+                 news_data: str | os.PathLike | None = None,
                  max_per_source: int | None = None, extra: Iterable[Example] = (),
                  progress: Progress | None = None) -> dict:
     """Every data set `train` uses, with held-out texts removed from every training set.
 
-    Keys: abuse_train (corpora train split + victim data's abuse labels + moderator
-    decisions), abuse_corpora_train, abuse_calibration, abuse_heldout, vi_train,
-    vi_labelled (+ moderator decisions), vi_background, vi_heldout, extra, paths.
+    Keys: abuse_train (corpora train split + victim data's abuse labels + the site's
+    labelled comments + moderator decisions), abuse_corpora_train, abuse_calibration (corpora
+    + a fifth of the site's comments), abuse_heldout, news_heldout, vi_train, vi_labelled
+    (+ moderator decisions), vi_background, vi_heldout, extra, paths.
     """
     progress = progress or _noop
     paths = _resolve_paths(source)
@@ -245,10 +263,13 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     progress("loading victim-identification data", 0.08)
     vi_train = load_victim_identification("train", victim_data)
     vi_heldout = load_victim_identification("heldout", victim_data)
-    heldout_keys = {text_key(e.text) for e in vi_heldout} | {text_key(e.text)
-                                                             for e in splits["heldout"]}
+    news_heldout = load_news_comments("heldout", news_data)
+    heldout_keys = {text_key(e.text) for e in [*vi_heldout, *news_heldout, *splits["heldout"]]}
+    news = [e for e in load_news_comments("train", news_data) if text_key(e.text) not in heldout_keys]
+    news_cal = [e for e in news if bucket(e.text) < NEWS_CALIBRATION_PERCENT]
+    calibration = splits["calibration"] + news_cal
     # calibration texts are never trained on either (they set the thresholds)
-    unseen = heldout_keys | {text_key(e.text) for e in splits["calibration"]}
+    unseen = heldout_keys | {text_key(e.text) for e in calibration}
 
     def fresh(examples):
         return [e for e in examples if text_key(e.text) not in unseen]
@@ -260,7 +281,9 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     # disjoint from the corpora's held-out/calibration by hash; also drop any text that is in
     # the victim-identification held-out file
     corpora_train = fresh(splits["train"])
+    news_train = fresh(news)
     abuse_train = corpora_train + [e for e in vi_train if e.labels.get("abuse") is not None]
+    abuse_train += news_train
     abuse_train += [e for e in extra if e.labels.get("abuse") is not None]
     vi_lab = [e for e in vi_train if e.labels.get("victim_identification") is not None]
     vi_lab += [e for e in extra if e.labels.get("victim_identification") is not None]
@@ -271,14 +294,19 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
                                                                      max(200, 2 * len(vi_lab)))]
     bg = [Example(e.text, {"abuse": e.labels["abuse"], "victim_identification": 0}, "background")
           for e in bg]
+    # the site's own comments name officers, officials and commenters without identifying
+    # anyone: background negatives from the right domain
+    bg += [Example(e.text, e.labels, "background", e.case) for e in news_train]
     return {"abuse_train": abuse_train, "abuse_corpora_train": corpora_train,
-            "abuse_calibration": splits["calibration"], "abuse_heldout": splits["heldout"],
+            "abuse_calibration": calibration, "abuse_heldout": splits["heldout"],
+            "news_heldout": news_heldout,
             "vi_train": vi_train, "vi_labelled": vi_lab, "vi_background": bg,
             "vi_heldout": vi_heldout, "extra": extra, "paths": paths}
 
 
 def train(source=None, *, victim_data: str | os.PathLike | None = None,
-          max_per_source: int | None = None, extra: Iterable[Example] = (),
+          news_data: str | os.PathLike | None = None, max_per_source: int | None = None,
+          extra: Iterable[Example] = (),
           progress: Progress | None = None, word_features: int = WORD_FEATURES,
           char_features: int = CHAR_FEATURES) -> Scorer:
     """Train both categories and return a calibrated :class:`Scorer` with held-out metrics.
@@ -291,11 +319,12 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     """
     progress = progress or _noop
     t0 = time.perf_counter()
-    data = prepare_data(source, victim_data=victim_data, max_per_source=max_per_source,
-                        extra=extra, progress=progress)
+    data = prepare_data(source, victim_data=victim_data, news_data=news_data,
+                        max_per_source=max_per_source, extra=extra, progress=progress)
     splits = {"train": data["abuse_corpora_train"], "calibration": data["abuse_calibration"],
               "heldout": data["abuse_heldout"]}
     vi_train, vi_heldout, extra = data["vi_train"], data["vi_heldout"], data["extra"]
+    news_heldout = data["news_heldout"]
     paths = data["paths"]
 
     pipes = build_pipelines(word_features, char_features)
@@ -316,7 +345,8 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     y_cal = np.array([e.labels["abuse"] for e in cal], dtype=int)
     a_abuse, b_abuse = _platt(d_cal, y_cal)
     p_cal = _sigmoid(a_abuse * d_cal + b_abuse)
-    t_abuse, abuse_rule = _choose_abuse_threshold(y_cal, p_cal, [is_clean(e) for e in cal])
+    t_abuse, abuse_rule = _choose_abuse_threshold(y_cal, p_cal, [is_clean(e) for e in cal],
+                                                  [e.source == "news_comments" for e in cal])
 
     # ---------------------------------------------------------------- victim identification
     progress(f"featurising {len(vi_train)} victim-identification comments", 0.62)
@@ -353,7 +383,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     counts = {
         "abuse": {"train": _counts(abuse_train, "abuse"),
                   "calibration": _counts(cal, "abuse"),
-                  "heldout": _counts(splits["heldout"] + vi_heldout, "abuse")},
+                  "heldout": _counts(splits["heldout"] + vi_heldout + news_heldout, "abuse")},
         "victim_identification": {"train": _counts(vi_all, "victim_identification"),
                                   "heldout": _counts(vi_heldout, "victim_identification")},
     }
@@ -379,7 +409,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     progress("evaluating on held-out data", 0.92)
     held = splits["heldout"] + [Example(e.text, {"abuse": e.labels.get("abuse"),
                                                  "victim_identification": None}, e.source, e.case)
-                                for e in vi_heldout]
+                                for e in vi_heldout] + news_heldout
     metrics = metrics_from_scores(held, predict(scorer, [e.text for e in held]), scorer.thresholds)
     vi_metrics = metrics_from_scores(vi_heldout, predict(scorer, [e.text for e in vi_heldout]),
                                      scorer.thresholds) if vi_heldout else {}
@@ -391,6 +421,10 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
             metrics["victim_identification"]["background_clean_held"] = round(
                 float((p_bg >= t_vi).mean()), 5)
             metrics["victim_identification"]["background_n"] = len(bg_held)
+        if news_heldout:
+            p_news = predict(scorer, [e.text for e in news_heldout])["victim_identification"]
+            metrics["victim_identification"]["site_comments_held"] = round(
+                float((p_news >= t_vi).mean()), 5)
     metrics["calibration"] = {"abuse": category_metrics(y_cal, p_cal, t_abuse)}
     metrics["training_counts"] = counts
     metrics["training_seconds"] = round(time.perf_counter() - t0, 1)

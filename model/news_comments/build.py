@@ -8,8 +8,9 @@ Deterministic and stdlib-only.  Running
 
 regenerates train.jsonl byte-for-byte.
 
-Every row comes from handwritten_train.txt (hand-written reader comments; see
-the header of that file for its format).  There is no generator.  The script
+Every row comes from the handwritten_train*.txt files (hand-written reader comments by
+several authors: the seed story, other policing stories, comment threads; see the header of
+handwritten_train.txt for the format).  There is no generator.  The script
 validates the file (known case and register codes, "abu" only under abuse=1,
 "low" rows free of capitals, no duplicate texts compared case-insensitively
 ignoring punctuation and whitespace), shuffles with a fixed seed and writes one
@@ -24,6 +25,7 @@ independently by another author and must stay unseen by training).
 
 The abuse definition and case codes are in docs/LABELLING_GUIDELINE.md, section 11.
 """
+import glob
 import json
 import os
 import random
@@ -32,7 +34,7 @@ import sys
 from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HANDWRITTEN = os.path.join(HERE, "handwritten_train.txt")
+HANDWRITTEN = sorted(glob.glob(os.path.join(HERE, "handwritten_train*.txt")))
 OUT = os.path.join(HERE, "train.jsonl")
 SEED = 20231123
 
@@ -65,8 +67,16 @@ def fail(path, lineno, msg):
     sys.exit(f"{os.path.relpath(path)}:{lineno}: {msg}")
 
 
-def load(path=HANDWRITTEN):
+def load(paths=HANDWRITTEN):
     rows, seen = [], {}
+    for path in paths:
+        rows += load_file(path, seen)
+    return rows
+
+
+def load_file(path, seen):
+    """Rows of one hand-written file; ``seen`` (text key -> where) spans all files."""
+    rows = []
     abuse = case = None
     with open(path, encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, 1):
@@ -97,8 +107,8 @@ def load(path=HANDWRITTEN):
             if not key:
                 fail(path, lineno, "text has no letters or digits")
             if key in seen:
-                fail(path, lineno, f"duplicate of line {seen[key]}: {text[:60]!r}")
-            seen[key] = lineno
+                fail(path, lineno, f"duplicate of {seen[key]}: {text[:60]!r}")
+            seen[key] = f"{os.path.basename(path)}:{lineno}"
             rows.append({
                 "text": text,
                 "abuse": abuse,
