@@ -33,9 +33,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import FeatureUnion
 
 from model import gazetteer as g
+from model.abuse_cues import CUE_NAMES, cue_counts, cue_spans
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "12"
+FEATURE_VERSION = "13"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -807,13 +808,17 @@ def vectors_to_matrix(rows, scale: float):
 
 _LEX_TOKEN = re.compile(r"[a-z]+")
 _THREAT = re.compile(g.THREAT_PHRASES, _I)
-_LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual")
-LEXICON_FEATURE_NAMES = (*_LEX_KINDS, "threat_phrase", "second_person", "caps_ratio")
+_LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual", "disparaging")
+LEXICON_FEATURE_NAMES = (*_LEX_KINDS, "threat_phrase", "second_person", "caps_ratio",
+                         *(f"cue_{c}" for c in CUE_NAMES))
+# what a moderator reads for each cue (model.abuse_cues) in "abuse: insult + hate"
+_CUE_KIND = {"targeted_insult": "insult", "violence_call": "threat", "group_hate": "hate",
+             "victim_blame": "victim_blaming", "sexual": "sexual"}
 _SECOND_PERSON = re.compile(r"\b(?:you|u|ur|your|you're|youre|yourself)\b", _I)
 
 
 def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of lexicon words (in text order), then of threat phrases."""
+    """(start, end, kind) of lexicon words (in text order), then of threat phrases and cues."""
     spans = []
     lowered = text.lower()
     tokens = _LEX_TOKEN.findall(lowered)
@@ -831,6 +836,13 @@ def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
     if not _GATE_THREAT.isdisjoint(tokens):
         for m in _THREAT.finditer(text):
             spans.append((m.start(), m.end(), "threat"))
+    # a cue's phrase is shown only when no listed word inside it is shown already: "you absolute
+    # moron" highlights "moron", "Noonan is a spineless worm" the phrase
+    words = list(spans)
+    for s, e, cue in cue_spans(text):
+        kind = _CUE_KIND[cue]
+        if not any(s <= ws and we <= e and wk == kind for ws, we, wk in words):
+            spans.append((s, e, kind))
     return spans
 
 
@@ -838,7 +850,9 @@ def _is_az(ch: str) -> bool:
     return "a" <= ch <= "z"
 
 
-_LEX_SPAN_WORDS = frozenset(w for w, kind in g.ABUSE_LEXICON.items() if kind != "threat")
+# threat words count only in threat phrases; disparaging words only with a target (the cues)
+_LEX_SPAN_WORDS = frozenset(w for w, kind in g.ABUSE_LEXICON.items()
+                            if kind not in ("threat", "disparaging"))
 
 # the threat-phrase regex only runs when one of its verbs is present
 _GATE_THREAT = g._words("""kill stab shoot hang burn smash batter hurt kys die dies rot shot hanged
@@ -851,7 +865,7 @@ _DROP_LETTERS = dict.fromkeys([*range(ord("A"), ord("Z") + 1), *range(ord("a"), 
 
 
 def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
-    """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals."""
+    """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals, cues."""
     if tokens is None:
         tokens = _WORD_RE.findall(text.lower())
     # count through the (few) distinct words that are in a list, not a pass over every token
@@ -866,7 +880,7 @@ def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
     caps = (n - len(text.translate(_DROP_UPPER))) / n_letters if n_letters >= 8 else 0.0
     lg = _LOG1P
     return (*(lg[min(counts[k], 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
-            lg[min(n_second, 9)], caps)
+            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, tokens)))
 
 
 _LEX_WORDS = frozenset(g.ABUSE_LEXICON)

@@ -154,7 +154,7 @@ amazon currys halfords specsavers pizza hut dominos domino's card factory
 """)
 
 # Abusive wording for spans and lexicon features. Kinds: insult, threat, slur,
-# profanity, sexual. Multi-word entries are matched as phrases.
+# profanity, sexual, disparaging. Multi-word entries are matched as phrases.
 ABUSE_LEXICON: dict[str, str] = {}
 for _kind, _block in {
     "insult": """
@@ -162,10 +162,15 @@ for _kind, _block in {
         twat twats prick pricks dickhead dickheads wanker wankers tosser tossers knobhead
         bellend bellends dick dicks cunt cunts slag slags slut sluts whore whores hoe hoes
         skank skanks tart tramp scrubber bitch bitches asshole assholes arsehole arseholes
-        jerk loser losers retard retards retarded stupid dumb dumbass pathetic vermin filth
-        pig pigs clown clowns muppet muppets nonce nonces degenerate subhuman trash garbage
-        worthless useless ugly fat slapper slappers liar liars lying scrounger scroungers
+        jerk loser losers retard retards retarded dumbass vermin filth pig pigs clown clowns
+        muppet muppets nonce nonces degenerate subhuman slapper slappers scrounger scroungers
         chav chavs gobby attention-seeker gold-digger skanky trampy slaggy
+    """,
+    # ordinary words in criticism of institutions ("a pathetic response", "useless force"),
+    # insults only when aimed at a person: a kind of their own, never highlighted by themselves
+    "disparaging": """
+        useless pathetic worthless lying liar liars stupid dumb ugly fat trash garbage
+        incompetent spineless gutless clueless brainless
     """,
     "profanity": """
         fuck fucking fucked fucker fuckers motherfucker shit shite shitty bullshit crap

@@ -1,0 +1,190 @@
+"""Abuse cues that word n-grams learn poorly from the public corpora.
+
+The corpora are tweets, Wikipedia talk pages and forum posts; the site's comments are about
+policing stories, where abuse is mostly aimed (an insult with a target), a call for violence
+against offenders or officers, a generalisation about an ethnic or religious group, or blame
+heaped on the victims. Each cue below is a small pattern for one of those, counted per comment
+(the features) and located (the spans a moderator sees). The words are general English and
+UK slang, not phrases taken from any evaluation set.
+
+Cues, and why each exists:
+
+* ``targeted_insult`` -- an insult with a target ("you absolute moron", "Noonan is a spineless
+  worm", "shut up"): the target is what separates abuse from "this report is pathetic".
+* ``violence_call`` -- threats and calls for violence or vigilantism ("string them up", "should
+  be castrated", "know where you live"), which the corpora rarely phrase this way.
+* ``group_hate`` -- a group named together with a generalisation or a dehumanising word ("they're
+  all rapists", "send them back", "animals, the lot of them").
+* ``victim_blame`` -- blaming or demeaning the victims ("asked for it", "crying rape").
+* ``sexual`` -- sexual remarks aimed at a person.
+
+Weak words ("useless", "pathetic", "liar") are insults only with a target: the lexicon counts
+them as a kind of their own (``disparaging`` in ``model.gazetteer``), and ``targeted_insult``
+catches them aimed at someone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from model.gazetteer import _words
+
+CUE_NAMES = ("targeted_insult", "violence_call", "group_hate", "victim_blame", "sexual")
+
+_I = re.IGNORECASE
+
+# Insults that need no context, beyond the lexicon's: UK slang and political name-calling.
+_INSULT_WORDS = r"""
+    idiot idiots moron morons imbecile imbeciles cretin cretins scum scumbag scumbags bastard
+    bastards twat twats prick pricks dickhead dickheads wanker wankers tosser tossers knobhead
+    knobheads bellend bellends dick dicks cunt cunts slag slags slut sluts whore whores skank
+    skanks bitch bitches asshole assholes arsehole arseholes jerk loser losers retard retards
+    clown clowns muppet muppets numpty numpties plonker plonkers pillock pillocks div divs nob
+    knob nobhead halfwit halfwits dimwit dimwits simpleton buffoon buffoons nutter nutters
+    lowlife lowlifes parasite parasites maggot maggots cockroach cockroaches rat rats snake
+    snakes worm worms cow pig pigs vermin filth trash troll trolls gammon snowflake snowflakes
+    libtard libtards degenerate degenerates subhuman sheep thicko thickos mong mongs spaz bint
+    slapper slappers waste idiotic moronic
+"""
+_INSULT = "|".join(sorted(set(_INSULT_WORDS.split()), key=len, reverse=True))
+_ADJ = r"(?:(?:absolute|utter|complete|total|right|proper|stupid|thick|ignorant|pathetic|" \
+       r"useless|sad|little|fat|lying|spineless|brain[- ]?dead|bloody|fucking|effing|" \
+       r"typical|bigoted|racist|sick|dirty|disgusting|vile|miserable|clueless|old|silly)\s+){0,3}"
+
+_INSULT_SET = frozenset(_INSULT_WORDS.split())
+_GROUP = (r"(?:muslims?|islam(?:ic|ists?)?|pakistanis?|asians?|immigrants?|migrants?|refugees?|"
+          r"asylum\s+seekers?|foreigners?|blacks|jews|gays|queers|trans(?:gender)?s?|gypsies|"
+          r"travellers|romanians|poles|arabs|somalis|africans|kurds|afghans|albanians|pakis|"
+          r"women|feminists|lefties|libs)")
+_TARGET_ADJ = frozenset("""thick stupid pathetic useless deluded disgusting vile sick braindead
+    ignorant joke disgrace embarrassment""".split())
+_GROUP_WORDS = _words("""muslim muslims islam islamic islamist islamists pakistani pakistanis
+    asian asians immigrant immigrants migrant migrants refugee refugees asylum foreigner
+    foreigners blacks jews gays queers trans transgender transgenders gypsies travellers
+    romanians poles arabs somalis africans kurds afghans albanians pakis women feminists lefties
+    libs""")
+
+# (cue, gate, pattern): the pattern runs only when the comment has one of the gate's words (one
+# word of each set, for a tuple of sets), so the usual comment costs a few set intersections
+# instead of a regex scan.
+_RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = (
+    ("targeted_insult", (frozenset({"you", "u", "ya", "yer", "you're", "youre", "ur", "your"}),
+                         _INSULT_SET | _TARGET_ADJ),
+     re.compile(
+         # second person: "you moron", "you're a complete idiot", "ur a joke mate"
+         r"\b(?:you|u|ya|yer)\s+(?:are\s+|r\s+)?(?:an?\s+|such\s+an?\s+|just\s+an?\s+)?" + _ADJ
+         + r"(?:" + _INSULT + r"|joke|disgrace|embarrassment)\b"
+         r"|\b(?:you're|youre|you\s+are|ur|your)\s+(?:an?\s+|such\s+an?\s+|just\s+an?\s+|so\s+)?"
+         + _ADJ + r"(?:" + _INSULT + r"|thick|stupid|pathetic|useless|deluded|disgusting|vile|"
+         r"sick|brain[- ]?dead|braindead|ignorant)\b", _I)),
+    # third person: "Noonan is a spineless worm", "the lot of them are scum"
+    ("targeted_insult", _INSULT_SET,
+     re.compile(r"\b(?:is|are|was|were|'s|'re)\s+(?:an?\s+|such\s+an?\s+|just\s+an?\s+|"
+                r"nothing\s+but\s+(?:an?\s+)?|a\s+(?:bunch|load|pack|shower)\s+of\s+)" + _ADJ
+                + r"(?:" + _INSULT + r")\b", _I)),
+    # dismissal aimed at a person
+    ("targeted_insult", frozenset({"shut", "fuck", "piss", "sod", "jog", "nobody", "life", "crawl",
+                                   "mince"}),
+     re.compile(r"\bshut\s+(?:up|it|your\s+(?:mouth|face|gob|trap))\b|\bget\s+a\s+life\b"
+                r"|\bcrawl\s+back\b|\b(?:go\s+)?(?:fuck|piss|sod|jog)\s+off\b"
+                r"|\bnobody\s+(?:asked|cares\s+what\s+you)|\bthick\s+as\s+(?:mince|shit|a\s+brick)",
+                _I)),
+    ("violence_call", _words("""string strung hang hanged hung lynch lynched lynching castrate
+        castrated castration castrating shoot shot torch burn burned burnt gas gassed bomb hunt
+        chop bullet hanging rope noose petrol letterbox vigilante vigilantes vigilantism matters
+        kicking beaten tortured stoned"""),
+     re.compile(
+         r"\bstring\s+(?:them|him|her|'em|em|the\s+lot|\w+)\s+up\b|\bstrung\s+up\b"
+         r"|\b(?:hang|lynch|castrate|gas|hunt\s+down)\s+(?:them|him|her|'em|em|the\s+lot|every|"
+         r"all|those|these)\b|\b(?:shoot|burn|torch|bomb)\s+(?:them|'em|em|the\s+lot)\s+all\b"
+         r"|\bcastrat\w*|\blynch\w*|\bchop\s+(?:it|them|their|his)\s+(?:\w+\s+)?off\b"
+         r"|\b(?:should|ought\s+to|needs?\s+to|deserves?\s+to)\s+(?:be\s+)?"
+         r"(?:shot|hanged|hung|strung\s+up|castrated|burned|burnt|put\s+down|gassed|beaten|"
+         r"tortured|lynched|stoned)\b"
+         r"|\bbullet\s+(?:in|for|between)\b|\bbring\s+back\s+(?:hanging|the\s+rope|the\s+noose)\b"
+         r"|\b(?:burn|torch)\s+(?:their|his|her|the)\s+(?:\w+\s+){0,2}(?:down|out)\b"
+         r"|\bpetrol\s+through\b|\bthrough\s+(?:their|his|her)\s+letterbox\b"
+         r"|\btake\s+matters\s+into\b|\bvigilante\w*|\b(?:give|gave)\s+(?:them|him|her)\s+a\s+"
+         r"kicking\b", _I)),
+    ("violence_call", _words("""live lives watch outside die dies raped cancer suffer kys neck
+        yourself urself i'll ill gonna we'll"""),
+     re.compile(
+         r"\bknow\s+where\s+(?:you|u|he|she|they)\s+lives?\b|\bwatch\s+your\s+back\b"
+         r"|\b(?:i'll|ill|i\s+will|we'll|we\s+will|gonna)\s+(?:find|get|sort|batter|end|"
+         r"deal\s+with)\s+(?:you|u|him|her|them)\b|\bsee\s+(?:you|u)\s+outside\b"
+         r"|\b(?:hope|wish)\s+(?:you|u|they|he|she)\s+(?:\w+\s+)?(?:die|dies|get\s+raped|"
+         r"gets\s+raped|get\s+cancer|suffer)\b"
+         r"|\bkill\s+(?:yo(?:u|ur)self|urself)\b|\bkys\b|\bneck\s+yourself\b", _I)),
+    ("group_hate", _words("""send ship deport deported kick throw ban breed infest infested
+        infesting kind"""),
+     re.compile(
+         r"\b(?:send|ship|deport|kick|throw)\s+(?:them|em|'em|the\s+lot|all\s+of\s+them|every\s+one)"
+         r"\s+(?:all\s+)?(?:back|home|out)\b|\bgo\s+back\s+(?:to\s+(?:where|your|their)|home)\b"
+         r"|\bdeport\s+(?:them|the\s+lot|every|all)\b|\bban\s+(?:islam|muslims|immigration)\b"
+         r"|\bbreed\s+like\b|\binfest\w*|\btheir\s+(?:kind|breed)\b", _I)),
+    ("group_hate", (frozenset({"all"}), _words("same rapists groomers paedos nonces animals"
+                                               " savages vermin scum evil it")),
+     re.compile(
+         r"\b(?:they(?:'re|\s+are)|all\s+of\s+them\s+are|the\s+lot\s+of\s+them\s+are)\s+all\s+"
+         r"(?:the\s+same|rapists?|groomers?|paedos?|nonces?|animals?|savages?|vermin|scum|"
+         r"at\s+it|in\s+on\s+it|evil)\b", _I)),
+    # a named group together with a generalisation or a dehumanising word
+    ("group_hate", _GROUP_WORDS,
+     re.compile(
+         r"\b" + _GROUP + r"\s+(?:are|r|=)\s+(?:all\s+)?(?:the\s+same|rapists|groomers|paedos|"
+         r"nonces|animals|savages|vermin|scum|filth|parasites|invaders|criminals|evil|liars|"
+         r"dirty|disgusting|a\s+disease|a\s+cancer|the\s+problem)\b"
+         r"|\b(?:animals|savages|vermin|cockroaches|parasites|invaders|subhumans?)\b[^.!?]{0,40}?\b"
+         + _GROUP + r"\b|\b" + _GROUP + r"\b[^.!?]{0,40}?\b(?:animals|savages|vermin|"
+         r"cockroaches|parasites|invaders|subhumans?)\b"
+         r"|\bwomen\s+(?:lie|always\s+lie|make\s+it\s+up|cry\s+rape)\b", _I)),
+    ("victim_blame", _words("""asked knew loved wanted enjoyed cry crying cried money compo
+        compensation gold golddiggers legs little willing teenage"""),
+     re.compile(
+         r"\basked\s+for\s+it\b|\bknew\s+(?:exactly\s+)?what\s+they\s+were\s+doing\b"
+         r"|\b(?:they|she|the\s+girls)\s+(?:loved|wanted|enjoyed)\s+it\b|\bcry(?:ing)?\s+rape\b"
+         r"|\bcried\s+rape\b|\bin\s+it\s+for\s+the\s+(?:money|compo|compensation)\b"
+         r"|\b(?:compo|compensation)\s+(?:chasers?|hunters?|culture)\b|\bgold[- ]?diggers?\b"
+         r"|\bkept\s+(?:their|her)\s+legs\s+(?:shut|closed)\b|\blittle\s+(?:slags?|sluts?|"
+         r"tarts?|scrubbers?|madams?|liars?)\b|\bwilling\s+participants?\b"
+         r"|\bteenage\s+(?:slags?|tarts?|prostitutes?)\b", _I)),
+    ("sexual", _words("""smash shag bang ruin pound tits boobs arse ass rack suck nudes pics face
+        lap knob dick sexy horny bend bed blowjob blow fit hot"""),
+     re.compile(
+         r"\b(?:i'd|id|i\s+would|would)\s+(?:smash|shag|bang|ruin|pound)\s+(?:her|him|you|u|that)\b"
+         r"|\b(?:nice|great|lovely|big|fit)\s+(?:tits|boobs|arse|ass|rack)\b|\bsuck\s+my\b"
+         r"|\bsend\s+(?:nudes|me\s+pics)\b|\b(?:sit|get)\s+on\s+my\s+(?:face|lap|knob|dick)\b"
+         r"|\bsexy\b|\bhorny\b|\bbend\s+(?:her|you|u)\s+over\b|\bin\s+my\s+bed\b|\bblow\s*job\b"
+         r"|\bshe(?:'s|\s+is)\s+(?:well\s+)?(?:fit|hot)\b", _I)),
+)
+_TOKEN = re.compile(r"[a-z']+")
+
+
+def _open(gate, tokens: set[str]) -> bool:
+    if isinstance(gate, tuple):
+        return all(not g.isdisjoint(tokens) for g in gate)
+    return not gate.isdisjoint(tokens)
+
+
+def _active(text: str, tokens: Iterable[str] | None):
+    words = set(_TOKEN.findall(text.lower()) if tokens is None else tokens)
+    return [(cue, rx) for cue, gate, rx in _RULES if _open(gate, words)]
+
+
+def cue_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, cue) for every cue found in ``text`` (the normalised comment)."""
+    return [(m.start(), m.end(), cue) for cue, rx in _active(text, None)
+            for m in rx.finditer(text)]
+
+
+def cue_counts(text: str, tokens: Iterable[str] | None = None) -> tuple[int, ...]:
+    """Number of matches per cue, in ``CUE_NAMES`` order. ``tokens``: the comment's lower-case
+    words when the caller has them already."""
+    counts = dict.fromkeys(CUE_NAMES, 0)
+    for cue, rx in _active(text, tokens):
+        counts[cue] += len(rx.findall(text))
+    return tuple(counts.values())
+
+
+__all__ = ["CUE_NAMES", "cue_counts", "cue_spans"]
