@@ -45,7 +45,8 @@ _INSULT_WORDS = r"""
     lowlife lowlifes parasite parasites maggot maggots cockroach cockroaches rat rats snake
     snakes worm worms cow pig pigs vermin filth trash troll trolls gammon snowflake snowflakes
     libtard libtards degenerate degenerates subhuman sheep thicko thickos mong mongs spaz bint
-    slapper slappers waste idiotic moronic
+    slapper slappers waste idiotic moronic wretch gobshite wazzock halfwit half-wit drip
+    bozo dipshit douche douchebag ignoramus cockwomble weasel
 """
 _INSULT = "|".join(sorted(set(_INSULT_WORDS.split()), key=len, reverse=True))
 _ADJ = r"(?:(?:absolute|utter|complete|total|right|proper|stupid|thick|ignorant|pathetic|" \
@@ -83,6 +84,10 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
      re.compile(r"\b(?:is|are|was|were|'s|'re)\s+(?:an?\s+|such\s+an?\s+|just\s+an?\s+|"
                 r"nothing\s+but\s+(?:an?\s+)?|a\s+(?:bunch|load|pack|shower)\s+of\s+)" + _ADJ
                 + r"(?:" + _INSULT + r")\b", _I)),
+    # a reply that insults its addressee: "@Sam_R muppet", "@Keith_M go troll, you wretch"
+    ("targeted_insult", _INSULT_SET | _TARGET_ADJ | _words("stupid cow idiot"),
+     re.compile(r"@\w+[,:]?\s+(?:\w+[,.]?\s+){0,3}?" + _ADJ + r"(?:" + _INSULT
+                + r"|stupid|thick|pathetic|ignorant)\b", _I)),
     # dismissal aimed at a person
     ("targeted_insult", frozenset({"shut", "fuck", "piss", "sod", "jog", "nobody", "life", "crawl",
                                    "mince"}),
@@ -106,7 +111,15 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
          r"|\b(?:burn|torch)\s+(?:their|his|her|the)\s+(?:\w+\s+){0,2}(?:down|out)\b"
          r"|\bpetrol\s+through\b|\bthrough\s+(?:their|his|her)\s+letterbox\b"
          r"|\btake\s+matters\s+into\b|\bvigilante\w*|\b(?:give|gave)\s+(?:them|him|her)\s+a\s+"
-         r"kicking\b", _I)),
+         r"kicking\b|\bpublic\s+(?:hanging|execution|flogging)s?\b"
+         r"|\b(?:shoot|shot|drown|hang|burn|stab|gas)\s+(?:every|all|the\s+lot|each)\b", _I)),
+    ("violence_call", _words("""die fire ditch wall round machete lamppost lamp rope noose ourselves
+        exterminate exterminated sterilise sterilised sterilize wipe"""),
+     re.compile(
+         r"\bdie\s+in\s+a\s+(?:fire|ditch|hole|cell)\b|\bagainst\s+a\s+wall\b"
+         r"|\bround\s+(?:them|'em|em)\s+(?:all\s+)?up\b|\bdeal\s+with\s+(?:them|it|him)\s+ourselves\b"
+         r"|\b(?:machete|lamp-?post|noose)\b|\b(?:exterminat|sterili[sz])\w*|\bwipe\s+(?:them|'em)\s+out\b",
+         _I)),
     ("violence_call", _words("""live lives watch outside die dies raped cancer suffer kys neck
         yourself urself i'll ill gonna we'll"""),
      re.compile(
@@ -138,7 +151,12 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
          r"|\b(?:animals|savages|vermin|cockroaches|parasites|invaders|subhumans?)\b[^.!?]{0,40}?\b"
          + _GROUP + r"\b|\b" + _GROUP + r"\b[^.!?]{0,40}?\b(?:animals|savages|vermin|"
          r"cockroaches|parasites|invaders|subhumans?)\b"
-         r"|\bwomen\s+(?:lie|always\s+lie|make\s+it\s+up|cry\s+rape)\b", _I)),
+         r"|\bwomen\s+(?:lie|always\s+lie|make\s+it\s+up|cry\s+rape)\b"
+         r"|\bkill\s+all\s+" + _GROUP + r"\b|\b" + _GROUP + r"\s+(?:can(?:'t|not)\s+be\s+trusted|"
+         r"are\s+(?:just\s+)?(?:a\s+)?dirty)\b", _I)),
+    ("group_hate", _words("human humans peace inbred"),
+     re.compile(r"\b(?:not|aren't|arent|arnt|hardly)\s+(?:even\s+)?human\b|\breligion\s+of\s+peace\b"
+                r"|\binbred\b", _I)),
     ("victim_blame", _words("""asked knew loved wanted enjoyed cry crying cried money compo
         compensation gold golddiggers legs little willing teenage"""),
      re.compile(
@@ -149,6 +167,10 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
          r"|\bkept\s+(?:their|her)\s+legs\s+(?:shut|closed)\b|\blittle\s+(?:slags?|sluts?|"
          r"tarts?|scrubbers?|madams?|liars?)\b|\bwilling\s+participants?\b"
          r"|\bteenage\s+(?:slags?|tarts?|prostitutes?)\b", _I)),
+    ("victim_blame", _words("expect dressed victims innocent attention payout payouts hands"),
+     re.compile(r"\bwhat\s+did\s+they\s+expect\b|\bdressed\s+like\s+(?:that|tarts|slags)\b"
+                r"|\b(?:weren't|were\s+not|werent|wasn't|arnt|aren't)\s+(?:real\s+)?(?:victims|innocent)\b"
+                r"|\b(?:loved|wanted)\s+the\s+attention\b|\bhands?\s+out\s+for\b", _I)),
     ("sexual", _words("""smash shag bang ruin pound tits boobs arse ass rack suck nudes pics face
         lap knob dick sexy horny bend bed blowjob blow fit hot"""),
      re.compile(
@@ -157,6 +179,10 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
          r"|\bsend\s+(?:nudes|me\s+pics)\b|\b(?:sit|get)\s+on\s+my\s+(?:face|lap|knob|dick)\b"
          r"|\bsexy\b|\bhorny\b|\bbend\s+(?:her|you|u)\s+over\b|\bin\s+my\s+bed\b|\bblow\s*job\b"
          r"|\bshe(?:'s|\s+is)\s+(?:well\s+)?(?:fit|hot)\b", _I)),
+    ("sexual", _words("show shaggable head dms cuff frisk search"),
+     re.compile(r"\bshow\s+(?:us|me)\s+(?:your|ur|yer)\s+(?:tits|boobs|arse|ass|body)\b|\bshaggable\b"
+                r"|\bgives?\s+(?:good|gud|great)\s+head\b|\b(?:in|into)\s+(?:my|your|ur)\s+dms\b"
+                r"|\bcan\s+(?:cuff|frisk|search|handcuff)\s+me\b", _I)),
 )
 _TOKEN = re.compile(r"[a-z']+")
 
