@@ -81,24 +81,32 @@ SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {
     "victim_data": (4.0, 4.0),  # in-domain: comments on this site's policing stories
     # in-domain, written for the site's abuse definition; a thousand-odd rows against ~90,000
     # corpus rows, so they weigh heavily or the corpora's idea of abuse wins
-    "news_comments": (24.0, 24.0),
-    "moderator": (3.0, 3.0),
+    "news_comments": (32.0, 32.0),
+    # the site's real comments, labelled by its moderators: at least as much as the hand-written
+    "moderator": (32.0, 32.0),
 }
 DEFAULT_WEIGHT = (1.0, 1.0)
+# Victim identification: the project's labelled comments and moderators' decisions count alike
+# (the abuse table's heavy in-domain weights are against ~90,000 corpus rows; here there are none).
+VI_SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {"victim_data": (1.0, 1.0),
+                                                     "moderator": (1.0, 1.0)}
 # A borderline 0 (see model.corpora: pre-selected toxic, "not hate", covert aggression,
 # contested) is weak evidence of "clean".
 BORDERLINE_ZERO_WEIGHT = 0.3
 MAX_CHARS = 2000
 ABUSE_ALPHA = 1e-5  # SGD logistic regression: ~15x faster than liblinear here, same AUC
 ABUSE_EPOCHS = 15
-VI_C = 4.0
+VI_C = 16.0
 VI_BACKGROUND_WEIGHT = 0.5
 VI_BACKGROUND_MAX = 4000
 LEX_SCALE = 0.5
 VI_SCALE = 1.0
 # Threshold targets (see docs/MODEL.md): a margin inside the issue's targets.
-ABUSE_MAX_STREAM_CLEAN_HELD = 0.025  # ordinary comments (the corpora's clean 0s)
-ABUSE_MAX_SITE_CLEAN_HELD = 0.05  # the site's own clean comments, mostly hard negatives
+# Clean comments held, at most: the issue's 5 %, in both populations -- ordinary comments (the
+# corpora's clean 0s) and the site's own clean comments (mostly hard negatives: angry criticism,
+# swearing at nobody, quoted abuse). A tighter cap on the corpora costs the site's recall: at
+# 2.5 % a third of the site's abusive comments went live.
+ABUSE_MAX_CLEAN_HELD = 0.05
 # Share of model/news_comments/train.jsonl (by text hash) kept for calibration and thresholds.
 NEWS_CALIBRATION_PERCENT = 20
 VI_MIN_RECALL = 0.97
@@ -141,10 +149,10 @@ def load_abuse_splits(paths: Sequence[str], max_per_source: int | None = None
     return out
 
 
-def _weights(examples: Sequence[Example], category: str, base: dict[int, float] | None = None
-             ) -> np.ndarray:
+def _weights(examples: Sequence[Example], category: str,
+             table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS) -> np.ndarray:
     y = np.array([e.labels[category] for e in examples], dtype=int)
-    w = np.array([SOURCE_WEIGHTS.get(e.source, DEFAULT_WEIGHT)[lbl]
+    w = np.array([table.get(e.source, DEFAULT_WEIGHT)[lbl]
                   * (BORDERLINE_ZERO_WEIGHT if lbl == 0 and not is_clean(e) else 1.0)
                   for e, lbl in zip(examples, y, strict=True)], dtype=float)
     # equal total weight per class
@@ -170,24 +178,23 @@ def _sigmoid(x):
 
 def _choose_abuse_threshold(y, p, clean_ok, in_domain) -> tuple[float, dict]:
     """The lowest threshold (most abuse held) that keeps both clean-held caps: ordinary
-    comments (the corpora's clean 0s) <= 2.5 %, the site's own clean comments <= 5 %."""
+    comments (the corpora's clean 0s) and the site's own clean comments, each <= 5 %."""
     y, p = np.asarray(y), np.asarray(p)
     clean = (y == 0) & np.asarray(clean_ok, dtype=bool)
     site = np.asarray(in_domain, dtype=bool)
-    groups = {"stream": (clean & ~site, ABUSE_MAX_STREAM_CLEAN_HELD),
-              "site": (clean & site, ABUSE_MAX_SITE_CLEAN_HELD)}
+    groups = {"stream": clean & ~site, "site": clean & site}
 
     def held(mask, t):
         return float((p[mask] >= t).mean()) if mask.any() else 0.0
 
     grid = np.round(np.arange(0.05, 0.96, 0.005), 3)
-    ok = [t for t in grid if all(held(mask, t) <= cap for mask, cap in groups.values())]
+    ok = [t for t in grid if all(held(mask, t) <= ABUSE_MAX_CLEAN_HELD for mask in groups.values())]
     t = float(ok[0] if ok else grid[-1])
     pos = y == 1
-    return t, {"rule": "lowest threshold with clean held <= 2.5% (ordinary comments) and <= 5% "
-                       "(the site's own comments) on the calibration data",
-               "calibration_clean_held": round(held(groups["stream"][0], t), 5),
-               "calibration_site_clean_held": round(held(groups["site"][0], t), 5),
+    return t, {"rule": "lowest threshold with clean held <= 5% on ordinary comments and on the "
+                       "site's own comments (calibration data)",
+               "calibration_clean_held": round(held(groups["stream"], t), 5),
+               "calibration_site_clean_held": round(held(groups["site"], t), 5),
                "calibration_recall": round(held(pos, t), 5),
                "calibration_site_recall": round(held(pos & site, t), 5)}
 
@@ -267,6 +274,10 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     heldout_keys = {text_key(e.text) for e in [*vi_heldout, *news_heldout, *splits["heldout"]]}
     news = [e for e in load_news_comments("train", news_data) if text_key(e.text) not in heldout_keys]
     news_cal = [e for e in news if bucket(e.text) < NEWS_CALIBRATION_PERCENT]
+    news_cal_keys = {text_key(e.text) for e in news_cal}
+    news = [e for e in news if text_key(e.text) not in news_cal_keys]
+    if max_per_source is not None:  # a source like the others in quick runs
+        news, news_cal = _cap(news, max_per_source), _cap(news_cal, max(60, max_per_source // 3))
     calibration = splits["calibration"] + news_cal
     # calibration texts are never trained on either (they set the thresholds)
     unseen = heldout_keys | {text_key(e.text) for e in calibration}
@@ -355,7 +366,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     vi_all = vi_lab + bg
     Xv = _features(pipes["victim_identification"], [e.text for e in vi_all])
     yv = np.array([e.labels["victim_identification"] for e in vi_all], dtype=int)
-    wv = _weights(vi_lab, "victim_identification") if vi_lab else np.zeros(0)
+    wv = _weights(vi_lab, "victim_identification", VI_SOURCE_WEIGHTS) if vi_lab else np.zeros(0)
     wv = np.concatenate([wv, np.full(len(bg), VI_BACKGROUND_WEIGHT)])
     n_lab = len(vi_lab)
     vclf = pipes["victim_identification"].named_steps["clf"]

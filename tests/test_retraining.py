@@ -124,8 +124,9 @@ def test_decisions_reach_the_next_training_run_which_never_blocks_scoring(
 
     # The decisions moved the model on comments like them (in no decision verbatim), and
     # far more than on the same sentence without the phrase.
-    probe = f"Once again the council spokesman is a {PHRASE}."
-    neutral = "Once again the council spokesman is a careful speaker."
+    # (not an "X is a ..." frame: the site's own data already teaches that frame as an insult)
+    probe = f"Once again the council spokesman said {PHRASE} about the plans."
+    neutral = "Once again the council spokesman said nothing about the plans."
     new = load_scorer(runtime.models, version)
     before, after = (m.score(probe).scores["abuse"] for m in (small_scorer, new))
     neutral_before, neutral_after = (m.score(neutral).scores["abuse"] for m in (small_scorer, new))
