@@ -22,6 +22,12 @@ KNOWN_LIMITS = """\
   so its row measures ranking among hard cases, not clean-vs-abusive.
 - **Dialect bias.** Davidson's offensive tweets over-represent African-American English; its
   positive weight is reduced, but the model may still score AAE slang higher than it should.
+- **The site's own abuse data is small.** ~2,700 hand-written comments by three authors (the
+  Rotherham story, other policing stories, reply threads) teach the site's rule -- decide by
+  target: criticism of what institutions did is allowed however harsh, insulting, threatening,
+  sexualising or dehumanising people is not. Abuse without the usual words (veiled threats,
+  condescension, coded hate, victim blaming) is caught less often than insults and slurs (see
+  the per-case rows), and swearing aimed at nobody is still held about a third of the time.
 - **English only**, British and American spelling; code-switched or non-English comments get
   unreliable scores.
 - **Victim identification is learned from project-written comments** (~2k, one community's
@@ -99,6 +105,8 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
     rows = [(cat, m.get(cat) or {}) for cat in CATEGORIES]
     if (m.get("abuse") or {}).get("excluding_borderline"):
         rows.insert(1, ("abuse, borderline 0s excluded", m["abuse"]["excluding_borderline"]))
+    if (m.get("abuse") or {}).get("site_comments"):
+        rows.insert(1, ("abuse, the site's own comments", m["abuse"]["site_comments"]))
     lines += _table(rows, cols, "category") + [""]
     ab = m.get("abuse") or {}
     if ab.get("stream_1pct"):
@@ -113,7 +121,8 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
                   f"convicted offenders, self-disclosure, anonymised labels, ...) held "
                   f"{_fmt(vi.get('hard_negative_held'))} of the time "
                   f"(n={_fmt(vi.get('hard_negatives_n'))}); ordinary comments from the abuse corpora "
-                  f"held {_fmt(vi.get('background_clean_held'))}.", ""]
+                  f"held {_fmt(vi.get('background_clean_held'))}, the site's own comments (which "
+                  f"identify nobody) {_fmt(vi.get('site_comments_held'))}.", ""]
     for cat in CATEGORIES:
         if cat in images:
             lines += [f"![{cat} precision-recall curve]({images[cat]})", ""]
@@ -121,6 +130,9 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
     lines += ["### Abuse by source", ""]
     rows = sorted((ab.get("by_source") or {}).items())
     lines += _table(rows, cols, "source") + [""]
+    if ab.get("by_case"):
+        lines += ["### Abuse on the site's own comments, by case (share held)", ""]
+        lines += _table(sorted(ab["by_case"].items()), ["n", "held"], "case") + [""]
     if vi.get("by_case"):
         lines += ["### Victim identification by case (share held)", ""]
         rows = sorted(vi["by_case"].items())
@@ -141,15 +153,18 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
               f"max per source: {_fmt(tr.get('max_per_source'))}; moderator decisions: "
               f"{_fmt(tr.get('extra'))}; training took {_fmt(m.get('training_seconds'))} s.",
               "Split: a hash of the normalised text puts 15 % of every corpus in held-out and 10 % in "
-              "calibration; the victim-identification held-out file is written independently and "
-              "never trained on.", ""]
+              "calibration, and a fifth of the site's own abuse comments in calibration; the "
+              "victim-identification and site-comment held-out files are written independently "
+              "and never trained on.", ""]
     lines += ["## Model", "",
               "Text is de-obfuscated (model/normalize.py), then hashed word 1-2 grams and character "
               "2-5 grams (no vocabulary), plus hand-crafted evidence features: person names "
               "(gazetteer, capitalised pairs; officials excluded), streets/estates/addresses, "
               "schools and year groups, workplaces, exact ages, handles and links, relationship "
               "words, victim-context words and negative evidence (titles, 'said', "
-              "convicted/jailed, self-disclosure, 'Girl A'). Abuse: logistic regression (SGD); "
+              "convicted/jailed, self-disclosure, 'Girl A'); for abuse, a lexicon and cues "
+              "(targeted insults, calls for violence, group hate, victim blaming, sexual remarks). "
+              "Abuse: logistic regression (SGD); "
               "victim identification: logistic regression (liblinear) with 5-fold out-of-fold "
               "calibration. Source weights: "
               + ", ".join(f"{k} {v}" for k, v in (tr.get("source_weights") or {}).items()) + ".", ""]
