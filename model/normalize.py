@@ -56,9 +56,13 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?P<sep>[ .\-_*])[A-Za-z](?:(?P=sep)[A-Za-z]){2,}(?![A-Za-z])")
 _LEET_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*")
 _ELONG = re.compile(r"([A-Za-z])\1{2,}")
-_NEEDS_WORK = re.compile(
-    r"[A-Za-z][0-9@$!|+]+[A-Za-z]|([A-Za-z])\1\1|(?<![A-Za-z])[A-Za-z][ .\-_*][A-Za-z][ .\-_*][A-Za-z]"
-)
+# Cheap tests for "is there anything to undo?" (most comments have nothing): a symbol or digit
+# inside a word, three identical letters, or two single letters each followed by a separator.
+# The first and last start with the (rarer) symbol or separator and look behind for the letter
+# before it, so that re scans for that character instead of trying every position.
+_SYMBOL_IN_WORD = re.compile(r"[0-9@$!|+](?<=[A-Za-z].)[0-9@$!|+]*[A-Za-z]")  # a[0-9@$!|+]+a
+_TRIPLE_LETTER = re.compile(r"([A-Za-z])\1\1")
+_SPACED_PAIR = re.compile(r"[ .\-_*](?<=(?<![A-Za-z])[A-Za-z].)[A-Za-z][ .\-_*][A-Za-z]")  # a.b.c
 
 
 def _fold_char(ch: str) -> str:
@@ -106,7 +110,8 @@ def normalize(text: str) -> tuple[str, list[int] | None]:
                 offs.append(i)
         if changed:
             text, offsets = "".join(chars), offs
-    if _NEEDS_WORK.search(text) is None:
+    if _SYMBOL_IN_WORD.search(text) is None and _TRIPLE_LETTER.search(text) is None \
+            and _SPACED_PAIR.search(text) is None:
         return text, offsets
 
     # spaced-out letters

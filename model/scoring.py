@@ -188,14 +188,15 @@ class Scorer:
         n_strong = (cum[xw.indptr[1:]] - cum[xw.indptr[:-1]]).tolist()
         out = []
         span_floor = self.thresholds.get("abuse", 0.5)  # explain holds, not every comment
-        plist = {c: np.round(probs[c], 6).tolist() for c in CATEGORIES}
-        for i, text in enumerate(texts):
+        rounded = zip(*(np.round(probs[c], 6).tolist() for c in CATEGORIES), strict=True)
+        indptr = xw.indptr.tolist()
+        for i, (text, row) in enumerate(zip(texts, rounded, strict=True)):
             ntext, offsets = normed[i]
-            scores = {c: plist[c][i] for c in CATEGORIES}
+            scores = dict(zip(CATEGORIES, row, strict=True))
             raw_spans: list[tuple[int, int, str, str]] = [
                 (s, e, "victim_identification", k) for s, e, k in detections[i].spans]
             if scores["abuse"] >= span_floor:
-                lo, hi = xw.indptr[i], xw.indptr[i + 1]
+                lo, hi = indptr[i], indptr[i + 1]
                 abuse_raw = lexicon_spans(ntext)
                 if n_strong[i]:
                     ks = np.flatnonzero(strong[lo:hi]).tolist()
