@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from model.caseless import ascii_twin
 from model.gazetteer import _words
 
 CUE_NAMES = ("targeted_insult", "violence_call", "group_hate", "victim_blame", "sexual")
@@ -193,23 +194,60 @@ def _open(gate, tokens: set[str]) -> bool:
     return not gate.isdisjoint(tokens)
 
 
-def _active(text: str, tokens: Iterable[str] | None):
+def _index_rules() -> dict[str, tuple[int, ...]]:
+    """word -> the rules (indices in _RULES) that the word may open. A rule that needs a word of
+    each of several sets is listed under the words of its last set: without one of them it
+    cannot open, and ``_open`` checks the others."""
+    index: dict[str, list[int]] = {}
+    for i, (_, gate, _) in enumerate(_RULES):
+        for word in gate[-1] if isinstance(gate, tuple) else gate:
+            index.setdefault(word, []).append(i)
+    return {w: tuple(rules) for w, rules in index.items()}
+
+
+_RULE_INDEX = _index_rules()
+_RULE_WORDS = frozenset(_RULE_INDEX)
+# each rule's case-sensitive twin, run on the lower-cased copy of an ASCII comment
+# (model/caseless.py: the same matches, several times faster)
+_TWINS = tuple(ascii_twin(rx) for _, _, rx in _RULES)
+
+
+def _active(text: str, tokens: Iterable[str] | None) -> list[tuple[int, str, re.Pattern, str]]:
+    """(index, cue, pattern, string) of the rules the comment's words open, in ``_RULES`` order:
+    the pattern to run on the string (a twin and the lower-cased text when the text is ASCII)."""
     words = set(_TOKEN.findall(text.lower()) if tokens is None else tokens)
-    return [(cue, rx) for cue, gate, rx in _RULES if _open(gate, words)]
+    # the few rules one of the comment's words is listed under, rather than every rule's gate
+    candidates = sorted({i for w in words & _RULE_WORDS for i in _RULE_INDEX[w]})
+    active = [i for i in candidates if _open(_RULES[i][1], words)]
+    folded = text.lower() if active and text.isascii() else None
+    return [(i, _RULES[i][0], _RULES[i][2], text) if folded is None or _TWINS[i] is None
+            else (i, _RULES[i][0], _TWINS[i], folded) for i in active]
 
 
-def cue_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, cue) for every cue found in ``text`` (the normalised comment)."""
-    return [(m.start(), m.end(), cue) for cue, rx in _active(text, None)
-            for m in rx.finditer(text)]
+def cue_spans(text: str, found: dict | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, cue) for every cue found in ``text`` (the normalised comment). ``found``:
+    what ``cue_counts`` filled in for the same text, so as not to match its rules again."""
+    out = []
+    for i, cue, rx, string in _active(text, None):
+        spans = found.get(("cue", i)) if found else None
+        if spans is None:
+            spans = [m.span() for m in rx.finditer(string)]
+        out += [(s, e, cue) for s, e in spans]
+    return out
 
 
-def cue_counts(text: str, tokens: Iterable[str] | None = None) -> tuple[int, ...]:
+def cue_counts(text: str, tokens: Iterable[str] | None = None, found: dict | None = None
+               ) -> tuple[int, ...]:
     """Number of matches per cue, in ``CUE_NAMES`` order. ``tokens``: the comment's lower-case
-    words when the caller has them already."""
+    words when the caller has them already. ``found``: a dict to keep the matches in, for
+    ``cue_spans`` of the same text."""
     counts = dict.fromkeys(CUE_NAMES, 0)
-    for cue, rx in _active(text, tokens):
-        counts[cue] += len(rx.findall(text))
+    for i, cue, rx, string in _active(text, tokens):
+        if found is None:
+            counts[cue] += len(rx.findall(string))
+        else:
+            spans = found[("cue", i)] = [m.span() for m in rx.finditer(string)]
+            counts[cue] += len(spans)
     return tuple(counts.values())
 
 

@@ -34,6 +34,7 @@ from sklearn.pipeline import FeatureUnion
 
 from model import gazetteer as g
 from model.abuse_cues import CUE_NAMES, cue_counts, cue_spans
+from model.caseless import ascii_twin
 
 # Bump when a detector or list changes what a saved model would compute.
 FEATURE_VERSION = "13"
@@ -475,8 +476,9 @@ def _name_base(tok: str) -> str | None:
     return base
 
 
-def _names(text: str, lower_text: bool, words=None):
-    """(start, end, kind, official, nickname, full) for person-name mentions."""
+def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
+    """(start, end, kind, official, nickname, full) for person-name mentions. ``folded``: the
+    text lower-cased when it is ASCII (for the patterns' case-sensitive twins)."""
     out = []
     taken: list[tuple[int, int]] = []
     media = words is None or not words.isdisjoint(_GATE_MEDIA)
@@ -534,7 +536,7 @@ def _names(text: str, lower_text: bool, words=None):
                         full = True
                         i_next = i + 2
             if accepted:
-                out.append((start, end, "name", _official(text, start, end, media), nick, full))
+                out.append((start, end, "name", _official(text, start, end, media, folded), nick, full))
                 taken.append((start, end))
     if not lower_text:
         for m in _CAP_PAIR.finditer(text):
@@ -545,10 +547,10 @@ def _names(text: str, lower_text: bool, words=None):
                 continue
             if _is_sentence_start(text, start) or any(s_ < m.end() and start < e_ for s_, e_ in taken):
                 continue
-            if _ORG_AFTER.match(text, m.end()):
+            if _match(_ORG_AFTER, text, folded, m.end()):
                 continue
             end = m.start(2) + len(lb)
-            out.append((start, end, "cap_pair", _official(text, start, end, media), False, True))
+            out.append((start, end, "cap_pair", _official(text, start, end, media, folded), False, True))
     return out
 
 
@@ -576,33 +578,39 @@ _GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
 _SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
 
 
-def _official(text: str, start: int, end: int, media: bool = True) -> bool:
+def _official(text: str, start: int, end: int, media: bool = True, folded: str | None = None) -> bool:
     window = text[start:end + 16].lower()
     if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
         return True
-    before = text[max(0, start - 40):start]
-    if _TITLE_BEFORE.search(before):
+    b0 = max(0, start - 40)
+    before, after = text[b0:start], text[end:end + 60]
+    f_before, f_after = (None, None) if folded is None else (folded[b0:start], folded[end:end + 60])
+    if _search(_TITLE_BEFORE, before, f_before):
         return True
-    after = text[end:end + 60]
-    if _SPEECH_AFTER.search(after) is not None:
+    if _search(_SPEECH_AFTER, after, f_after) is not None:
         return True
-    if media and _MEDIA_BEFORE.search(before):
+    if media and _search(_MEDIA_BEFORE, before, f_before):
         return True
-    if _MEDIA_AFTER.match(after):
+    if _match(_MEDIA_AFTER, after, f_after):
         return True
     # skip the rest of a full name ("Hannah Kershaw from ...")
     m = _SURNAME.match(after)
-    return m is not None and _MEDIA_AFTER.match(after[m.end():]) is not None
+    return m is not None and _match(_MEDIA_AFTER, after[m.end():],
+                                    None if f_after is None else f_after[m.end():]) is not None
 
 
-def _offender(text: str, start: int, end: int) -> bool:
+def _offender(text: str, start: int, end: int, folded: str | None = None) -> bool:
     """A name dealt with in open court: "X was jailed", "got 8 years", "the case against X"."""
     after = text[end:end + 90]
-    for rest in (after, after[m.end():] if (m := _SURNAME.match(after)) else None):
-        c = _CONVICTED_AFTER.match(rest) if rest is not None else None
+    f_after = folded[end:end + 90] if folded is not None else None
+    m = _SURNAME.match(after)
+    for skip in (0, m.end()) if m else (0,):  # after the name, or after the name and a surname
+        c = _match(_CONVICTED_AFTER, after[skip:], None if f_after is None else f_after[skip:])
         if c and not _GAP_BAD.search(c.group("gap")):
             return True
-    return _CONVICTED_BEFORE.search(text[max(0, start - 40):start]) is not None
+    b0 = max(0, start - 40)
+    return _search(_CONVICTED_BEFORE, text[b0:start], None if folded is None else folded[b0:start]) \
+        is not None
 
 
 _W = g._words
@@ -662,6 +670,32 @@ def _tokens(lower: str) -> list[str]:
     return lower.encode("ascii").translate(_ASCII_NON_TOKEN).decode("ascii").split()
 
 
+# The IGNORECASE patterns' case-sensitive twins, run on the lower-cased copy of an ASCII text
+# (model/caseless.py: the same matches, several times faster). Keyed by id: hashing a pattern
+# hashes its compiled code.
+_TWIN = {id(rx): twin for rx in (
+    _TITLE_BEFORE, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ADDRESS, _YEAR_GROUP, _WORKPLACE, _SHOP_FROM,
+    _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED, _PHOTO, _LIVES, _MEDIA_AFTER,
+    _MEDIA_BEFORE, _CONVICTED_AFTER, _CONVICTED_BEFORE,
+) if (twin := ascii_twin(rx)) is not None}
+
+
+def _finditer(rx: re.Pattern, text: str, folded: str | None):
+    """``rx.finditer(text)``, through its twin when ``folded`` (the text lower-cased, ASCII) is given."""
+    twin = None if folded is None else _TWIN.get(id(rx))
+    return rx.finditer(text) if twin is None else twin.finditer(folded)
+
+
+def _search(rx: re.Pattern, text: str, folded: str | None) -> re.Match | None:
+    twin = None if folded is None else _TWIN.get(id(rx))
+    return rx.search(text) if twin is None else twin.search(folded)
+
+
+def _match(rx: re.Pattern, text: str, folded: str | None, pos: int = 0) -> re.Match | None:
+    twin = None if folded is None else _TWIN.get(id(rx))
+    return rx.match(text, pos) if twin is None else twin.match(folded, pos)
+
+
 def _n_in(token_list: list[str], token_set: set[str], vocab: frozenset[str]) -> int:
     """How many of the tokens are in ``vocab`` (0 without a scan when none is)."""
     return 0 if token_set.isdisjoint(vocab) else len([w for w in token_list if w in vocab])
@@ -676,16 +710,17 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     if words is None:
         words = token_set
     lower_text = lower == text
+    folded = lower if text.isascii() else None  # for the patterns' twins
     has_digit = _DIGIT.search(text) is not None
 
-    names = _names(text, lower_text, words)
+    names = _names(text, lower_text, words, folded)
     n_conv_words = not words.isdisjoint(_GATE_CONVICTED_NAME)
     n_name = n_full = n_pair = n_nick = n_official = n_offender_name = 0
     for start, end, kind, official, nick, full in names:
         if official:
             n_official += 1
             continue
-        offender = (n_conv_words or has_digit) and _offender(text, start, end)
+        offender = (n_conv_words or has_digit) and _offender(text, start, end, folded)
         n_offender_name += offender
         if kind == "cap_pair":
             n_pair += 1
@@ -705,7 +740,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
 
     def add(regex, kind, group=0):
         c = 0
-        for m in regex.finditer(text):
+        for m in _finditer(regex, text, folded):
             s_, e_ = m.span(group)
             if s_ < e_ and not (own and owned(s_)):
                 spans.append((s_, e_, kind))
@@ -745,8 +780,8 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     n_specific_age = 0
     age_words = has_digit and not words.isdisjoint(_GATE_AGE_WORDS)
     if has_digit:
-        generic = [m.span() for m in _GENERIC_AGE.finditer(text)] if age_words else []
-        for m in _AGE.finditer(text):
+        generic = [m.span() for m in _finditer(_GENERIC_AGE, text, folded)] if age_words else []
+        for m in _finditer(_AGE, text, folded):
             if own and owned(m.start()):
                 continue
             spans.append((m.start(), m.end(), "age"))
@@ -845,6 +880,7 @@ def vectors_to_matrix(rows, scale: float):
 
 _LEX_TOKEN = re.compile(r"[a-z]+")
 _THREAT = re.compile(g.THREAT_PHRASES, _I)
+_TWIN[id(_THREAT)] = ascii_twin(_THREAT)
 _LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual", "disparaging")
 LEXICON_FEATURE_NAMES = (*_LEX_KINDS, "threat_phrase", "second_person", "caps_ratio",
                          *(f"cue_{c}" for c in CUE_NAMES))
@@ -854,8 +890,10 @@ _CUE_KIND = {"targeted_insult": "insult", "violence_call": "threat", "group_hate
 _SECOND_PERSON = re.compile(r"\b(?:you|u|ur|your|you're|youre|yourself)\b", _I)
 
 
-def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of lexicon words (in text order), then of threat phrases and cues."""
+def lexicon_spans(text: str, found: dict | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of lexicon words (in text order), then of threat phrases and cues.
+    ``found``: what ``lexicon_vector`` filled in for the same text (its phrase and cue matches,
+    so as not to run those patterns twice)."""
     spans = []
     lowered = text.lower()
     tokens = _LEX_TOKEN.findall(lowered)
@@ -871,12 +909,14 @@ def lexicon_spans(text: str) -> list[tuple[int, int, str]]:
             i = lowered.find(word, i + w)
     spans.sort()
     if not _GATE_THREAT.isdisjoint(tokens):
-        for m in _THREAT.finditer(text):
-            spans.append((m.start(), m.end(), "threat"))
+        threats = found.get("threat") if found else None
+        if threats is None:
+            threats = [m.span() for m in _finditer(_THREAT, text, lowered if text.isascii() else None)]
+        spans += [(s, e, "threat") for s, e in threats]
     # a cue's phrase is shown only when no listed word inside it is shown already: "you absolute
     # moron" highlights "moron", "Noonan is a spineless worm" the phrase
     words = list(spans)
-    for s, e, cue in cue_spans(text):
+    for s, e, cue in cue_spans(text, found):
         kind = _CUE_KIND[cue]
         if not any(s <= ws and we <= e and wk == kind for ws, we, wk in words):
             spans.append((s, e, kind))
@@ -901,8 +941,9 @@ _DROP_UPPER = dict.fromkeys(range(ord("A"), ord("Z") + 1))
 _DROP_LETTERS = dict.fromkeys([*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)])
 
 
-def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
-    """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals, cues."""
+def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | None = None) -> tuple:
+    """Lexicon counts (log1p) per kind, threat phrases, second person, share of capitals, cues.
+    ``found``: a dict to keep the phrase and cue matches in, for ``lexicon_spans``."""
     if tokens is None:
         tokens = _WORD_RE.findall(text.lower())
     # count through the (few) distinct words that are in a list, not a pass over every token
@@ -911,13 +952,18 @@ def lexicon_vector(text: str, tokens: list[str] | None = None) -> tuple:
     for w in _LEX_WORDS.intersection(tokens):
         counts[lex[w]] += tokens.count(w)
     n_second = sum(map(tokens.count, _SECOND.intersection(tokens)))
-    n_threat = len(_THREAT.findall(text)) if not _GATE_THREAT.isdisjoint(tokens) else 0
+    n_threat = 0
+    if not _GATE_THREAT.isdisjoint(tokens):
+        threats = [m.span() for m in _finditer(_THREAT, text, text.lower() if text.isascii() else None)]
+        n_threat = len(threats)
+        if found is not None:
+            found["threat"] = threats
     n = len(text)
     n_letters = n - len(text.translate(_DROP_LETTERS))
     caps = (n - len(text.translate(_DROP_UPPER))) / n_letters if n_letters >= 8 else 0.0
     lg = _LOG1P
     return (*(lg[min(counts[k], 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
-            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, tokens)))
+            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, tokens, found)))
 
 
 _LEX_WORDS = frozenset(g.ABUSE_LEXICON)

@@ -152,7 +152,10 @@ class Scorer:
         blocks = [est.transform(ntexts) for est in self._parts]
         blocks_vi = blocks if self._shared_text else [est.transform(ntexts) for est in self._vi_parts]
         detections = [detect_victim(t) for t in ntexts]
-        lex = np.asarray([lexicon_vector(t, d.tokens) for t, d in zip(ntexts, detections, strict=True)],
+        # the lexicon's phrase and cue matches, kept for the spans of the comments that are held
+        self._last_found = found = [{} for _ in ntexts]
+        lex = np.asarray([lexicon_vector(t, d.tokens, f)
+                          for t, d, f in zip(ntexts, detections, found, strict=True)],
                          dtype=np.float64).reshape(len(ntexts), -1)
         vi_dense = np.asarray([d.vector for d in detections], dtype=np.float64) * self._vi_scale
         out = {}
@@ -179,8 +182,8 @@ class Scorer:
             return []
         d, normed, detections = self._run(texts)
         probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
-        xw = self._last_word_matrix
-        self._last_word_matrix = None
+        xw, found = self._last_word_matrix, self._last_found
+        self._last_word_matrix = self._last_found = None
         # word n-grams strong enough to be reported as abusive wording, found for the whole batch
         # at once: per row, the positions (in the hasher's entry order) of those above the cut-off
         strong = self._word_coef[xw.indices] >= self.abuse_span_cutoff
@@ -197,7 +200,7 @@ class Scorer:
                 (s, e, "victim_identification", k) for s, e, k in detections[i].spans]
             if scores["abuse"] >= span_floor:
                 lo, hi = indptr[i], indptr[i + 1]
-                abuse_raw = lexicon_spans(ntext)
+                abuse_raw = lexicon_spans(ntext, found[i])
                 if n_strong[i]:
                     ks = np.flatnonzero(strong[lo:hi]).tolist()
                     abuse_raw += self._model_abuse_spans(ntext, hi - lo, ks)
