@@ -215,7 +215,10 @@ _TWINS = tuple(ascii_twin(rx) for _, _, rx in _RULES)
 def _active(text: str, tokens: Iterable[str] | None) -> list[tuple[int, str, re.Pattern, str]]:
     """(index, cue, pattern, string) of the rules the comment's words open, in ``_RULES`` order:
     the pattern to run on the string (a twin and the lower-cased text when the text is ASCII)."""
-    words = set(_TOKEN.findall(text.lower()) if tokens is None else tokens)
+    if tokens is None:
+        words = set(_TOKEN.findall(text.lower()))
+    else:
+        words = tokens if isinstance(tokens, set | frozenset) else set(tokens)
     # the few rules one of the comment's words is listed under, rather than every rule's gate
     candidates = sorted({i for w in words & _RULE_WORDS for i in _RULE_INDEX[w]})
     active = [i for i in candidates if _open(_RULES[i][1], words)]

@@ -24,6 +24,7 @@ transformer conventions (``fit`` returns ``self``, parameters in
 from __future__ import annotations
 
 import re
+import string
 import zlib
 from dataclasses import dataclass
 
@@ -476,6 +477,20 @@ def _name_base(tok: str) -> str | None:
     return base
 
 
+_ASCII_NON_NAME_CHAR = _ascii_table(lambda c: c.isascii() and (c.isalpha() or c in "'-"))
+
+
+def _name_tokens(text: str) -> list[str]:
+    """``_TOKEN.findall(text)``; ASCII text as in ``_word_tokens``: the runs of [A-Za-z'-] less
+    their leading apostrophes and hyphens."""
+    if not text.isascii():
+        return _TOKEN.findall(text)
+    runs = text.encode("ascii").translate(_ASCII_NON_NAME_CHAR).decode("ascii").split()
+    if "'" not in text and "-" not in text:
+        return runs
+    return [t for t in (r.lstrip("'-") for r in runs) if t]
+
+
 def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
     """(start, end, kind, official, nickname, full) for person-name mentions. ``folded``: the
     text lower-cased when it is ASCII (for the patterns' case-sensitive twins)."""
@@ -488,7 +503,7 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
         maybe = not _NAMESET.isdisjoint(_TOKEN_GATE.findall(text.lower()))
     cand: list[tuple[int, str]] = []
     if maybe:
-        toks = _TOKEN.findall(text)
+        toks = _name_tokens(text)
         # the distinct tokens not known to be non-names, then the positions of the names among them
         unknown = set(toks).difference(_NON_NAME_TOKENS)
         bases = {t: b for t in unknown if (b := _name_base(t)) is not None}
@@ -575,12 +590,12 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
 
 
 _GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
+_PUBLIC_FIGURES = tuple(g.PUBLIC_FIGURES)
 _SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
 
 
 def _official(text: str, start: int, end: int, media: bool = True, folded: str | None = None) -> bool:
-    window = text[start:end + 16].lower()
-    if any(window.startswith(f) for f in g.PUBLIC_FIGURES):
+    if text[start:end + 16].lower().startswith(_PUBLIC_FIGURES):
         return True
     b0 = max(0, start - 40)
     before, after = text[b0:start], text[end:end + 60]
@@ -939,6 +954,8 @@ _SECOND = g._words("you u ur your you're youre yourself ya")
 
 _DROP_UPPER = dict.fromkeys(range(ord("A"), ord("Z") + 1))
 _DROP_LETTERS = dict.fromkeys([*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)])
+_ASCII_UPPER = string.ascii_uppercase.encode("ascii")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
 
 
 def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | None = None) -> tuple:
@@ -947,23 +964,30 @@ def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | Non
     if tokens is None:
         tokens = _WORD_RE.findall(text.lower())
     # count through the (few) distinct words that are in a list, not a pass over every token
+    words = set(tokens)
     counts = dict.fromkeys(_LEX_KINDS, 0)
     lex = g.ABUSE_LEXICON
-    for w in _LEX_WORDS.intersection(tokens):
+    for w in _LEX_WORDS & words:
         counts[lex[w]] += tokens.count(w)
-    n_second = sum(map(tokens.count, _SECOND.intersection(tokens)))
+    n_second = sum(map(tokens.count, _SECOND & words))
     n_threat = 0
-    if not _GATE_THREAT.isdisjoint(tokens):
+    if not _GATE_THREAT.isdisjoint(words):
         threats = [m.span() for m in _finditer(_THREAT, text, text.lower() if text.isascii() else None)]
         n_threat = len(threats)
         if found is not None:
             found["threat"] = threats
     n = len(text)
-    n_letters = n - len(text.translate(_DROP_LETTERS))
-    caps = (n - len(text.translate(_DROP_UPPER))) / n_letters if n_letters >= 8 else 0.0
+    if text.isascii():  # bytes.translate: the same counts, much faster than str.translate
+        ascii_text = text.encode("ascii")
+        n_letters = n - len(ascii_text.translate(None, _ASCII_LETTERS))
+        n_upper = n - len(ascii_text.translate(None, _ASCII_UPPER))
+    else:
+        n_letters = n - len(text.translate(_DROP_LETTERS))
+        n_upper = n - len(text.translate(_DROP_UPPER))
+    caps = n_upper / n_letters if n_letters >= 8 else 0.0
     lg = _LOG1P
     return (*(lg[min(counts[k], 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
-            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, tokens, found)))
+            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, words, found)))
 
 
 _LEX_WORDS = frozenset(g.ABUSE_LEXICON)

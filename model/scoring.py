@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -247,9 +248,13 @@ class Scorer:
         lowered = ntext.lower()
         if len(lowered) != len(ntext):
             return []
-        # match objects, not (start, end, word) tuples: only the few strong n-grams are read
-        toks = list(self._word_token_re.finditer(lowered))
-        if n_entries != max(0, 2 * len(toks) - 1):
+        # match objects, not (start, end, word) tuples, and only as far as the last strong
+        # n-gram's last word: the word hasher tokenised this very string the same way, into
+        # (n_entries + 1) / 2 tokens
+        j, bigram = divmod(strong[-1], 2)
+        needed = j + bigram + 1
+        toks = list(islice(self._word_token_re.finditer(lowered), needed))
+        if len(toks) < needed or n_entries < 2 * needed - 1:
             return []
         out = []
         for k in strong:
