@@ -68,8 +68,9 @@ def _word_tokens(lowered: str, token_re: re.Pattern) -> list[str]:
     """``token_re.findall(lowered)`` for ``token_re`` compiled from WORD_TOKEN_PATTERN."""
     if not lowered.isascii():
         return token_re.findall(lowered)
-    runs = lowered.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").split()
-    if "'" not in lowered:
+    spaced = " " + lowered.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii") + " "
+    runs = spaced.split()
+    if " '" not in spaced and "' " not in spaced:  # no run starts or ends with an apostrophe
         return runs
     return [t for t in (r.strip("'") for r in runs) if t]
 
@@ -485,8 +486,9 @@ def _name_tokens(text: str) -> list[str]:
     their leading apostrophes and hyphens."""
     if not text.isascii():
         return _TOKEN.findall(text)
-    runs = text.encode("ascii").translate(_ASCII_NON_NAME_CHAR).decode("ascii").split()
-    if "'" not in text and "-" not in text:
+    spaced = " " + text.encode("ascii").translate(_ASCII_NON_NAME_CHAR).decode("ascii")
+    runs = spaced.split()
+    if " '" not in spaced and " -" not in spaced:  # no run starts with an apostrophe or hyphen
         return runs
     return [t for t in (r.lstrip("'-") for r in runs) if t]
 
@@ -894,6 +896,7 @@ def vectors_to_matrix(rows, scale: float):
 # --------------------------------------------------------------------------- abuse lexicon
 
 _LEX_TOKEN = re.compile(r"[a-z]+")
+_ASCII_NON_LETTER = _ascii_table(lambda c: "a" <= c <= "z")
 _THREAT = re.compile(g.THREAT_PHRASES, _I)
 _TWIN[id(_THREAT)] = ascii_twin(_THREAT)
 _LEX_KINDS = ("insult", "profanity", "slur", "threat", "sexual", "disparaging")
@@ -911,7 +914,10 @@ def lexicon_spans(text: str, found: dict | None = None) -> list[tuple[int, int, 
     so as not to run those patterns twice)."""
     spans = []
     lowered = text.lower()
-    tokens = _LEX_TOKEN.findall(lowered)
+    if lowered.isascii():  # the runs of [a-z], as in _tokens
+        tokens = lowered.encode("ascii").translate(_ASCII_NON_LETTER).decode("ascii").split()
+    else:
+        tokens = _LEX_TOKEN.findall(lowered)
     # most texts hold a handful of lexicon words at most: find those words' occurrences rather
     # than walking every token (an occurrence counts when it is a whole [a-z]+ run, as a token)
     n = len(lowered)

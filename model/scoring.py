@@ -217,11 +217,14 @@ class Scorer:
             return Score(scores, [], {c: [] for c in CATEGORIES})
         # plain tuples until the end (Span is a frozen dataclass, slow to build): deduplicated,
         # ordered as (category, kind, start, -end) for merging, then by position
-        keyed: set[tuple[str, str, int, int]] = set()
-        for s, e, cat, kind in raw_spans:
-            os_, oe = to_original(s, e, offsets)
-            if oe > os_:
-                keyed.add((cat, kind, os_, -oe))
+        if offsets is None:  # the normalised text is the original (the common case)
+            keyed = {(cat, kind, s, -e) for s, e, cat, kind in raw_spans if e > s}
+        else:
+            keyed = set()
+            for s, e, cat, kind in raw_spans:
+                os_, oe = to_original(s, e, offsets)
+                if oe > os_:
+                    keyed.add((cat, kind, os_, -oe))
         merged: list[list] = []
         for cat, kind, s, neg_e in sorted(keyed):
             last = merged[-1] if merged else None
