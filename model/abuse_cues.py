@@ -89,6 +89,12 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
     ("targeted_insult", _INSULT_SET | _TARGET_ADJ | _words("stupid cow idiot"),
      re.compile(r"@\w+[,:]?\s+(?:\w+[,.]?\s+){0,3}?" + _ADJ + r"(?:" + _INSULT
                 + r"|stupid|thick|pathetic|ignorant)\b", _I)),
+    # swearing aimed at someone ("fuck you", "screw the lot of them", "you fucking clown"), not
+    # swearing at nobody ("what the fuck were they doing", "a fucking disgrace")
+    ("targeted_insult", _words("fuck screw fucking fuckin effing"),
+     re.compile(r"\b(?:fuck|screw)\s+(?:you|u|ya|yous|them|him|her|'em|every|all|the\s+(?:lot|police|"
+                r"pigs|filth|cops|council|mods|author|editor|writer|reporter))\b"
+                r"|\b(?:you|u|ya|you're|youre|ur)\s+(?:\w+\s+){0,2}?(?:fucking|fuckin|effing)\s+\w+", _I)),
     # dismissal aimed at a person
     ("targeted_insult", frozenset({"shut", "fuck", "piss", "sod", "jog", "nobody", "life", "crawl",
                                    "mince"}),
