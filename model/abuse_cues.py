@@ -139,7 +139,8 @@ _RULES: tuple[tuple[str, frozenset | tuple[frozenset, ...], re.Pattern], ...] = 
     ("group_hate", _words("""send ship deport deported kick throw ban breed infest infested
         infesting kind"""),
      re.compile(
-         r"\b(?:send|ship|deport|kick|throw)\s+(?:them|em|'em|the\s+lot|all\s+of\s+them|every\s+one)"
+         r"\b(?:send|ship|deport|kick|throw)\s+(?:them|em|'em|the\s+lot|all\s+of\s+them|"
+         r"every\s+(?:last\s+|single\s+)?one(?:\s+of\s+them)?)"
          r"\s+(?:all\s+)?(?:back|home|out)\b|\bgo\s+back\s+(?:to\s+(?:where|your|their)|home)\b"
          r"|\bdeport\s+(?:them|the\s+lot|every|all)\b|\bban\s+(?:islam|muslims|immigration)\b"
          r"|\bbreed\s+like\b|\binfest\w*|\btheir\s+(?:kind|breed)\b", _I)),

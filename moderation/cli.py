@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -62,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         hint = " (set ABUSE_DATA to the folder of abuse corpora)" if "corpus" in str(exc) else ""
         print(f"error: {exc}{hint}", file=sys.stderr)
+    except BrokenPipeError:
+        # `moderation score ... | head`: the reader has gone, which is not an error; point stdout
+        # at /dev/null so the interpreter's final flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except RedisConnectionError:
         where = settings.redis_sentinels or settings.effective_redis_url()
         print(f"error: cannot reach Redis at {where}; start it (`moderation up` does) or set "

@@ -23,6 +23,7 @@ FOUND = [
     ("violence_call", "I know where he lives and so do half the lads in the pub"),
     ("violence_call", "they want rounding up, round them all up and deal with them ourselves"),
     ("group_hate", "Deport them all, every last family"),
+    ("group_hate", "ship every last one of them back where they came from"),
     ("group_hate", "muslims are all the same, it's in the book"),
     ("group_hate", "they're all at it, the whole lot"),
     ("victim_blame", "those girls were out at 2am, what did they expect"),

@@ -102,3 +102,23 @@ def test_train_writes_the_model_manifest_and_card(monkeypatch, tmp_path, capsys)
     assert list((tmp_path / "models").glob("*.skops"))
     err = capsys.readouterr().err
     assert "%" in err  # progress shown on stderr
+
+
+def test_score_into_a_closed_pipe_ends_quietly(model_file, tmp_path):
+    # `moderation score < comments.jsonl | head -1`: the reader leaves early; no traceback
+    import subprocess
+    import sys
+
+    comments = tmp_path / "comments.jsonl"
+    comments.write_text("".join(json.dumps({"text": f"comment number {i}"}) + "\n"
+                                for i in range(5000)))
+    with open(comments, "rb") as stdin:
+        proc = subprocess.Popen([sys.executable, "-m", "moderation.cli", "score", "--model",
+                                 str(model_file)], stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        first = proc.stdout.readline()
+        proc.stdout.close()  # what `head -1` does
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, stderr
+    assert json.loads(first)["decision"] in ("approve", "hold")
+    assert "Traceback" not in stderr, stderr
