@@ -27,6 +27,7 @@ import re
 import string
 import zlib
 from dataclasses import dataclass
+from itertools import islice, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,6 +78,22 @@ def _word_tokens(lowered: str, token_re: re.Pattern) -> list[str]:
 
 def _findall(text: str, token_re: re.Pattern) -> list[str]:
     return token_re.findall(text)
+
+
+def word_token_spans(lowered: str, token_re: re.Pattern, n: int) -> list[tuple[int, int, str]]:
+    """(start, end, token) of the first ``n`` tokens of ``lowered``, as ``token_re.finditer``
+    finds them (``token_re`` compiled from the word hasher's token pattern)."""
+    if token_re.pattern != WORD_TOKEN_PATTERN:
+        return [(m.start(), m.end(), m.group()) for m in islice(token_re.finditer(lowered), n)]
+    out = []
+    end = 0
+    for tok in _word_tokens(lowered, token_re)[:n]:
+        # a token starts with a word character and none lies between two tokens: the next
+        # occurrence is the token itself
+        start = lowered.find(tok, end)
+        end = start + len(tok)
+        out.append((start, end, tok))
+    return out
 
 
 def word_grams(text: str, token_re: re.Pattern, ngram_range=(1, 2)
@@ -991,9 +1008,10 @@ def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | Non
         n_letters = n - len(text.translate(_DROP_LETTERS))
         n_upper = n - len(text.translate(_DROP_UPPER))
     caps = n_upper / n_letters if n_letters >= 8 else 0.0
-    lg = _LOG1P
-    return (*(lg[min(counts[k], 9)] for k in _LEX_KINDS), lg[min(n_threat, 9)],
-            lg[min(n_second, 9)], caps, *(lg[min(c, 9)] for c in cue_counts(text, words, found)))
+    values = (*map(counts.__getitem__, _LEX_KINDS), n_threat, n_second, *cue_counts(text, words, found))
+    logs = list(map(_LOG1P.__getitem__, map(min, values, repeat(9))))  # log1p(min(n, 9)), in C
+    n_before_caps = len(_LEX_KINDS) + 2
+    return (*logs[:n_before_caps], caps, *logs[n_before_caps:])
 
 
 _LEX_WORDS = frozenset(g.ABUSE_LEXICON)

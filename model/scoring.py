@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from model.features import (
     detect_victim,
     lexicon_spans,
     lexicon_vector,
+    word_token_spans,
 )
 from model.normalize import normalize, to_original
 
@@ -251,24 +251,24 @@ class Scorer:
         lowered = ntext.lower()
         if len(lowered) != len(ntext):
             return []
-        # match objects, not (start, end, word) tuples, and only as far as the last strong
-        # n-gram's last word: the word hasher tokenised this very string the same way, into
-        # (n_entries + 1) / 2 tokens
+        # the tokens only as far as the last strong n-gram's last word: the word hasher
+        # tokenised this very string the same way, into (n_entries + 1) / 2 tokens
         j, bigram = divmod(strong[-1], 2)
         needed = j + bigram + 1
-        toks = list(islice(self._word_token_re.finditer(lowered), needed))
+        toks = word_token_spans(lowered, self._word_token_re, needed)
         if len(toks) < needed or n_entries < 2 * needed - 1:
             return []
         out = []
+        stop, lex = gazetteer.STOPWORDS, gazetteer.ABUSE_LEXICON
         for k in strong:
             j, bigram = divmod(k, 2)
-            first, last = toks[j], toks[j + bigram]
-            words = (first.group(), last.group()) if bigram else (first.group(),)
-            if all(x in gazetteer.STOPWORDS or len(x) < 3 for x in words):
+            (s, _, w1), (_, e, w2) = toks[j], toks[j + bigram]
+            # not shown: an n-gram of stopwords and short words only
+            if (w1 in stop or len(w1) < 3) and (not bigram or w2 in stop or len(w2) < 3):
                 continue
-            kind = next((gazetteer.ABUSE_LEXICON[x] for x in words if x in gazetteer.ABUSE_LEXICON),
-                        "insult")
-            out.append((first.start(), last.end(), kind))
+            # the kind of its first listed word, else an insult
+            kind = lex.get(w1) or (lex.get(w2) if bigram else None) or "insult"
+            out.append((s, e, kind))
         return out
 
     def __repr__(self) -> str:
