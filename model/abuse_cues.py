@@ -236,7 +236,10 @@ def _active(text: str, tokens: Iterable[str] | None) -> list[tuple[int, str, re.
     else:
         words = tokens if isinstance(tokens, set | frozenset) else set(tokens)
     # the few rules one of the comment's words is listed under, rather than every rule's gate
-    candidates = sorted({i for w in words & _RULE_WORDS for i in _RULE_INDEX[w]})
+    listed = words & _RULE_WORDS
+    if not listed:  # most comments
+        return []
+    candidates = sorted({i for w in listed for i in _RULE_INDEX[w]})
     active = [i for i in candidates if _open(_RULES[i][1], words)]
     folded = text.lower() if active and text.isascii() else None
     return [(i, _RULES[i][0], _RULES[i][2], text) if folded is None or _TWINS[i] is None
@@ -260,8 +263,11 @@ def cue_counts(text: str, tokens: Iterable[str] | None = None, found: dict | Non
     """Number of matches per cue, in ``CUE_NAMES`` order. ``tokens``: the comment's lower-case
     words when the caller has them already. ``found``: a dict to keep the matches in, for
     ``cue_spans`` of the same text."""
+    active = _active(text, tokens)
+    if not active:
+        return _NO_CUES
     counts = dict.fromkeys(CUE_NAMES, 0)
-    for i, cue, rx, string in _active(text, tokens):
+    for i, cue, rx, string in active:
         if found is None:
             counts[cue] += len(rx.findall(string))
         else:
@@ -269,5 +275,7 @@ def cue_counts(text: str, tokens: Iterable[str] | None = None, found: dict | Non
             counts[cue] += len(spans)
     return tuple(counts.values())
 
+
+_NO_CUES = (0,) * len(CUE_NAMES)
 
 __all__ = ["CUE_NAMES", "cue_counts", "cue_spans"]

@@ -882,6 +882,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
 
 
 _LOG1P = [float(np.log1p(i)) for i in range(10)]
+_CAPPED_LOG1P = dict(enumerate(_LOG1P))  # .get(n, _LOG1P[9]) is _LOG1P[min(n, 9)]
 
 
 class VictimFeatures(TransformerMixin, BaseEstimator):
@@ -1009,7 +1010,7 @@ def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | Non
         n_upper = n - len(text.translate(_DROP_UPPER))
     caps = n_upper / n_letters if n_letters >= 8 else 0.0
     values = (*map(counts.__getitem__, _LEX_KINDS), n_threat, n_second, *cue_counts(text, words, found))
-    logs = list(map(_LOG1P.__getitem__, map(min, values, repeat(9))))  # log1p(min(n, 9)), in C
+    logs = list(map(_CAPPED_LOG1P.get, values, repeat(_LOG1P[9])))  # log1p(min(n, 9)), in C
     n_before_caps = len(_LEX_KINDS) + 2
     return (*logs[:n_before_caps], caps, *logs[n_before_caps:])
 
