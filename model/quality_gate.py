@@ -4,7 +4,8 @@
 category, ROC-AUC, average precision and recall (higher is better) and the
 share of clean comments held (lower is better); a metric worse by more than
 ``tolerance``, or missing from the candidate while the active version has it,
-fails. ``gate(candidate, active, tolerance, abuse=..., victim=...)``
+fails; abuse on the site's own comments is gated as a section of its own.
+``gate(candidate, active, tolerance, abuse=..., victim=...)``
 re-evaluates both Scorers on the same held-out sets when given (so versions
 trained on different data are compared fairly), else compares their stored
 metrics. ``heldout_sets`` loads those sets; ``summary`` is the compact view
@@ -33,15 +34,29 @@ def _num(x):
     return None if x is None else float(x)
 
 
+SITE_SECTION = "abuse (site comments)"
+
+
+def _sections(metrics: dict) -> dict[str, dict]:
+    """The gated metric sets: each category, plus abuse on the site's own comments (the
+    domain the service runs in; pooled abuse mixes it with every corpus)."""
+    out = {cat: metrics.get(cat) or {} for cat in CATEGORIES}
+    site = (metrics.get("abuse") or {}).get("site_comments")
+    if site:
+        out[SITE_SECTION] = site
+    return out
+
+
 def compare(candidate: dict, active: dict | None, tolerance: float) -> dict:
     """Per-category, per-metric comparison; ``passed`` unless something got worse."""
     result: dict = {"passed": True, "failed": [], "tolerance": tolerance, "categories": {}}
     if active is None:
         result["basis"] = "no active version"
         return result
-    for cat in CATEGORIES:
-        cand_m = candidate.get(cat) or {}
-        act_m = active.get(cat) or {}
+    cand_sections, act_sections = _sections(candidate), _sections(active)
+    for cat in dict.fromkeys([*act_sections, *cand_sections]):
+        cand_m = cand_sections.get(cat) or {}
+        act_m = act_sections.get(cat) or {}
         rows = {}
         cat_ok = True
         for metric, better in GATED_METRICS.items():
@@ -124,6 +139,9 @@ def summary(metrics: dict | None) -> dict:
         row = {k: m.get(k) for k in SUMMARY_KEYS if k in m}
         if cat == "abuse" and m.get("stream_1pct"):
             row["stream_clean_held"] = m["stream_1pct"].get("clean_held")
+        if cat == "abuse" and m.get("site_comments"):
+            row["site_comments"] = {k: m["site_comments"].get(k)
+                                    for k in ("roc_auc", "recall", "clean_held")}
         if cat == "victim_identification" and "hard_negative_held" in m:
             row["hard_negative_held"] = m["hard_negative_held"]
         out[cat] = row

@@ -76,6 +76,21 @@ def test_gate_passes_within_tolerance_and_fails_beyond_it_per_metric_direction()
     assert compare(_metrics(), None, 0.01)["passed"]
 
 
+def test_gate_defends_abuse_on_the_sites_own_comments_on_its_own():
+    def with_site(**site):
+        m = _metrics()
+        m["abuse"]["site_comments"] = {"roc_auc": 0.96, "recall": 0.8, "clean_held": 0.03, **site}
+        return m
+
+    # pooled abuse unchanged, the site's comments worse: that alone fails the gate
+    result = compare(with_site(recall=0.7), with_site(), 0.01)
+    assert result["failed"] == ["abuse (site comments).recall"]
+    assert result["categories"]["abuse"]["passed"]
+    assert compare(with_site(roc_auc=0.965), with_site(), 0.01)["passed"]
+    # a version from before the site's data has nothing there to defend
+    assert compare(with_site(), _metrics(), 0.01)["passed"]
+
+
 # --------------------------------------------------------------------- policy
 
 def test_policy_thresholds_validated_audited_and_cleared(client, admin_headers, moderator_headers):
