@@ -313,13 +313,17 @@ _STREET = re.compile(
     r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
     r"(?:[A-Z][a-z']+\s+){1,2}(?:" + _PLACE_SUFFIX.title().replace("|", "|") + r")\b"
 )
+_STREET_LOWER_SUFFIX = "street|road|lane|close|avenue|drive|crescent|grove|terrace|gardens|way|rd"
 _STREET_LOWER = re.compile(
     r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
     r"(?!(?:main|high|the|a|this|that|our|my|same|long|back|ring|wrong|right|one|every|any|"
     r"that|busy|main|side|dual|toll|slip|country|private|quiet|his|her|their)\s)"
-    r"[a-z][a-z']{2,}\s+(?:street|road|lane|close|avenue|drive|crescent|grove|terrace|gardens|"
-    r"way|rd)\b"
+    r"[a-z][a-z']{2,}\s+(?:" + _STREET_LOWER_SUFFIX + r")\b"
 )
+# Both street patterns end with whitespace and a street word (title-case, lower-case): a text with
+# neither cannot match them, and these two scan for whitespace alone
+_STREET_WORD = re.compile(r"\s(?:" + _PLACE_SUFFIX.title() + r")\b")
+_STREET_LOWER_WORD = re.compile(r"\s(?:" + _STREET_LOWER_SUFFIX + r")\b")
 _ESTATE = re.compile(
     r"\b(?:the\s+)?(?!(?:real|housing|council|same|whole|entire|an?|this|that|our|his|her|"
     r"their|the)\s)([A-Za-z][a-z']{2,})\s+(?:estate|flats|towers|house\s+flats)\b", _I)
@@ -378,10 +382,14 @@ _RELATIVE_ACCUSED = re.compile(
     r"\b(?:his|the\s+accused's|the\s+defendant's|the\s+man's|the\s+bloke's|the\s+abuser's|"
     r"the\s+offender's|[A-Z][a-z]+'s)\s+(?:own\s+|wife's\s+|girlfriend's\s+|partner's\s+|"
     r"brother's\s+|sister's\s+)?(?:" + g.RELATIONS + r")\b", _I)
-_QUOTED_NICK = re.compile(r"[\"'](?:[A-Z][a-z]{1,10}|[a-z]{2,8})[\"']|\b(?:[Ll]ittle|[Ll]il|[Bb]ig)\s+"
+_QUOTED = r"[\"'](?:[A-Z][a-z]{1,10}|[a-z]{2,8})[\"']"
+_QUOTED_NICK = re.compile(_QUOTED + r"|\b(?:[Ll]ittle|[Ll]il|[Bb]ig)\s+"
                           r"(?!(?:one|girl|girls|boy|boys|lad|lads|kid|kids|sister|brother|bit|"
                           r"lass|thing|things|village|town|estate|place|while|ones|man|men)\b)"
                           r"[A-Za-z]{2,10}(?:\s+[A-Za-z]{2,8})?(?=\s*[,.]|\s+(?:was|is|were|if|from|off)\b)")
+# _QUOTED_NICK where its second branch cannot match (no "little", "lil" or "big"): re then scans
+# for the quote characters only
+_QUOTED_ONLY = re.compile(_QUOTED)
 _PHOTO = re.compile(r"\b(?:pic|pics|picture|pictures|photo|photos|photograph|screenshot|screenshots|"
                     r"selfie|selfies|video|videos|her\s+face|profile\s+pic)\b", _I)
 _OFFICIAL_CTX = re.compile(  # look-ahead: the first letters of the branches (speed only)
@@ -784,8 +792,12 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     def count(regex, gate):  # count-only patterns are lower-case, matched on `lower`
         return len(regex.findall(lower)) if not words.isdisjoint(gate) else 0
 
-    n_street = (add(_STREET, "street") + add(_STREET_LOWER, "street")) \
-        if not words.isdisjoint(_GATE_STREET) else 0
+    n_street = 0
+    if not words.isdisjoint(_GATE_STREET):
+        if _STREET_WORD.search(text):
+            n_street += add(_STREET, "street")
+        if _STREET_LOWER_WORD.search(text):
+            n_street += add(_STREET_LOWER, "street")
     n_estate = 0
     if not words.isdisjoint(_GATE_ESTATE):
         n_estate += add(_ESTATE, "street")
@@ -825,7 +837,8 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     n_photo = add(_PHOTO, "photo") if not words.isdisjoint(_GATE_PHOTO) else 0
     n_quoted = 0
     if '"' in text or " '" in text or "lil" in words or "little" in words or "big" in words:
-        for m in _QUOTED_NICK.finditer(text):
+        nick_rx = _QUOTED_NICK if "lil" in lower or "big" in lower or "little" in lower else _QUOTED_ONLY
+        for m in nick_rx.finditer(text):
             inner = m.group(0).strip("\"'").lower()
             if inner in g.STOPWORDS or inner in _NON_NAME_CAPS:
                 continue

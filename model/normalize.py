@@ -56,6 +56,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?P<sep>[ .\-_*])[A-Za-z](?:(?P=sep)[A-Za-z]){2,}(?![A-Za-z])")
 _LEET_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*")
 _ELONG = re.compile(r"([A-Za-z])\1{2,}")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Cheap tests for "is there anything to undo?" (most comments have nothing): a symbol or digit
 # inside a word, three identical letters, or two single letters each followed by a separator.
 # The first and last start with the (rarer) symbol or separator and look behind for the letter
@@ -82,10 +83,18 @@ def _fold_char(ch: str) -> str:
 
 
 def _drop(text: str, offsets: list[int] | None, drop: set[int]) -> tuple[str, list[int]]:
-    if offsets is None:
-        offsets = list(range(len(text)))
-    keep = [i for i in range(len(text)) if i not in drop]
-    return "".join(text[i] for i in keep), [offsets[i] for i in keep]
+    """``text`` and ``offsets`` without the positions in ``drop`` (copied slice by slice)."""
+    offs: range | list[int] = range(len(text)) if offsets is None else offsets
+    pieces: list[str] = []
+    kept: list[int] = []
+    start = 0
+    for i in sorted(drop):
+        pieces.append(text[start:i])
+        kept.extend(offs[start:i])
+        start = i + 1
+    pieces.append(text[start:])
+    kept.extend(offs[start:])
+    return "".join(pieces), kept
 
 
 def normalize(text: str) -> tuple[str, list[int] | None]:
@@ -94,22 +103,25 @@ def normalize(text: str) -> tuple[str, list[int] | None]:
     if not text.isascii():
         text = text.translate(_ONE_TO_ONE)  # curly quotes, dashes, NBSP: same length
     if not text.isascii():
-        chars: list[str] = []
+        # fold the non-ASCII characters; the ASCII stretches between them are copied as slices
+        pieces: list[str] = []
         offs: list[int] = []
         changed = False
-        for i, ch in enumerate(text):
-            if ch.isascii():
-                chars.append(ch)
-                offs.append(i)
-                continue
-            folded = _fold_char(ch)
-            if folded != ch:
-                changed = True
-            for c in folded:
-                chars.append(c)
-                offs.append(i)
+        start = 0
+        for m in _NON_ASCII.finditer(text):
+            pieces.append(text[start:m.start()])
+            offs.extend(range(start, m.start()))
+            for i in range(m.start(), m.end()):
+                folded = _fold_char(text[i])
+                if folded != text[i]:
+                    changed = True
+                pieces.append(folded)
+                offs.extend([i] * len(folded))
+            start = m.end()
         if changed:
-            text, offsets = "".join(chars), offs
+            pieces.append(text[start:])
+            offs.extend(range(start, len(text)))
+            text, offsets = "".join(pieces), offs
     if _SYMBOL_IN_WORD.search(text) is None and _TRIPLE_LETTER.search(text) is None \
             and _SPACED_PAIR.search(text) is None:
         return text, offsets
