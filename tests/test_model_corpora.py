@@ -96,17 +96,25 @@ def test_held_out_texts_never_reach_training(tmp_path):
     vi_heldout = load_victim_identification("heldout")
     assert vi_heldout, "victim-identification held-out data is missing"
     leaked = vi_heldout[0]
-    # plant a held-out victim text among the moderator decisions and in a corpus file
+    news_heldout = corpora.load_news_comments("heldout")
+    assert news_heldout, "the site's abuse held-out data is missing"
+    leaked_news = news_heldout[0]
+    # plant held-out texts (victim and site comments) among the moderator decisions and in a
+    # corpus file
     with open(corpus / "shared.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"text": leaked.text, "abuse": 0, "source": "tiny_jsonl"}) + "\n")
-    extra = [Example(leaked.text, {"abuse": 0, "victim_identification": 1}, "moderator")]
+        for text in (leaked.text, leaked_news.text):
+            fh.write(json.dumps({"text": text, "abuse": 0, "source": "tiny_jsonl"}) + "\n")
+    extra = [Example(leaked.text, {"abuse": 0, "victim_identification": 1}, "moderator"),
+             Example(leaked_news.text, {"abuse": 1, "victim_identification": 0}, "moderator")]
     data = prepare_data(corpus, extra=extra)
     unseen = {text_key(e.text) for e in data["abuse_heldout"] + data["vi_heldout"]
-              + data["abuse_calibration"]}
+              + data["news_heldout"] + data["abuse_calibration"]}
     trained = data["abuse_train"] + data["vi_labelled"] + data["vi_background"]
     assert trained and unseen
+    assert any(e.source == "news_comments" for e in data["abuse_train"])
     assert not [e for e in trained if text_key(e.text) in unseen]
     assert text_key(leaked.text) not in {text_key(e.text) for e in trained}
+    assert text_key(leaked_news.text) not in {text_key(e.text) for e in trained}
     # the corpora's held-out split is exactly the hash split
     assert all(split_of(e.text) == "heldout" for e in data["abuse_heldout"])
     assert all(split_of(e.text) == "train" for e in data["abuse_corpora_train"])
