@@ -898,8 +898,12 @@ _LOG1P = [float(np.log1p(i)) for i in range(10)]
 _CAPPED_LOG1P = dict(enumerate(_LOG1P))  # .get(n, _LOG1P[9]) is _LOG1P[min(n, 9)]
 
 
-class VictimFeatures(TransformerMixin, BaseEstimator):
-    """Dense evidence features for victim identification, as a sparse matrix."""
+class _RowFeatures(TransformerMixin, BaseEstimator):
+    """A stateless transformer: one tuple of numbers per text (``_row``), named ``NAMES``,
+    times ``scale``, as a sparse matrix."""
+
+    NAMES: tuple[str, ...] = ()
+    PREFIX = ""
 
     def __init__(self, scale: float = 1.0):
         self.scale = scale
@@ -907,21 +911,29 @@ class VictimFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         return self
 
+    def _row(self, text: str) -> tuple:
+        raise NotImplementedError
+
     def transform(self, X):
-        rows = [detect_victim(x).vector for x in X]
-        return vectors_to_matrix(rows, self.scale)
+        rows = [self._row(x) for x in X]
+        if not rows:
+            return sp.csr_matrix((0, len(self.NAMES)), dtype=np.float32)
+        return sp.csr_matrix(np.asarray(rows, dtype=np.float32) * np.float32(self.scale))
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray([f"vi__{n}" for n in FEATURE_NAMES], dtype=object)
+        return np.asarray([f"{self.PREFIX}__{n}" for n in self.NAMES], dtype=object)
 
     def __sklearn_tags__(self):
         return _sk_tags(self, super().__sklearn_tags__())
 
 
-def vectors_to_matrix(rows, scale: float):
-    if not rows:
-        return sp.csr_matrix((0, len(FEATURE_NAMES)), dtype=np.float32)
-    return sp.csr_matrix(np.asarray(rows, dtype=np.float32) * np.float32(scale))
+class VictimFeatures(_RowFeatures):
+    """Dense evidence features for victim identification, as a sparse matrix."""
+
+    NAMES, PREFIX = FEATURE_NAMES, "vi"
+
+    def _row(self, text: str) -> tuple:
+        return detect_victim(text).vector
 
 
 # --------------------------------------------------------------------------- abuse lexicon
@@ -1031,24 +1043,11 @@ def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | Non
 _LEX_WORDS = frozenset(g.ABUSE_LEXICON)
 
 
-class AbuseLexiconFeatures(TransformerMixin, BaseEstimator):
-    """Counts of lexicon insults, profanity, slurs, threats and threat phrases."""
+class AbuseLexiconFeatures(_RowFeatures):
+    """Counts of lexicon insults, profanity, slurs, threats, threat phrases and cues."""
 
-    def __init__(self, scale: float = 1.0):
-        self.scale = scale
+    NAMES, PREFIX = LEXICON_FEATURE_NAMES, "lex"
 
-    def fit(self, X, y=None):
-        return self
-
-    def transform(self, X):
-        rows = [lexicon_vector(x) for x in X]
-        if not rows:
-            return sp.csr_matrix((0, len(LEXICON_FEATURE_NAMES)), dtype=np.float32)
-        return sp.csr_matrix(np.asarray(rows, dtype=np.float32) * np.float32(self.scale))
-
-    def get_feature_names_out(self, input_features=None):
-        return np.asarray([f"lex__{n}" for n in LEXICON_FEATURE_NAMES], dtype=object)
-
-    def __sklearn_tags__(self):
-        return _sk_tags(self, super().__sklearn_tags__())
+    def _row(self, text: str) -> tuple:
+        return lexicon_vector(text)
 
