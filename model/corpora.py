@@ -31,6 +31,8 @@ from model.categories import CATEGORIES
 
 VICTIM_DATA_DIR = Path(__file__).resolve().parent / "victim_data"
 NEWS_COMMENTS_DIR = Path(__file__).resolve().parent / "news_comments"
+# The source of the project's own labelled reader comments: the site's domain.
+SITE_SOURCE = "news_comments"
 JIGSAW_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 
 # Buckets of the text hash (0..99).
@@ -278,4 +280,4 @@ def load_news_comments(split: str = "train", directory: str | os.PathLike | None
     if not f.is_file():
         return []
     return [Example(e.text, {"abuse": e.labels.get("abuse"), "victim_identification": 0},
-                    "news_comments", e.case) for e in load_jsonl(f)]
+                    SITE_SOURCE, e.case) for e in load_jsonl(f)]

@@ -16,13 +16,11 @@ import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from model.categories import CATEGORIES
-from model.corpora import Example
+from model.corpora import SITE_SOURCE, Example
 
 # Sources whose 0-labels are all borderline (pre-selected as toxic / "not hate"), not clean.
 # Row-level borderline 0s carry case == "borderline" (see model.corpora).
 BORDERLINE_SOURCES = frozenset({"civil_comments_toxic_spans", "hateval_tweets"})
-# The project's own hand-written reader comments (model/news_comments): the site's domain.
-SITE_SOURCE = "news_comments"
 
 
 def is_clean(example: Example) -> bool:

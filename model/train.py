@@ -43,6 +43,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from model.categories import CATEGORIES
 from model.corpora import (
+    SITE_SOURCE,
     Example,
     bucket,
     load_corpus,
@@ -81,7 +82,7 @@ SOURCE_WEIGHTS: dict[str, tuple[float, float]] = {
     "victim_data": (4.0, 4.0),  # in-domain: comments on this site's policing stories
     # in-domain, written for the site's abuse definition: ~2,000 rows against ~90,000 corpus
     # rows, so they weigh heavily or the corpora's idea of abuse wins
-    "news_comments": (32.0, 32.0),
+    SITE_SOURCE: (32.0, 32.0),
     # the site's real comments, labelled by its moderators: at least as much as the hand-written
     "moderator": (32.0, 32.0),
 }
@@ -360,7 +361,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     a_abuse, b_abuse = _platt(d_cal, y_cal)
     p_cal = _sigmoid(a_abuse * d_cal + b_abuse)
     t_abuse, abuse_rule = _choose_abuse_threshold(y_cal, p_cal, [is_clean(e) for e in cal],
-                                                  [e.source == "news_comments" for e in cal])
+                                                  [e.source == SITE_SOURCE for e in cal])
 
     # ---------------------------------------------------------------- victim identification
     progress(f"featurising {len(vi_train)} victim-identification comments", 0.62)
