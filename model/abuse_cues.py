@@ -29,32 +29,30 @@ import re
 from collections.abc import Iterable
 
 from model.caseless import ascii_twin
-from model.gazetteer import _words
+from model.gazetteer import ABUSE_LEXICON, _words
 
 CUE_NAMES = ("targeted_insult", "violence_call", "group_hate", "victim_blame", "sexual")
 
 _I = re.IGNORECASE
 
-# Insults that need no context, beyond the lexicon's: UK slang and political name-calling.
-_INSULT_WORDS = r"""
-    idiot idiots moron morons imbecile imbeciles cretin cretins scum scumbag scumbags bastard
-    bastards twat twats prick pricks dickhead dickheads wanker wankers tosser tossers knobhead
-    knobheads bellend bellends dick dicks cunt cunts slag slags slut sluts whore whores skank
-    skanks bitch bitches asshole assholes arsehole arseholes jerk loser losers retard retards
-    clown clowns muppet muppets numpty numpties plonker plonkers pillock pillocks div divs nob
-    knob nobhead halfwit halfwits dimwit dimwits simpleton buffoon buffoons nutter nutters
-    lowlife lowlifes parasite parasites maggot maggots cockroach cockroaches rat rats snake
-    snakes worm worms cow pig pigs vermin filth trash troll trolls gammon snowflake snowflakes
-    libtard libtards degenerate degenerates subhuman sheep thicko thickos mong mongs spaz bint
-    slapper slappers waste idiotic moronic wretch gobshite wazzock halfwit half-wit drip
-    bozo dipshit douche douchebag ignoramus cockwomble weasel
-"""
-_INSULT = "|".join(sorted(set(_INSULT_WORDS.split()), key=len, reverse=True))
+# The insults a cue looks for: the lexicon's (model.gazetteer, one home for them), plus words
+# that insult only when aimed at someone ("you rat", "the councillor is a snake") and slang the
+# lexicon does not list -- counted by the lexicon wherever they stand, these would flag "a rat
+# problem" or "waste of money".
+_AIMED_INSULTS = _words("""
+    bint bozo buffoon buffoons cockroach cockroaches cockwomble cow cretins degenerates dimwit
+    dimwits dipshit div divs douche douchebag drip gammon gobshite half-wit halfwit halfwits
+    idiotic ignoramus imbeciles knob knobheads libtard libtards lowlife lowlifes maggot maggots
+    mong mongs moronic nob nobhead numpties numpty nutter nutters parasite parasites pillock
+    pillocks plonker plonkers rat rats sheep simpleton snake snakes snowflake snowflakes spaz
+    thicko thickos trash troll trolls waste wazzock weasel worm worms wretch
+""")
+_INSULT_SET = frozenset(w for w, kind in ABUSE_LEXICON.items() if kind == "insult") | _AIMED_INSULTS
+_INSULT = "|".join(re.escape(w) for w in sorted(_INSULT_SET, key=len, reverse=True))
 _ADJ = r"(?:(?:absolute|utter|complete|total|right|proper|stupid|thick|ignorant|pathetic|" \
        r"useless|sad|little|fat|lying|spineless|brain[- ]?dead|bloody|fucking|effing|" \
        r"typical|bigoted|racist|sick|dirty|disgusting|vile|miserable|clueless|old|silly)\s+){0,3}"
 
-_INSULT_SET = frozenset(_INSULT_WORDS.split())
 _GROUP = (r"(?:muslims?|islam(?:ic|ists?)?|pakistanis?|asians?|immigrants?|migrants?|refugees?|"
           r"asylum\s+seekers?|foreigners?|blacks|jews|gays|queers|trans(?:gender)?s?|gypsies|"
           r"travellers|romanians|poles|arabs|somalis|africans|kurds|afghans|albanians|pakis|"

@@ -39,7 +39,7 @@ from model.abuse_cues import CUE_NAMES, cue_counts, cue_spans
 from model.caseless import ascii_twin
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "14"
+FEATURE_VERSION = "15"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
