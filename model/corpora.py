@@ -146,24 +146,23 @@ def load_jsonl(path: str | os.PathLike, source: str | None = None, sample: int |
     """Shared schema. ``sample``: read only about that many lines (hash-chosen)."""
     p = Path(path)
     default_source = source or p.stem
-    if True:
-        for lineno, line in enumerate(_sampled_lines(p, sample), 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusFormatError(f"{p.name}:{lineno}: not JSON ({exc.msg})") from None
-            text = row.get("text")
-            if not isinstance(text, str) or not text.strip():
-                continue
-            labels = {c: _int_label(row.get(c)) for c in CATEGORIES}
-            src = str(row.get("source") or default_source)
-            case = row.get("case")
-            if case is None and labels["abuse"] == 0 and _borderline(src, row.get("raw")):
-                case = BORDERLINE
-            yield Example(text, labels, src, case)
+    for lineno, line in enumerate(_sampled_lines(p, sample), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusFormatError(f"{p.name}:{lineno}: not JSON ({exc.msg})") from None
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        labels = {c: _int_label(row.get(c)) for c in CATEGORIES}
+        src = str(row.get("source") or default_source)
+        case = row.get("case")
+        if case is None and labels["abuse"] == 0 and _borderline(src, row.get("raw")):
+            case = BORDERLINE
+        yield Example(text, labels, src, case)
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
