@@ -71,9 +71,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     pinned = _pin_one_core()
+    from core.config import Settings
     from model import artifact
     from model.evaluate import BORDERLINE_SOURCES
-    from moderation.config import Settings
 
     settings = Settings.from_env()
     out: dict = {"cpu": pinned}

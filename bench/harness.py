@@ -14,11 +14,11 @@ from pathlib import Path
 
 from redis import Redis
 
-from moderation.bootstrap import register_scorer
+from core.config import PROJECT_ROOT, Settings
 from moderation.commands.service import gunicorn_command
-from moderation.config import PROJECT_ROOT, Settings
 from moderation.redis_server import RedisServer, free_port
 from service.runtime import Runtime
+from worker.publishing import register_scorer
 
 
 def load_or_train_scorer(model_path: str | None, max_per_source: int | None):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from bench.e2e import sample_texts
 from bench.harness import load_or_train_scorer
-from moderation.bootstrap import register_scorer
-from moderation.config import PROJECT_ROOT, Settings
+from core.config import PROJECT_ROOT, Settings
 from moderation.redis_server import RedisServer
 from service.runtime import Runtime
+from worker.publishing import register_scorer
 
 HERE = Path(__file__).resolve().parent
 

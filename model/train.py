@@ -122,7 +122,7 @@ def _noop(stage: str, fraction: float) -> None:
 
 def _resolve_paths(source) -> list[str]:
     if source is None:
-        from moderation.config import Settings
+        from core.config import Settings
         source = Settings.from_env()
     if hasattr(source, "abuse_data"):
         return [source.abuse_data]

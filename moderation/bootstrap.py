@@ -3,40 +3,14 @@ a model in the registry and an admin key."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from model.artifact import dumps
-from model.scoring import Scorer
-from moderation.config import Settings
+from core.config import Settings
 from storage.api_keys import ApiKeyStore
 from storage.model_registry import ModelRegistry
+from worker.publishing import register_scorer
 
 Progress = Callable[[str, float], None]
-
-
-def register_scorer(
-    registry: ModelRegistry, scorer: Scorer, *, created_by: str, activate: bool, status: str = "candidate"
-) -> str:
-    """Store a trained scorer as a version (and make it active if asked); returns the version."""
-    blob = dumps(scorer)
-    registry.put(
-        scorer.version,
-        blob,
-        {
-            "created_at": scorer.created_at,
-            "created_by": created_by,
-            "metrics": scorer.metrics,
-            "thresholds": scorer.thresholds,
-            "status": "active" if activate else status,
-            "registered_at": time.time(),
-        },
-    )
-    if activate:
-        previous = registry.activate(scorer.version)
-        if previous and previous != scorer.version:
-            registry.update_meta(previous, status="retired")
-    return scorer.version
 
 
 def ensure_model(registry: ModelRegistry, settings: Settings, progress: Progress | None = None) -> str:

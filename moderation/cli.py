@@ -8,9 +8,9 @@ import sys
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from moderation import logs
+from core import logs
+from core.config import PROJECT_ROOT, Settings
 from moderation.commands import keys, model, models, privacy, service
-from moderation.config import PROJECT_ROOT, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 
+from core.config import PROJECT_ROOT, Settings
 from moderation.bootstrap import ensure_admin_key, ensure_model
 from moderation.commands.service import gunicorn_command
-from moderation.config import PROJECT_ROOT, Settings
 from moderation.progress import ProgressBar
 from moderation.redis_server import RedisServer, port_is_free
 from service.runtime import Runtime

@@ -7,7 +7,7 @@ import secrets
 from flask import Flask
 from flask_smorest import Api
 
-from moderation.config import Settings
+from core.config import Settings
 from service import auth, errors, metrics, rate_limits, request_guard, web
 from service.api import (
     admin_models,

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
-from moderation.metrics import HTTP_REQUEST_SECONDS
+from core.metrics import HTTP_REQUEST_SECONDS
 
 blp = Blueprint("metrics", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from moderation.metrics import record_decision
+from core.metrics import record_decision
 from storage.moderation import ModerationStore
 from worker.webhooks import emit_decisions
 

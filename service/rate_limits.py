@@ -23,7 +23,7 @@ from flask import Flask, Response, current_app, request
 from flask_limiter import Limit, Limiter, RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from moderation.config import Settings
+from core.config import Settings
 from service import auth
 from service.errors import error_response
 from storage.keys import Keys

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from redis import Redis
 from rq import Queue
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.api_keys import ApiKeyStore
 from storage.comments import CommentStore
 from storage.connection import connect

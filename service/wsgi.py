@@ -1,7 +1,7 @@
 """WSGI entry point for gunicorn: `gunicorn service.wsgi:app`."""
 
-from moderation import logs
-from moderation.config import Settings
+from core import logs
+from core.config import Settings
 from service.app import create_app
 
 _settings = Settings.from_env()

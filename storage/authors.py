@@ -26,7 +26,7 @@ from typing import Any
 
 from redis import Redis
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.keys import Keys
 
 COUNTERS = ("posted", "held", "approved", "rejected")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis import Redis
 from redis.sentinel import Sentinel
 
-from moderation.config import Settings
+from core.config import Settings
 
 
 def connect(settings: Settings, *, decode_responses: bool = False) -> Redis:

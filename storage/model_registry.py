@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from typing import Any
 
 from redis import Redis
 
 from storage.keys import Keys
+
+log = logging.getLogger("moderation.models")
+
+STATUSES = ("active", "candidate", "retired")
 
 
 class UnknownVersion(LookupError):
@@ -101,3 +106,33 @@ class ModelRegistry:
 
     def activations(self, limit: int = 50) -> list[dict[str, Any]]:
         return [json.loads(raw) for raw in self.redis.lrange(self.keys.model_audit, 0, limit - 1)]
+
+
+def status_of(meta: dict[str, Any], active: str | None) -> str:
+    """A version's status, with the active pointer as the authority.
+
+    The pointer is one key and changes atomically; the status fields in meta
+    are written after it, so they can lag a concurrent activation.
+    """
+    if meta.get("version") == active:
+        return "active"
+    stored = meta.get("status")
+    return "retired" if stored in ("active", "retired") or meta.get("activated_at") else "candidate"
+
+
+def activate_version(registry: ModelRegistry, version: str, *, by: str, reason: str) -> str | None:
+    """Make ``version`` the scoring model, retire the one it replaces, audit it; returns that one."""
+    previous = registry.activate(version)
+    now = time.time()
+    registry.update_meta(version, status="active", activated_at=now, activated_by=by)
+    if previous and previous != version:
+        try:
+            registry.update_meta(previous, status="retired", retired_at=now)
+        except UnknownVersion:
+            pass
+    registry.record_activation(
+        {"at": now, "by": by, "version": version, "previous": previous, "reason": reason}
+    )
+    log.info("model activated", extra={"model_version": version, "previous_version": previous,
+                                       "by": by})
+    return previous

@@ -19,7 +19,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import WatchError
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.authors import AuthorStore
 from storage.comments import CommentStore, hold_priority
 from storage.examples import ExampleStore, labels_for

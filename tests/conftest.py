@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from moderation.config import PROJECT_ROOT, Settings
+from core.config import PROJECT_ROOT, Settings
 from moderation.redis_server import RedisServer
 
 

@@ -13,9 +13,8 @@ import json
 import pytest
 
 from model.quality_gate import compare
-from moderation.bootstrap import register_scorer
-from moderation.model_versions import publish
 from tests.conftest import wait_until
+from worker.publishing import publish, register_scorer
 from worker.training import TRAIN_JOB
 
 PROBE = "You are a pathetic idiot and everyone on this street knows it."
@@ -324,7 +323,7 @@ def test_models_cli_lists_and_activates(runtime, settings):
     import subprocess
     import sys
 
-    from moderation.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
 
     for version in ("cli-1", "cli-2"):
         runtime.models.put(version, b"bytes", {"status": "candidate", "created_by": "test"})

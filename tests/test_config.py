@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.config import Settings
+from core.config import Settings
 
 
 def test_defaults_and_overrides():

@@ -60,7 +60,7 @@ def settings(redis_url, redis_client):
 
 @pytest.fixture
 def active_small_model(runtime, small_scorer) -> str:
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
 

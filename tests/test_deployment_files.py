@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import yaml
 
+from core.config import PROJECT_ROOT
 from moderation.cli import build_parser
-from moderation.config import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.config import PROJECT_ROOT
 from moderation.cli import settings_table
-from moderation.config import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 

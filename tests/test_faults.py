@@ -12,7 +12,7 @@ ARTICLE = "faults"
 
 
 def activate(runtime, scorer) -> str:
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     return register_scorer(runtime.models, scorer, created_by="test", activate=True)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import logging
 
-from moderation.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 
 RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 PACKAGES = ("moderation", "service", "worker", "storage", "model")

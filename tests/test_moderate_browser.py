@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from moderation.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from tests.conftest import wait_until
 from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 
@@ -122,7 +122,7 @@ def test_comment_scored_by_the_real_worker_shows_its_span(request, open_page, ru
         scorer = request.getfixturevalue("small_scorer")
     except pytest.FixtureLookupError:
         pytest.skip("tests/conftest.py has no small_scorer fixture yet")
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     register_scorer(runtime.models, scorer, created_by="test", activate=True)
     # Thresholds at zero: every comment is held whatever a model trained on a few

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from moderation.bootstrap import register_scorer
 from tests.conftest import wait_until
+from worker.publishing import register_scorer
 
 
 def metric(text: str, name: str, labels: str = "") -> float:

@@ -36,7 +36,7 @@ def analyze(client, site_key):
 
 @pytest.fixture
 def active_small_model(runtime, small_scorer) -> str:
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
 
@@ -236,8 +236,8 @@ def test_stored_comments_are_decided_by_the_model(analyze, runtime, client, site
 def test_a_newly_activated_version_takes_over(analyze, runtime, small_scorer, active_small_model):
     import copy
 
-    from moderation.bootstrap import register_scorer
     from tests.conftest import wait_until
+    from worker.publishing import register_scorer
 
     def version_used() -> str:
         response = analyze(analyze_body(doNotStore=False))

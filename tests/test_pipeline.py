@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.bootstrap import register_scorer
 from tests.conftest import wait_until
+from worker.publishing import register_scorer
 
 ARTICLE = "south-yorkshire-rotherham-iopc"
 

@@ -297,7 +297,7 @@ def test_allowed_names_and_sensitive_threshold_through_the_pipeline(
 
 def test_real_worker_applies_article_policy_and_author_history(
         small_scorer, runtime, client, site_headers, moderator_headers, put_policy, start_worker):
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     register_scorer(runtime.models, small_scorer, created_by="test", activate=True)
     put_policy("closed-story", mode="closed")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from moderation.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from storage.erasure import ERASED, Eraser
 from storage.examples import ExampleStore
 from tests.conftest import make_settings, wait_until
@@ -187,7 +187,7 @@ def test_comment_text_never_reaches_the_logs(client, site_headers, runtime, star
                                              small_scorer, caplog):
     """An end-to-end run (API in-process, a real worker process, both at DEBUG) logs
     ids and counts, never the comment's words or the author's name."""
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     register_scorer(runtime.models, small_scorer, created_by="test", activate=True)
     caplog.set_level(logging.DEBUG)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import time
 
-from moderation.bootstrap import register_scorer
-from moderation.model_versions import load_scorer
 from storage.examples import ExampleStore, labels_for
 from tests.conftest import wait_until
+from worker.publishing import load_scorer, register_scorer
 from worker.training import moderator_examples
 
 # An invented insult no corpus contains: only moderators' decisions can teach it.

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from moderation.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from service.auth import GRANTS, required_capacities
 from storage.api_keys import ROLES
 

@@ -270,6 +270,6 @@ def test_model_decisions_reach_the_receiver(client, site_headers, receiver, star
 
 @pytest.fixture
 def active_small_model(runtime, small_scorer) -> str:
-    from moderation.bootstrap import register_scorer
+    from worker.publishing import register_scorer
 
     return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from redis import Redis
 from rq import Queue
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.comments import CommentStore
 from storage.connection import connect
 from storage.keys import Keys

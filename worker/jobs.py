@@ -13,13 +13,13 @@ import logging
 import time
 from typing import Any
 
-from model.scoring import Score, Scorer
-from moderation.metrics import (
+from core.metrics import (
     POST_TO_DECISION_SECONDS,
     SCORING_BATCH_SIZE,
     SCORING_SECONDS,
     record_decision,
 )
+from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from worker.context import WorkerContext, get_context

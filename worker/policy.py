@@ -13,8 +13,8 @@ from typing import Any
 
 from redis import Redis
 
+from core.config import Settings
 from model.scoring import Scorer
-from moderation.config import Settings
 from storage.article_policy import DEFAULT as DEFAULT_ARTICLE_POLICY
 from storage.article_policy import ArticlePolicy, ArticlePolicyStore
 from storage.authors import AuthorState, AuthorStore

@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.job import Job
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.keys import Keys
 
 DRAIN_JOB = "worker.jobs.drain_pending"

@@ -13,7 +13,7 @@ import time
 
 from redis import Redis
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.erasure import Eraser, PurgeReport
 from storage.keys import Keys
 

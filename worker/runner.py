@@ -12,7 +12,7 @@ import logging
 
 from rq import Queue, SimpleWorker, Worker
 
-from moderation.config import Settings
+from core.config import Settings
 from worker.context import WorkerContext, set_context
 from worker.recovery import RecoveryLoop, requeue_if_due
 from worker.retention import RetentionLoop

@@ -18,7 +18,7 @@ from redis import Redis
 from rq import Queue, get_current_job
 from rq.job import Job
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.examples import ExampleStore
 from storage.keys import Keys
 
@@ -94,8 +94,8 @@ def run_training(settings: Settings, redis: Redis, keys: Keys, *, started_by: st
                  ) -> dict[str, Any]:
     """Train, register, gate and (if it passes) activate; returns the job's result."""
     from model.train import train
-    from moderation.model_versions import publish
     from storage.model_registry import ModelRegistry
+    from worker.publishing import publish
 
     options = dict(options)
     max_per_source = options.get("max_per_source")

@@ -30,7 +30,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.keys import Keys
 from storage.webhooks import FailedDelivery, WebhookStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.api_keys import ROLES, ApiKeyStore
 from storage.connection import connect
 from storage.keys import Keys

@@ -18,7 +18,7 @@ from moderation.progress import ProgressBar
 
 
 def _settings():
-    from moderation.config import Settings
+    from core.config import Settings
 
     return Settings.from_env()
 
@@ -88,10 +88,10 @@ def _cmd_train(args) -> int:
     # Registering: train on the moderator decisions in Redis too, as the training job does.
     import getpass
 
-    from moderation.model_versions import publish
     from storage.connection import connect
     from storage.keys import Keys
     from storage.model_registry import ModelRegistry
+    from worker.publishing import publish
     from worker.training import moderator_examples
 
     settings = _settings()

@@ -7,7 +7,7 @@ import getpass
 import json
 import sys
 
-from moderation.config import Settings
+from core.config import Settings
 
 
 def _registry():
@@ -24,7 +24,7 @@ def _fmt(value: object) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from moderation.model_versions import status_of
+    from storage.model_registry import status_of
 
     registry = _registry()
     active = registry.active_version()
@@ -57,8 +57,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _activate(args: argparse.Namespace) -> int:
-    from moderation.model_versions import activate_version
-    from storage.model_registry import UnknownVersion
+    from storage.model_registry import UnknownVersion, activate_version
 
     registry = _registry()
     if registry.active_version() == args.version:

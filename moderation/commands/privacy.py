@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from moderation.config import Settings
+from core.config import Settings
 from storage.connection import connect
 from storage.erasure import Eraser
 from storage.keys import Keys

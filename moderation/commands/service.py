@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from moderation.config import Settings
+from core.config import Settings
 
 # JSON access log lines; the path only (no query string), never bodies.
 _ACCESS_LOG = '{"http":"%(m)s %(U)s","status":%(s)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'

@@ -19,12 +19,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from model.quality_gate import summary
-from moderation.model_versions import activate_version, status_of
 from service.auth import current_key
 from service.auth import require as require_role
 from service.errors import ApiError
 from service.runtime import Runtime
-from storage.model_registry import UnknownVersion
+from storage.model_registry import UnknownVersion, activate_version, status_of
 from worker.training import TRAIN_JOB, enqueue_training, training_queue
 
 blp = Blueprint("admin_models", __name__, url_prefix="/v1/admin/models",

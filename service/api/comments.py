@@ -6,7 +6,7 @@ from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.metrics import COMMENTS_ACCEPTED
+from core.metrics import COMMENTS_ACCEPTED
 from service import present
 from service.auth import require
 from service.errors import ApiError

@@ -1,9 +1,9 @@
-"""Publishing model versions: register, attach the model card, gate, activate, audit.
+"""Publishing model versions: register, attach the model card, gate, activate.
 
-Shared by the training job (worker/training.py), `moderation train --register`
-and the admin API, so a version reaches the registry the same way whoever
-trained it. Only activation is needed by the API process, and it never loads
-a model: it moves the active pointer, and workers pick the change up.
+Shared by the training job (worker/training.py) and `moderation train --register`,
+so a version reaches the registry the same way whoever trained it. Activation
+itself (the pointer and its audit) lives in storage/model_registry.py: the API
+process needs only that, and never loads a model.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from moderation.config import Settings
-from storage.model_registry import ModelRegistry, UnknownVersion
+from core.config import Settings
+from model.artifact import dumps
+from storage.model_registry import ModelRegistry, activate_version
 
 log = logging.getLogger("moderation.models")
 
 Progress = Callable[[str, float], None]
-STATUSES = ("active", "candidate", "retired")
 # Model cards are Markdown plus a few PNG plots; anything bigger is not a card.
 MAX_CARD_BYTES = 8 * 1024 * 1024
 
@@ -30,34 +30,28 @@ def _noop(stage: str, fraction: float) -> None:
     pass
 
 
-def status_of(meta: dict[str, Any], active: str | None) -> str:
-    """A version's status, with the active pointer as the authority.
-
-    The pointer is one key and changes atomically; the status fields in meta
-    are written after it, so they can lag a concurrent activation.
-    """
-    if meta.get("version") == active:
-        return "active"
-    stored = meta.get("status")
-    return "retired" if stored in ("active", "retired") or meta.get("activated_at") else "candidate"
-
-
-def activate_version(registry: ModelRegistry, version: str, *, by: str, reason: str) -> str | None:
-    """Make ``version`` the scoring model, retire the one it replaces, audit it; returns that one."""
-    previous = registry.activate(version)
-    now = time.time()
-    registry.update_meta(version, status="active", activated_at=now, activated_by=by)
-    if previous and previous != version:
-        try:
-            registry.update_meta(previous, status="retired", retired_at=now)
-        except UnknownVersion:
-            pass
-    registry.record_activation(
-        {"at": now, "by": by, "version": version, "previous": previous, "reason": reason}
+def register_scorer(
+    registry: ModelRegistry, scorer: Any, *, created_by: str, activate: bool, status: str = "candidate"
+) -> str:
+    """Store a trained scorer as a version (and make it active if asked); returns the version."""
+    blob = dumps(scorer)
+    registry.put(
+        scorer.version,
+        blob,
+        {
+            "created_at": scorer.created_at,
+            "created_by": created_by,
+            "metrics": scorer.metrics,
+            "thresholds": scorer.thresholds,
+            "status": "active" if activate else status,
+            "registered_at": time.time(),
+        },
     )
-    log.info("model activated", extra={"model_version": version, "previous_version": previous,
-                                       "by": by})
-    return previous
+    if activate:
+        previous = registry.activate(scorer.version)
+        if previous and previous != scorer.version:
+            registry.update_meta(previous, status="retired")
+    return scorer.version
 
 
 def load_scorer(registry: ModelRegistry, version: str) -> Any:
@@ -137,8 +131,6 @@ def publish(registry: ModelRegistry, settings: Settings, scorer: Any, *, created
             progress: Progress = _noop) -> dict[str, Any]:
     """Register ``scorer`` as a candidate, attach its card, gate it, and activate it if it
     passes (and ``activate_if_passed``). Returns {version, gate, activated, previous}."""
-    from moderation.bootstrap import register_scorer
-
     progress("registering the new version", 0.0)
     version = register_scorer(registry, scorer, created_by=created_by, activate=False,
                               status="candidate")
