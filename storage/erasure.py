@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from redis import Redis
 from redis.exceptions import WatchError
@@ -108,7 +109,7 @@ class Eraser:
             cid = raw.decode()[len(prefix):]
             if ":" in cid:  # history, reports: not records
                 continue
-            batch.append(cid)
+            batch.append(unquote(cid))
             if len(batch) >= _SCAN_BATCH:
                 yield batch
                 batch = []

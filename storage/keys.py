@@ -3,11 +3,42 @@
 Every key starts with the configured prefix (``MODERATION_KEY_PREFIX``, default
 ``mod:``) so the service can share a Redis with other applications. The table
 in docs/ARCHITECTURE.md mirrors this module; change both together.
+
+Ids inside key names are the sites' own (article, author, external and reader
+ids) and may hold ``:``, ``*``, braces, spaces or any Unicode. Each is
+percent-encoded (``encode_id``) so that no id can reach into another key's
+name (author ``bob:comments`` must not name bob's comment index). Ids made only
+of the safe characters, which is every id the API accepted before, keep the
+names they had. Lua scripts that build key names from ids use ``LUA_ENCODE``,
+the same encoding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
+
+# Kept as they are in key names (quote() also keeps letters, digits and "_.-~").
+_SAFE = "@+="
+
+# The same encoding in Lua, for scripts that build key names: every byte outside
+# the safe set becomes %XX (upper-case hex), exactly as encode_id does.
+LUA_ENCODE = """
+local function encode_id(s)
+  return (string.gsub(s, '[^A-Za-z0-9_%.~@%+=%-]', function(c)
+    return string.format('%%%02X', string.byte(c))
+  end))
+end
+"""
+
+
+def encode_id(value: str) -> str:
+    """An id as it appears in key names: percent-encoded outside ``[A-Za-z0-9_.~@+=-]``.
+
+    Injective (distinct ids, distinct names) and free of ``:``, so an encoded id
+    can never end early or run into the next segment of a key name.
+    """
+    return quote(value, safe=_SAFE, encoding="utf-8", errors="surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -17,15 +48,15 @@ class Keys:
     # Comments -------------------------------------------------------------
     def comment(self, comment_id: str) -> str:
         """Hash: the comment record (text, author, status, scores, reasons...)."""
-        return f"{self.prefix}c:{comment_id}"
+        return f"{self.prefix}c:{encode_id(comment_id)}"
 
     def history(self, comment_id: str) -> str:
         """List: append-only JSON events of one comment."""
-        return f"{self.prefix}c:{comment_id}:h"
+        return f"{self.prefix}c:{encode_id(comment_id)}:h"
 
     def external_id(self, article_id: str, external_id: str) -> str:
         """String: comment id posted under the site's own id (idempotency)."""
-        return f"{self.prefix}ext:{article_id}:{external_id}"
+        return f"{self.prefix}ext:{encode_id(article_id)}:{encode_id(external_id)}"
 
     @property
     def sequence(self) -> str:
@@ -38,7 +69,7 @@ class Keys:
 
     def article_prefix(self, article_id: str) -> str:
         """Prefix of an article's listing keys (Lua scripts append the status)."""
-        return f"{self.prefix}a:{article_id}:"
+        return f"{self.prefix}a:{encode_id(article_id)}:"
 
     # Scoring pipeline -----------------------------------------------------
     @property
@@ -70,28 +101,28 @@ class Keys:
     # Moderation (review queue, claims, authors, reports, article policy) ---
     def claim(self, comment_id: str) -> str:
         """String with TTL: the moderator who holds a claim on a held comment."""
-        return f"{self.prefix}claim:{comment_id}"
+        return f"{self.prefix}claim:{encode_id(comment_id)}"
 
     def reports(self, comment_id: str) -> str:
         """Set: ids of readers who reported a comment (one report per reader counts)."""
-        return f"{self.prefix}c:{comment_id}:reports"
+        return f"{self.prefix}c:{encode_id(comment_id)}:reports"
 
     def author(self, author_id: str) -> str:
         """Hash: an author's counters (posted, held, approved, rejected), name, ban state."""
-        return f"{self.prefix}au:{author_id}"
+        return f"{self.prefix}au:{encode_id(author_id)}"
 
     def author_comments(self, author_id: str) -> str:
         """Sorted set: an author's comment ids by posting time."""
-        return f"{self.prefix}au:{author_id}:comments"
+        return f"{self.prefix}au:{encode_id(author_id)}:comments"
 
     def author_outcomes(self, author_id: str) -> str:
         """List: an author's recent moderator outcomes as '<approved|rejected>:<comment id>',
         newest first, one entry per comment (a re-decision replaces it)."""
-        return f"{self.prefix}au:{author_id}:outcomes"
+        return f"{self.prefix}au:{encode_id(author_id)}:outcomes"
 
     def author_audit(self, author_id: str) -> str:
         """List: JSON ban/unban events of an author (who, when, why), oldest first."""
-        return f"{self.prefix}au:{author_id}:audit"
+        return f"{self.prefix}au:{encode_id(author_id)}:audit"
 
     @property
     def banned_authors(self) -> str:
@@ -100,11 +131,11 @@ class Keys:
 
     def article_policy(self, article_id: str) -> str:
         """Hash: an article's moderation policy (mode, sensitive, protected terms, allowed names)."""
-        return f"{self.prefix}a:{article_id}:policy"
+        return f"{self.prefix}a:{encode_id(article_id)}:policy"
 
     def article_policy_audit(self, article_id: str) -> str:
         """List: JSON audit events of an article's policy changes (who, when, mode), oldest first."""
-        return f"{self.prefix}a:{article_id}:policy:audit"
+        return f"{self.prefix}a:{encode_id(article_id)}:policy:audit"
 
     @property
     def examples(self) -> str:
@@ -114,7 +145,7 @@ class Keys:
     # Webhooks -------------------------------------------------------------
     def webhook(self, key_id: str) -> str:
         """Hash: a site key's callback URL and signing secret."""
-        return f"{self.prefix}webhook:{key_id}"
+        return f"{self.prefix}webhook:{encode_id(key_id)}"
 
     @property
     def webhooks(self) -> str:
@@ -128,16 +159,16 @@ class Keys:
 
     def webhook_delivery(self, delivery_id: str) -> str:
         """Hash: one delivery's event body, target and attempts."""
-        return f"{self.prefix}webhook:d:{delivery_id}"
+        return f"{self.prefix}webhook:d:{encode_id(delivery_id)}"
 
     # Models ---------------------------------------------------------------
     def model_blob(self, version: str) -> str:
         """String: the skops bytes of one model version."""
-        return f"{self.prefix}model:{version}:blob"
+        return f"{self.prefix}model:{encode_id(version)}:blob"
 
     def model_meta(self, version: str) -> str:
         """Hash: metadata of one model version (sha256, metrics JSON, creator...)."""
-        return f"{self.prefix}model:{version}:meta"
+        return f"{self.prefix}model:{encode_id(version)}:meta"
 
     @property
     def model_versions(self) -> str:
@@ -156,7 +187,7 @@ class Keys:
 
     def model_card(self, version: str) -> str:
         """Hash: file name -> bytes of one version's model card (Markdown, PR-curve PNGs)."""
-        return f"{self.prefix}model:{version}:card"
+        return f"{self.prefix}model:{encode_id(version)}:card"
 
     @property
     def model_audit(self) -> str:
@@ -166,7 +197,7 @@ class Keys:
     # Access ---------------------------------------------------------------
     def api_key(self, key_hash: str) -> str:
         """Hash: an API key's role, name, creation time (looked up by SHA-256 of the key)."""
-        return f"{self.prefix}key:{key_hash}"
+        return f"{self.prefix}key:{encode_id(key_hash)}"
 
     @property
     def api_keys(self) -> str:

@@ -23,7 +23,7 @@ from core.config import Settings
 from storage.authors import AuthorStore
 from storage.comments import CommentStore, hold_priority
 from storage.examples import ExampleStore, labels_for
-from storage.keys import Keys
+from storage.keys import LUA_ENCODE, Keys
 
 log = logging.getLogger("storage.moderation")
 
@@ -135,7 +135,7 @@ return {1, count, queued}
 # Queued comments one _SCAN call looks at: a few milliseconds of Redis time at most.
 _SCAN_CHUNK = 250
 
-_SCAN = """
+_SCAN = LUA_ENCODE + """
 -- KEYS: held_queue
 -- ARGV: comment_prefix, claim_prefix, start, count, article, category, min, max,
 --       moderator, after_score, after_id, want   ('' = no such filter)
@@ -149,7 +149,7 @@ local after = tonumber(ARGV[10])
 local scored = ARGV[7] ~= '' or ARGV[8] ~= ''
 for i = 1, #rows, 2 do
   local id, priority = rows[i], rows[i + 1]
-  local f = redis.call('HMGET', ARGV[1] .. id, 'article_id', 'reasons', 'scores')
+  local f = redis.call('HMGET', ARGV[1] .. encode_id(id), 'article_id', 'reasons', 'scores')
   if f[1] and (ARGV[5] == '' or f[1] == ARGV[5]) then
     local keep = true
     if scored then
@@ -174,7 +174,7 @@ for i = 1, #rows, 2 do
       end
       for cat in pairs(cats) do counts[cat] = (counts[cat] or 0) + 1 end
       if #page < 2 * want and (ARGV[6] == '' or cats[ARGV[6]]) then
-        local holder = redis.call('GET', ARGV[2] .. id)
+        local holder = redis.call('GET', ARGV[2] .. encode_id(id))
         local free = ARGV[9] == '' or not holder or holder == ARGV[9]
         local p = tonumber(priority)
         if free and (not after or p > after or (p == after and id > ARGV[11])) then

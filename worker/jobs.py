@@ -168,7 +168,14 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             # Same pipeline: the author's counters cost no extra round trip.
             authors.queue_scored(pipe, author_id=record["author_id"], comment_id=record["id"],
                                  created=record["created"], status=decision.status)
-    results = pipe.execute()
+    # One failing command (say, a key of the wrong type) must not hide the decisions the
+    # rest of the pipeline did write: those still get their webhooks and metrics.
+    results = pipe.execute(raise_on_error=False)
+    errors = [r for r in results if isinstance(r, Exception)]
+    if errors:
+        # The type only: a Redis error's text can echo a command.
+        log.error("batch writes failed", extra={"errors": len(errors),
+                                                "error_type": type(errors[0]).__name__})
     decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
     _emit(ctx, decided)
     finished = time.time()
