@@ -16,9 +16,21 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def home() -> Path:
+    """The folder that relative defaults (var/, ../shared/data/abuse) hang from.
+
+    In a checkout (pyproject.toml beside the packages) that is the checkout. An installed
+    wheel has its packages in site-packages, where neither state nor corpora belong, so
+    there the working directory stands in for the checkout.
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT
+    return Path.cwd()
+
+
 def _default_abuse_data() -> str:
     # The corpora live beside the checkout (../shared/data/abuse), never inside it.
-    return str(PROJECT_ROOT.parent / "shared" / "data" / "abuse")
+    return str(home().parent / "shared" / "data" / "abuse")
 
 
 def _setting(env: str, default: Any, doc: str) -> Any:
@@ -48,8 +60,13 @@ class Settings:
         "Folder of abuse corpora (JSON lines, Jigsaw train.csv or Civil Comments CSV).",
     )
     model_dir: str = _setting(
-        "MODEL_DIR", str(PROJECT_ROOT / "var" / "models"),
+        "MODEL_DIR", str(home() / "var" / "models"),
         "Where `moderation train` writes model files by default.",
+    )
+    var_dir: str = _setting(
+        "VAR_DIR", str(home() / "var"),
+        "This machine's own state under `moderation up`: the private Redis's data, metrics files "
+        "and the moderator-session key (`secret_key`, mode 0600).",
     )
     comments_queue: str = _setting("COMMENTS_QUEUE", "comments", "RQ queue of scoring jobs.")
     training_queue: str = _setting("TRAINING_QUEUE", "training", "RQ queue of training jobs.")
@@ -178,8 +195,9 @@ class Settings:
     log_level: str = _setting("LOG_LEVEL", "INFO", "Log level (logs are JSON lines on stderr).")
     secret_key: str = _setting(
         "SECRET_KEY", "",
-        "Flask session secret for the moderator page. Empty: a random one per process "
-        "(sessions then do not survive restarts or span several API processes).",
+        "Flask session secret for the moderator page; set the same one on every API process. "
+        "Empty: `moderation up` keeps one in VAR_DIR/secret_key; `serve` refuses to start several "
+        "processes without it (each would sign sessions with its own random key).",
     )
     web_session_hours: int = _setting(
         "WEB_SESSION_HOURS", 10,

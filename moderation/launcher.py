@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from core.config import PROJECT_ROOT, Settings
+from core.config import Settings
 from moderation.bootstrap import ensure_admin_key, ensure_model
 from moderation.commands.service import gunicorn_command
 from moderation.progress import ProgressBar
@@ -17,7 +20,42 @@ from moderation.redis_server import RedisServer, port_is_free
 from service.runtime import Runtime
 
 DEFAULT_REDIS_PORT = 6379
+SECRET_KEY_FILE = "secret_key"
 
+
+def session_secret(var_dir: str | os.PathLike) -> str:
+    """The moderator-session signing key kept in ``var_dir/secret_key``, created on first use.
+
+    Every API process `up` starts must sign sessions with one key, or a sign-in made on one
+    process is refused by the next; keeping it in a file makes sign-ins survive a restart too.
+    The file is created with mode 0600 in one step (O_EXCL), so the key is never readable by
+    others, and two launchers racing to create it end up with the same key.
+    """
+    path = Path(var_dir) / SECRET_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        raise RuntimeError(f"{path} is empty; delete it to have a new key made") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def _same_server(url: str, other: str) -> bool:
+    """Whether two redis:// URLs name one server and database (localhost = 127.0.0.1)."""
+    a, b = urlsplit(url), urlsplit(other)
+    local = {"localhost", "127.0.0.1", "::1"}
+
+    def host(parts) -> str:
+        return "localhost" if parts.hostname in local else (parts.hostname or "")
+
+    return (a.scheme, host(a), a.port or 6379, a.path.strip("/") or "0") == \
+           (b.scheme, host(b), b.port or 6379, b.path.strip("/") or "0")
 
 
 class Launcher:
@@ -35,6 +73,7 @@ class Launcher:
         signal.signal(signal.SIGINT, self._on_signal)
         try:
             env = self._start_redis()
+            env["SECRET_KEY"] = self._session_secret()
             runtime = Runtime.build(Settings.from_env(env))
             print("checking for an active model ...", flush=True)
             version = ensure_model(runtime.models, runtime.settings, progress=ProgressBar())
@@ -52,15 +91,23 @@ class Launcher:
         finally:
             self._stop_all()
 
+    def _session_secret(self) -> str:
+        if self.settings.secret_key:
+            return self.settings.secret_key
+        key = session_secret(self.settings.var_dir)
+        print(f"moderator sessions are signed with the key in "
+              f"{Path(self.settings.var_dir) / SECRET_KEY_FILE}", flush=True)
+        return key
+
     def _start_redis(self) -> dict[str, str]:
         env = dict(os.environ)
         # One metrics folder for the API processes and workers: /metrics adds them all up.
-        metrics_dir = PROJECT_ROOT / "var" / "metrics"
+        metrics_dir = Path(self.settings.var_dir) / "metrics"
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         if not self.settings.redis_url and not self.settings.redis_sentinels:
-            data_dir = PROJECT_ROOT / "var" / "redis"
+            data_dir = Path(self.settings.var_dir) / "redis"
             # Redis's usual port when it is free: then `moderation keys create` and the
             # other commands find this server without REDIS_URL.
             port = DEFAULT_REDIS_PORT if port_is_free(DEFAULT_REDIS_PORT) else None
@@ -88,7 +135,7 @@ class Launcher:
             "Press Ctrl-C to stop everything this command started.",
             flush=True,
         )
-        if redis_url != Settings.from_env(env={}).effective_redis_url():
+        if not _same_server(redis_url, Settings.from_env(env={}).effective_redis_url()):
             print(f"Other `moderation` commands need: export REDIS_URL={redis_url}", flush=True)
         if admin_key:
             print("A first admin key was created; it is shown once. Create site and moderator keys "

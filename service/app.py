@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
-from flask import Flask
+import flask_swagger_ui
+from flask import Blueprint, Flask
 from flask_smorest import Api
 
 from core.config import Settings
@@ -24,6 +26,16 @@ from service.api import (
     webhooks,
 )
 from service.runtime import Runtime
+
+# Swagger UI's files are served by the service itself (from the flask-swagger-ui package, which
+# ships Swagger UI's release files), so /docs works offline and loads nothing from a CDN.
+SWAGGER_UI_ASSETS = "/docs/assets"
+
+
+def _swagger_ui_assets() -> Blueprint:
+    dist = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+    return Blueprint("swagger_ui_assets", __name__, static_folder=str(dist),
+                     static_url_path=SWAGGER_UI_ASSETS)
 
 
 class ModerationApi(Api):
@@ -48,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS + "/",
         API_SPEC_OPTIONS={
             "components": {
                 "securitySchemes": {
@@ -73,6 +85,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    article_policy, perspective, coral, webhooks, privacy):
         api.register_blueprint(module.blp)
     app.extensions["moderation_api"] = api
+    app.register_blueprint(_swagger_ui_assets())
     app.register_blueprint(web.blp)  # the moderators' page: HTML, session login, CSRF
     metrics.register(app)
     return app

@@ -29,6 +29,17 @@ def gunicorn_command(port: int, workers: int, host: str = "0.0.0.0") -> list[str
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if not Settings.from_env().secret_key:
+        if args.processes > 1:
+            # Each process would sign moderator sessions with its own random key, so a sign-in
+            # made on one would bounce back to the login page on the next: refuse instead.
+            print(f"error: SECRET_KEY is not set, so each of the {args.processes} API processes "
+                  "would sign moderator sessions with its own random key and sign-ins would not "
+                  "hold; set one SECRET_KEY for all (e.g. SECRET_KEY=$(openssl rand -hex 32)) or "
+                  "run --processes 1", file=sys.stderr)
+            return 2
+        print("note: SECRET_KEY is not set; moderator sign-ins end when this process restarts",
+              file=sys.stderr)
     command = gunicorn_command(args.port, args.processes, args.host)
     os.execv(command[0], command)
     return 1  # pragma: no cover - execv does not return
