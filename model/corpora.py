@@ -55,6 +55,16 @@ class CorpusFormatError(ValueError):
     pass
 
 
+class MissingDataFile(FileNotFoundError):
+    """A labelled data file the model is trained or gated on is not there (e.g. an install
+    that left the package's data out): training stops, naming the file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"missing training data file {path} (an installation without the "
+                         "package's data files?)")
+        self.path = path
+
+
 def text_key(text: str) -> str:
     """Hash identity of a text: case- and whitespace-insensitive."""
     return hashlib.sha1(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
@@ -248,7 +258,8 @@ def load_victim_identification(split: str = "train", directory: str | os.PathLik
     """The project's labelled victim-identification comments.
 
     ``train.jsonl`` / ``heldout.jsonl`` when present (written independently);
-    otherwise the small ``seed.jsonl`` split by text hash (30 % held out).
+    otherwise the small ``seed.jsonl`` split by text hash (30 % held out). Neither there:
+    :class:`MissingDataFile`.
     """
     d = Path(directory) if directory else VICTIM_DATA_DIR
     f = victim_data_file(split, d)
@@ -256,7 +267,8 @@ def load_victim_identification(split: str = "train", directory: str | os.PathLik
         return [Example(e.text, e.labels, "victim_data", e.case) for e in load_jsonl(f)]
     seed = d / "seed.jsonl"
     if not seed.is_file():
-        return []
+        # Never an empty list: a model trained without these would look fine and say nothing.
+        raise MissingDataFile(d / {"train": "train.jsonl", "heldout": "heldout.jsonl"}[split])
     want_heldout = split == "heldout"
     return [Example(e.text, e.labels, "victim_data", e.case) for e in load_jsonl(seed)
             if (bucket(e.text) < 30) == want_heldout]
@@ -270,13 +282,13 @@ def load_news_comments(split: str = "train", directory: str | os.PathLike | None
 
     ``train.jsonl`` is built from the hand-written files; ``heldout.jsonl`` was written
     independently and is never trained on. None of them identifies anyone, so their
-    victim-identification label is 0. A missing file gives an empty list.
+    victim-identification label is 0. A missing file is :class:`MissingDataFile`.
     """
     name = {"train": "train.jsonl", "heldout": "heldout.jsonl"}.get(split)
     if name is None:
         raise ValueError(f"unknown split {split!r}")
     f = (Path(directory) if directory else NEWS_COMMENTS_DIR) / name
     if not f.is_file():
-        return []
+        raise MissingDataFile(f)
     return [Example(e.text, {"abuse": e.labels.get("abuse"), "victim_identification": 0},
                     SITE_SOURCE, e.case) for e in load_jsonl(f)]

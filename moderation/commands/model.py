@@ -49,6 +49,10 @@ def _summary(metrics: dict) -> dict:
             keep["hard_negative_held"] = m.get("hard_negative_held")
             keep["background_clean_held"] = m.get("background_clean_held")
         out[cat] = keep
+    # Training comments per source, so that a missing source shows at a glance.
+    counts = metrics.get("training_counts") or {}
+    out["trained_on"] = {cat: {source: c.get("n") for source, c in (counts.get(cat) or {})
+                               .get("train", {}).items()} for cat in CATEGORIES}
     out["training_seconds"] = metrics.get("training_seconds")
     return out
 
