@@ -160,6 +160,12 @@ class Settings:
         "Requests per client address without a valid API key (failed keys, docs, the moderator "
         "page's sign-in); health probes are exempt. Empty: no limit.",
     )
+    rate_limit_coral_failed_signatures: str = _setting(
+        "RATE_LIMIT_CORAL_FAILED_SIGNATURES", "20/minute",
+        "Failed X-Coral-Signature checks one client address may make (limits syntax); past it "
+        "the address gets 429 on the Coral route until the window ends, valid signatures "
+        "included. Only failures count, so Coral itself is never limited. Empty: no limit.",
+    )
     proxy_hops: int = _setting(
         "PROXY_HOPS", 0,
         "Reverse proxies in front of the API whose X-Forwarded-For is trusted for the client "
@@ -167,7 +173,8 @@ class Settings:
     )
     retention_days: float = _setting(
         "RETENTION_DAYS", 365.0,
-        "Decided comments older than this many days are purged (record, history, indexes). "
+        "Comments decided more than this many days ago, and comments still pending this long "
+        "after they were posted, are purged (record, history with report reasons, indexes). "
         "0: keep forever.",
     )
     retention_interval: float = _setting(

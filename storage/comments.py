@@ -7,6 +7,7 @@ comment pending (to be scored again) but never half-decided.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
@@ -25,16 +26,19 @@ _JSON_FIELDS = ("scores", "reasons", "spans", "evidence")
 _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = """
--- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag
--- ARGV: has_ext, id, due, flag_ttl, history_event, field, value, ...
+-- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag,
+--       author_stored
+-- ARGV: has_ext, id, due, flag_ttl, history_event, created, field, value, ...
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
+-- created '': no author, no author index.
 if ARGV[1] == '1' then
   local existing = redis.call('GET', KEYS[1])
   if existing then return {existing, 0, 0} end
 end
 local seq = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, 6))
+redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, 7))
 if ARGV[1] == '1' then redis.call('SET', KEYS[1], ARGV[2]) end
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[9], ARGV[6], ARGV[2]) end
 redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
 redis.call('ZADD', KEYS[6], seq, ARGV[2])
@@ -120,6 +124,18 @@ def _flatten(fields: dict[str, Any]) -> list[str]:
     return flat
 
 
+# External ids derived from a comment's content (not the site's own id) start with this;
+# they are a hash of the text, so erasing the comment removes them too.
+CONTENT_ID_PREFIX = "sha256:"
+
+
+def content_external_id(*parts: str | None) -> str:
+    """An external id for a source that sends no id of its own: the same parts (author,
+    parent, text...) give the same id, so a replayed request finds the comment it stored."""
+    canonical = json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+    return CONTENT_ID_PREFIX + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def hold_priority(scores: dict[str, float], reasons: Sequence[str], seq: int) -> float:
     """Sort key of the moderators' queue (ascending = first).
 
@@ -194,6 +210,9 @@ class CommentStore:
                 k.article_comments(article_id, "pending"),
                 k.pending,
                 k.drain_scheduled,
+                # Every comment with an author is indexed here, whatever path stored it, so
+                # erasing the author never needs to scan the store.
+                k.author_stored(author_id),
             ],
             args=[
                 "1" if external_id else "0",
@@ -201,6 +220,7 @@ class CommentStore:
                 repr(due),
                 0 if scoring_lease else flag_ttl,
                 _event("posted", by=author_id),
+                repr(now) if author_id else "",
                 *_flatten(fields),
             ],
         )

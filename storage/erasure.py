@@ -1,35 +1,40 @@
-"""Personal data: erase an author on request, purge old decided comments on a schedule.
+"""Personal data: erase an author on request, purge old comments on a schedule.
 
 Erasure removes what identifies or quotes a reader (comment texts, their name,
-model evidence excerpts, moderators' free-text notes, labelled training
-examples) and keeps what the service needs to stay accountable: each
-comment's id, status, scores, reasons, who decided and when, and the author's
-counters and ban. The author id stays on records: it is the site's own
-pseudonymous reference, and bans and counters hang on it.
+model evidence excerpts, moderators' free-text notes, readers' report reasons,
+labelled training examples, ids derived from the text) and keeps what the
+service needs to stay accountable: each comment's id, status, scores, reasons,
+who decided and when, and the author's counters and ban. The author id stays on
+records: it is the site's own pseudonymous reference, and bans and counters
+hang on it.
 
-Finding an author's comments: the author index holds the decided ones; the
-comment records are also scanned, so a comment still pending (or handed to
-its own retry job) is found too. Erasure is rare, so completeness wins over
-cost (one SCAN over the comment keys).
+Finding an author's comments: every comment stored with an author is added to
+the author's ``stored`` index by the same script that writes the record (the
+API, Perspective and Coral paths alike, pending ones included); comments
+decided before that index existed are in the author's counted index. Erasure
+reads those indexes only, so its cost is proportional to the author's comments,
+not to the store, and it runs in chunks of a few pipelined round trips.
 
-Purging deletes a decided comment whole (record, history, reports, indexes,
-example); the author's counters are not decremented. Every step is idempotent,
-so an interrupted run is finished by the next one.
+Purging deletes a comment whole (record, history with its report reasons,
+reports, indexes, example): decided comments some time after their decision,
+comments still pending (never scored: a failed job) the same time after they
+were posted. The author's counters are not decremented. Every step is
+idempotent, so an interrupted run is finished by the next one.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from redis import Redis
 from redis.exceptions import WatchError
 
-from storage.comments import CommentStore
+from storage.comments import CONTENT_ID_PREFIX, CommentStore
 from storage.keys import Keys
 
 ERASED = "[erased]"
@@ -37,7 +42,11 @@ ERASED = "[erased]"
 _RECORD_FIELDS = ("text", "author_name", "evidence", "decision_note")
 # History event keys that may carry the same.
 _EVENT_FIELDS = ("text", "name", "author_name", "note", "evidence", "excerpt")
+# A reader's report reason is free text about the comment and often quotes it.
+_REPORT_EVENT = "reported"
 _SCAN_BATCH = 500
+# Comments erased per round of pipelines: bounded memory and transaction size.
+_CHUNK = 200
 
 
 @dataclass
@@ -59,10 +68,19 @@ class ErasureReport:
 class PurgeReport:
     scanned: int = 0
     purged: int = 0
+    pending_purged: int = 0
     cutoff: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class AuthorKeys(NamedTuple):
+    """Where one author's data lives: the indexes of their comments, profile and audit."""
+
+    indexes: tuple[str, ...]
+    profile: str
+    audit: str
 
 
 def _redact(value: Any, needles: list[str]) -> tuple[Any, bool]:
@@ -94,6 +112,24 @@ def _redact(value: Any, needles: list[str]) -> tuple[Any, bool]:
     return value, False
 
 
+def _redact_event(event: dict[str, Any], needles: list[str]) -> tuple[dict[str, Any], bool]:
+    new, changed = _redact(event, needles)
+    # A part of the text quoted in a report is no needle: every report reason goes.
+    if new.get("event") == _REPORT_EVENT and new.get("reason") not in (None, "", ERASED):
+        new = {**new, "reason": ERASED}
+        changed = True
+    return new, changed
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("utf-8", errors="replace") if value is not None else None
+
+
 class Eraser:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
@@ -101,8 +137,21 @@ class Eraser:
         self.comments = CommentStore(redis, keys)
 
     # Finding comments ---------------------------------------------------------
+    def author_keys(self, author_id: str) -> AuthorKeys:
+        """The author's keys. Tenants: the one place to scope erasure to the caller's tenant."""
+        k = self.keys
+        return AuthorKeys(indexes=(k.author_stored(author_id), k.author_comments(author_id)),
+                          profile=k.author(author_id), audit=k.author_audit(author_id))
+
+    def comments_in(self, indexes: Sequence[str]) -> list[str]:
+        """Comment ids listed in any of the author indexes (one round trip)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for index in indexes:
+            pipe.zrange(index, 0, -1)
+        return sorted({m.decode() for members in pipe.execute() for m in members})
+
     def _comment_keys(self) -> Iterator[list[str]]:
-        """Batches of comment ids, from a SCAN over the comment record keys."""
+        """Batches of comment ids, from a SCAN over the comment record keys (retention only)."""
         prefix = self.keys.comment("")
         batch: list[str] = []
         for raw in self.redis.scan_iter(match=prefix + "*", count=1000, _type="HASH"):
@@ -116,92 +165,109 @@ class Eraser:
         if batch:
             yield batch
 
-    def comments_of(self, author_id: str) -> list[str]:
-        found = {m.decode() for m in self.redis.zrange(self.keys.author_comments(author_id), 0, -1)}
-        for batch in self._comment_keys():
-            pipe = self.redis.pipeline(transaction=False)
-            for cid in batch:
-                pipe.hget(self.keys.comment(cid), "author_id")
-            for cid, owner in zip(batch, pipe.execute(), strict=True):
-                if owner is not None and owner.decode() == author_id:
-                    found.add(cid)
-        return sorted(found)
-
     # Erasure ------------------------------------------------------------------
     def erase_author(self, author_id: str, *, by: str) -> ErasureReport:
         """Erase the author's texts and name everywhere; returns what was erased."""
+        return self.erase_indexed(author_id, self.author_keys(author_id), by=by)
+
+    def erase_indexed(self, author_id: str, where: AuthorKeys, *, by: str) -> ErasureReport:
+        """Erase the comments listed in ``where.indexes`` that belong to ``author_id``, and the
+        author's profile: work in proportion to the author's comments, whatever the store holds."""
         report = ErasureReport(author_id=author_id)
-        for cid in self.comments_of(author_id):
-            self._erase_comment(cid, by, report)
-        report.profile_fields_erased = self._erase_profile(author_id)
+        for chunk in _chunks(self.comments_in(where.indexes), _CHUNK):
+            self._erase_chunk(author_id, chunk, by, report)
+        report.profile_fields_erased = self._erase_profile(where)
         return report
 
-    def _erase_comment(self, cid: str, by: str, report: ErasureReport) -> None:
-        key = self.keys.comment(cid)
-        record = self.redis.hmget(key, ["status", "article_id", "text", "author_name"])
-        status, article_id, text, name = (v.decode() if v is not None else None for v in record)
-        if status is None:
+    def _erase_chunk(self, author_id: str, ids: Sequence[str], by: str,
+                     report: ErasureReport) -> None:
+        k = self.keys
+        fields = ["author_id", "status", "article_id", "text", "author_name", "external_id"]
+        pipe = self.redis.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hmget(k.comment(cid), fields)
+        mine = []
+        for cid, values in zip(ids, pipe.execute(), strict=True):
+            owner, status, article_id, text, name, external_id = (_text(v) for v in values)
+            # Gone (purged), or an index entry that is not this author's: not ours to erase.
+            if status is None or owner != author_id:
+                continue
+            mine.append((cid, status, article_id or "", text, name, external_id))
+        if not mine:
             return
-        report.comments += 1
+        report.comments += len(mine)
         now = time.time()
-        if status == "pending":
+
+        pending = [m for m in mine if m[1] == "pending"]
+        if pending:
             # Nothing left to score or publish: withdrawn, as a recorded decision.
-            changed = self.comments.transition(
-                cid, article_id=article_id or "", expected="pending", new_status="rejected",
-                fields={"reasons": ["author_erased"], "decided": repr(now),
-                        "decided_by": "erasure"},
-                event="withdrawn", event_data={"by": by, "reason": "author_erased"},
-            )
-            report.pending_withdrawn += int(changed == 1)
-        needles = [n for n in (text, name) if n]
-        report.history_events_redacted += self._redact_history(cid, needles)
-        pipe = self.redis.pipeline()
-        pipe.hdel(key, *_RECORD_FIELDS)
-        pipe.hset(key, "erased", repr(now))
-        pipe.hdel(self.keys.examples, cid)
-        pipe.rpush(self.keys.history(cid),
-                   json.dumps({"event": "erased", "at": now, "by": by}, separators=(",", ":")))
-        deleted, _, examples, _ = pipe.execute()
-        report.texts_erased += int(text is not None)
-        report.names_erased += int(name is not None)
-        report.examples_deleted += int(examples)
+            pipe = self.redis.pipeline(transaction=False)
+            for cid, _, article_id, *_ in pending:
+                self.comments.transition(
+                    cid, article_id=article_id, expected="pending", new_status="rejected",
+                    fields={"reasons": ["author_erased"], "decided": repr(now),
+                            "decided_by": "erasure"},
+                    event="withdrawn", event_data={"by": by, "reason": "author_erased"}, pipe=pipe,
+                )
+            report.pending_withdrawn += sum(1 for r in pipe.execute() if r == 1)
 
-    def _redact_history(self, cid: str, needles: list[str]) -> int:
-        key = self.keys.history(cid)
+        history_keys = [k.history(m[0]) for m in mine]
+        erased_event = json.dumps({"event": "erased", "at": now, "by": by}, separators=(",", ":"))
         while True:
-            with self.redis.pipeline() as pipe:
+            with self.redis.pipeline() as tx:
                 try:
-                    pipe.watch(key)
-                    events = [json.loads(e) for e in pipe.lrange(key, 0, -1)]
-                    redacted, changed = [], 0
-                    for event in events:
-                        new, hit = _redact(event, needles)
-                        redacted.append(new)
-                        changed += int(hit)
-                    if not changed:
-                        pipe.unwatch()
-                        return 0
-                    pipe.multi()
-                    pipe.delete(key)
-                    pipe.rpush(key, *(json.dumps(e, separators=(",", ":")) for e in redacted))
-                    pipe.execute()
-                    return changed
+                    # An event appended between the read and the rewrite (a moderator's
+                    # decision, a report) fails the transaction, and the chunk is redone.
+                    tx.watch(*history_keys)
+                    reads = self.redis.pipeline(transaction=False)
+                    for key in history_keys:
+                        reads.lrange(key, 0, -1)
+                    histories = reads.execute()
+                    tx.multi()
+                    redacted_events = 0
+                    example_slots = []
+                    for (cid, _, article_id, text, name, external_id), key, raw in zip(
+                            mine, history_keys, histories, strict=True):
+                        needles = [n for n in (text, name) if n]
+                        events, changed = [], 0
+                        for entry in raw:
+                            new, hit = _redact_event(json.loads(entry), needles)
+                            events.append(new)
+                            changed += int(hit)
+                        if changed:
+                            tx.delete(key)
+                            tx.rpush(key, *(json.dumps(e, separators=(",", ":")) for e in events))
+                            redacted_events += changed
+                        record = k.comment(cid)
+                        tx.hdel(record, *_RECORD_FIELDS)
+                        tx.hset(record, "erased", repr(now))
+                        example_slots.append(len(tx))
+                        tx.hdel(k.examples, cid)
+                        tx.rpush(key, erased_event)
+                        if external_id and external_id.startswith(CONTENT_ID_PREFIX):
+                            # A hash of the text: it could confirm a guess of what was erased.
+                            tx.delete(k.external_id(article_id, external_id))
+                            tx.hdel(record, "external_id")
+                    results = tx.execute()
+                    break
                 except WatchError:
-                    continue  # an event was appended meanwhile: redo with it
+                    continue
+        report.history_events_redacted += redacted_events
+        report.examples_deleted += sum(int(results[i]) for i in example_slots)
+        report.texts_erased += sum(1 for m in mine if m[3] is not None)
+        report.names_erased += sum(1 for m in mine if m[4] is not None)
 
-    def _erase_profile(self, author_id: str) -> int:
-        key = self.keys.author(author_id)
+    def _erase_profile(self, where: AuthorKeys) -> int:
         erased = 0
         pipe = self.redis.pipeline()
-        pipe.hdel(key, "name")
-        pipe.hget(key, "ban_reason")
+        pipe.hdel(where.profile, "name")
+        pipe.hget(where.profile, "ban_reason")
         removed, reason = pipe.execute()
         erased += int(removed)
         if reason is not None and reason.decode() != ERASED:
-            self.redis.hset(key, "ban_reason", ERASED)
+            self.redis.hset(where.profile, "ban_reason", ERASED)
             erased += 1
-        audit_key = self.keys.author_audit(author_id)
-        entries = self.redis.lrange(audit_key, 0, -1)
+        entries = self.redis.lrange(where.audit, 0, -1)
         if entries:
             redacted = []
             for raw in entries:
@@ -211,34 +277,40 @@ class Eraser:
                     erased += 1
                 redacted.append(json.dumps(event, separators=(",", ":")))
             pipe = self.redis.pipeline()
-            pipe.delete(audit_key)
-            pipe.rpush(audit_key, *redacted)
+            pipe.delete(where.audit)
+            pipe.rpush(where.audit, *redacted)
             pipe.execute()
         return erased
 
     # Retention ----------------------------------------------------------------
-    def purge_decided_before(self, cutoff: float) -> PurgeReport:
-        """Delete every decided comment whose decision is older than ``cutoff`` (epoch s)."""
+    def purge_older_than(self, cutoff: float) -> PurgeReport:
+        """Delete every comment decided before ``cutoff`` (epoch s), and every comment still
+        pending that was posted before it (its text must not outlive the others')."""
         report = PurgeReport(cutoff=cutoff)
-        fields = ["status", "decided", "article_id", "author_id", "external_id"]
+        fields = ["status", "decided", "created", "article_id", "author_id", "external_id"]
         for batch in self._comment_keys():
             pipe = self.redis.pipeline(transaction=False)
             for cid in batch:
                 pipe.hmget(self.keys.comment(cid), fields)
             for cid, values in zip(batch, pipe.execute(), strict=True):
                 report.scanned += 1
-                status, decided, article_id, author_id, external_id = (
-                    v.decode() if v is not None else None for v in values)
-                if status in (None, "pending") or decided is None or float(decided) >= cutoff:
+                status, decided, created, article_id, author_id, external_id = (
+                    _text(v) for v in values)
+                if status is None:
+                    continue
+                stamp = created if status == "pending" else decided
+                if stamp is None or float(stamp) >= cutoff:
                     continue
                 self._purge(cid, article_id or "", author_id, external_id)
                 report.purged += 1
+                report.pending_purged += int(status == "pending")
         return report
 
     def _purge(self, cid: str, article_id: str, author_id: str | None,
                external_id: str | None) -> None:
         k = self.keys
         pipe = self.redis.pipeline()
+        # The history goes whole: with it every report reason and note about the comment.
         pipe.delete(k.comment(cid), k.history(cid), k.reports(cid), k.claim(cid))
         for status in (None, "approved", "held", "rejected", "pending"):
             pipe.zrem(k.article_comments(article_id, status), cid)
@@ -248,6 +320,7 @@ class Eraser:
         pipe.hdel(k.examples, cid)
         if author_id:
             pipe.zrem(k.author_comments(author_id), cid)
+            pipe.zrem(k.author_stored(author_id), cid)
         if external_id:
             pipe.delete(k.external_id(article_id, external_id))
         pipe.execute()

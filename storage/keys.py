@@ -112,8 +112,15 @@ class Keys:
         return f"{self.prefix}au:{encode_id(author_id)}"
 
     def author_comments(self, author_id: str) -> str:
-        """Sorted set: an author's comment ids by posting time."""
+        """Sorted set: an author's comment ids by posting time, added when a comment is first
+        decided (its ``ZADD NX`` is what counts each comment once in the author's counters)."""
         return f"{self.prefix}au:{encode_id(author_id)}:comments"
+
+    def author_stored(self, author_id: str) -> str:
+        """Sorted set: every comment stored under the author, by posting time, written in the
+        same script as the record (every path: API, Perspective, Coral; pending ones too), so
+        erasure reaches all of them without scanning the store."""
+        return f"{self.prefix}au:{encode_id(author_id)}:stored"
 
     def author_outcomes(self, author_id: str) -> str:
         """List: an author's recent moderator outcomes as '<approved|rejected>:<comment id>',
@@ -209,6 +216,12 @@ class Keys:
         """Prefix of the rate limiter's counters (the limits library appends
         ``:LIMITER/<caller>/<route>/<amount>/<period>`` itself; strings with a TTL)."""
         return f"{self.prefix}ratelimit"
+
+    @property
+    def coral_signature_failures(self) -> str:
+        """Prefix of the per-address counters of failed X-Coral-Signature checks (the limits
+        library appends ``:LIMITER/<address>/<amount>/<period>``; strings with a TTL)."""
+        return f"{self.prefix}coral-sigfail"
 
     # Policy ---------------------------------------------------------------
     @property

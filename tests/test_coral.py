@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from storage.comments import content_external_id
 from tests.conftest import make_settings
 
 SECRETS = "whsec_old,whsec_new"
@@ -89,6 +90,47 @@ def test_missing_or_wrong_signature_is_401_and_stores_nothing(client, redis_clie
     assert stored_comments(redis_client) == []
 
 
+def _utf8_header(value: str) -> str:
+    """A header value as WSGI carries raw UTF-8 bytes (each byte a latin-1 character)."""
+    return value.encode("utf-8").decode("latin-1")
+
+
+GOOD_HEX = "0" * 64
+
+
+@pytest.mark.parametrize("header", [
+    "sha256=" + "é" * 64,                                 # non-ASCII (latin-1 byte)
+    _utf8_header("sha256=" + "€" * 64),                   # non-ASCII (UTF-8 bytes)
+    _utf8_header("sha256=" + GOOD_HEX[:-1] + "€"),
+    "sha256=" + "٣" * 64,                                 # Unicode digits are not hex
+    " ",
+    ",,,",
+    "sha256=" + GOOD_HEX + "," * 100_000,                 # huge
+    ",".join(["sha256=" + GOOD_HEX] * 10_000),            # huge, well-formed parts
+    "sha256=" + "a" * 100_000,
+    "sha1=" + "0" * 40,                                   # other schemes
+    "SHA256=" + GOOD_HEX,
+    "hmac-sha256=" + GOOD_HEX,
+    "Bearer " + GOOD_HEX,
+    "t=1760000000,v1=" + GOOD_HEX,
+    "sha256=" + "g" * 64,                                 # not hex
+    "sha256=" + GOOD_HEX[:63],                            # too short
+    "sha256=" + GOOD_HEX + "0",                           # too long
+])
+def test_malformed_signatures_are_401_never_500(client, redis_client, header):
+    raw = json.dumps(coral_request(), indent=2).encode()
+    response = client.post(URL, data=raw, headers={"Content-Type": "application/json"},
+                           environ_overrides={"HTTP_X_CORAL_SIGNATURE": header})
+    assert_error(response, 401, "invalid_signature")
+    assert stored_comments(redis_client) == []
+
+
+def test_a_valid_signature_beside_junk_still_passes(client):
+    raw, headers = signed(coral_request(body=" "), "whsec_new")
+    headers["X-Coral-Signature"] = "sha1=abc, sha256=" + "é" * 64 + "," + headers["X-Coral-Signature"]
+    assert client.post(URL, data=raw, headers=headers).status_code == 204
+
+
 def test_signature_must_cover_the_exact_raw_body(client, redis_client):
     raw, headers = signed(coral_request(), "whsec_new")
     # The same JSON re-serialised (compact) is another byte string: its signature fails.
@@ -122,6 +164,65 @@ def test_coral_is_not_throttled_as_an_anonymous_caller(redis_url, runtime):
         assert send(client, coral_request(body=" "), "whsec_new").status_code == 204
     assert client.get("/v1/comments/x").status_code == 401
     assert client.get("/v1/comments/x").status_code == 429
+
+
+def _limited_client(redis_url, runtime, limit: str):
+    from service.app import create_app
+
+    settings = make_settings(redis_url, coral_signing_secrets=SECRETS,
+                             rate_limit_coral_failed_signatures=limit)
+    return create_app(settings, runtime).test_client()
+
+
+def _from(address: str) -> dict:
+    return {"environ_overrides": {"REMOTE_ADDR": address}}
+
+
+def test_failed_signatures_are_limited_per_address(redis_url, runtime, redis_client):
+    client = _limited_client(redis_url, runtime, "3/minute")
+    attacker, other = "203.0.113.7", "198.51.100.2"
+    raw = json.dumps(coral_request(body=" ")).encode()
+    bad = {"X-Coral-Signature": "sha256=" + GOOD_HEX, "Content-Type": "application/json"}
+    for _ in range(3):
+        assert_error(client.post(URL, data=raw, headers=bad, **_from(attacker)), 401,
+                     "invalid_signature")
+    limited = client.post(URL, data=raw, headers=bad, **_from(attacker))
+    body = assert_error(limited, 429, "rate_limited")
+    retry_after = int(limited.headers["Retry-After"])
+    assert 1 <= retry_after <= 60 and body["details"]["retry_after"] == retry_after
+    # Refused before the HMAC: from that address, a valid signature is refused too
+    # (otherwise the answer would tell a guessed secret from a wrong one).
+    raw_ok, good = signed(coral_request(body=" "), "whsec_new")
+    assert client.post(URL, data=raw_ok, headers=good, **_from(attacker)).status_code == 429
+    # Other addresses are not affected.
+    assert client.post(URL, data=raw_ok, headers=good, **_from(other)).status_code == 204
+    assert_error(client.post(URL, data=raw, headers=bad, **_from(other)), 401, "invalid_signature")
+    # The counter is a key of the service's own (prefix, TTL of the window).
+    (key,) = [k for k in redis_client.scan_iter("mod:coral-sigfail:*") if attacker.encode() in k]
+    assert 0 < redis_client.ttl(key) <= 60
+
+
+def test_valid_signatures_never_count(redis_url, runtime):
+    client = _limited_client(redis_url, runtime, "2/minute")
+    raw_ok, good = signed(coral_request(body=" "), "whsec_old")
+    for _ in range(10):
+        assert client.post(URL, data=raw_ok, headers=good).status_code == 204
+    bad = {**good, "X-Coral-Signature": "sha256=" + GOOD_HEX}
+    assert client.post(URL, data=raw_ok, headers=bad).status_code == 401
+    assert client.post(URL, data=raw_ok, headers=bad).status_code == 401
+    assert client.post(URL, data=raw_ok, headers=bad).status_code == 429
+
+
+def test_failed_signature_limit_can_be_turned_off(redis_url, runtime):
+    client = _limited_client(redis_url, runtime, "")
+    raw = json.dumps(coral_request(body=" ")).encode()
+    bad = {"X-Coral-Signature": "sha256=" + GOOD_HEX, "Content-Type": "application/json"}
+    assert {client.post(URL, data=raw, headers=bad).status_code for _ in range(30)} == {401}
+
+
+def test_a_malformed_failed_signature_limit_stops_start_up(redis_url, runtime):
+    with pytest.raises(ValueError, match="RATE_LIMIT_CORAL_FAILED_SIGNATURES"):
+        _limited_client(redis_url, runtime, "lots")
 
 
 def test_signed_but_malformed_bodies_get_4xx(client):
@@ -169,7 +270,10 @@ def test_hold_answers_system_withheld_and_records_the_comment(client, runtime, a
     assert record["status"] == "held" and record["decided_by"] == "model"
     assert record["model_version"] == active_small_model
     assert record["author_id"] == coral_request()["author"]["id"]
-    assert record["external_id"] == "coral-c-1" and record["parent_id"] == "coral-parent"
+    # The replay key: author, parent, Coral's comment id (when sent) and text.
+    assert record["external_id"] == content_external_id(
+        record["author_id"], "coral-parent", "coral-c-1", record["text"])
+    assert record["parent_id"] == "coral-parent"
     assert record["text"] == coral_request()["comment"]["body"]
     assert runtime.redis.zscore(runtime.keys.held_queue, record["id"]) is not None
     assert runtime.redis.zscore(runtime.keys.pending, record["id"]) is None
@@ -196,9 +300,53 @@ def test_a_retried_request_with_coral_comment_id_is_recorded_once(client, runtim
     assert runtime.redis.zcard(runtime.keys.article_comments(story)) == 1
 
 
+def test_a_replayed_request_without_coral_comment_id_is_recorded_once(client, runtime,
+                                                                     active_small_model):
+    # Coral's request carries no comment id: the replay key is the author, parent and text.
+    hold_everything(runtime, True)
+    raw, headers = signed(coral_request(body="Replayed word for word."), "whsec_new")
+    first = client.post(URL, data=raw, headers=headers)
+    hold_everything(runtime, False)
+    again = [client.post(URL, data=raw, headers=headers) for _ in range(3)]
+    assert {(r.status_code, r.get_data()) for r in again} == {(first.status_code, first.get_data())}
+    assert first.status_code == 200
+    story = coral_request()["story"]["id"]
+    (cid,) = runtime.redis.zrange(runtime.keys.article_comments(story), 0, -1)
+    record = runtime.comments.get(cid.decode())
+    assert record["external_id"].startswith("sha256:")
+    assert [e["event"] for e in runtime.comments.history(cid.decode())] == ["posted", "scored"]
+
+
+def test_an_edit_or_another_author_is_a_new_comment(client, runtime, active_small_model):
+    hold_everything(runtime, False)
+    send(client, coral_request(body="First version."), "whsec_new")
+    send(client, dict(coral_request(body="Second version."), action="EDIT"), "whsec_new")
+    other_author = coral_request(body="First version.")
+    other_author["author"] = {"id": "someone-else", "role": "COMMENTER"}
+    send(client, other_author, "whsec_new")
+    reply = coral_request(body="First version.", parentID="coral-parent")
+    send(client, reply, "whsec_new")
+    story = coral_request()["story"]["id"]
+    assert runtime.redis.zcard(runtime.keys.article_comments(story)) == 4
+
+
+def test_odd_ids_and_unstorable_text_are_refused_or_ignored(client, runtime, active_small_model):
+    hold_everything(runtime, False)
+    newline_author = coral_request()
+    newline_author["author"] = {"id": "reader\n", "role": "COMMENTER"}
+    assert_error(send(client, newline_author, "whsec_new"), 422, "validation_error")
+    surrogate = json.dumps(coral_request(body="x")).replace('"x"', '"\\ud800"').encode()
+    assert_error(send(client, surrogate, "whsec_new"), 422, "validation_error")
+    # A parent id that is not a valid id is dropped, not stored.
+    assert send(client, coral_request(parentID="p\n"), "whsec_new").status_code == 204
+    story = coral_request()["story"]["id"]
+    (cid,) = runtime.redis.zrange(runtime.keys.article_comments(story), 0, -1)
+    assert runtime.comments.get(cid.decode()).get("parent_id") is None
+
+
 def test_openapi_documents_the_route_and_its_signature(client):
     spec = client.get("/openapi.json").get_json()
     operation = spec["paths"][URL]["post"]
     assert operation["security"] == [{"coralSignature": []}]
-    assert {"200", "204", "401"} <= set(operation["responses"])
+    assert {"200", "204", "401", "429"} <= set(operation["responses"])
     assert spec["components"]["securitySchemes"]["coralSignature"]["name"] == "X-Coral-Signature"

@@ -1,4 +1,8 @@
-"""Purge decided comments older than RETENTION_DAYS, on a timer in every worker.
+"""Purge comments older than RETENTION_DAYS, on a timer in every worker.
+
+Decided comments go that long after their decision; comments still pending
+(never scored: their retried job failed) that long after they were posted, so
+no text is kept forever.
 
 A lock key with a TTL of one interval makes one worker of many sweep per
 interval; the first sweep runs at start-up. `moderation purge` runs the
@@ -27,8 +31,9 @@ def purge_expired(redis: Redis, keys: Keys, settings: Settings,
         return None
     now = time.time() if now is None else now
     cutoff = now - settings.retention_days * 86400
-    report = Eraser(redis, keys).purge_decided_before(cutoff)
+    report = Eraser(redis, keys).purge_older_than(cutoff)
     log.info("retention sweep", extra={"scanned": report.scanned, "purged": report.purged,
+                                       "pending_purged": report.pending_purged,
                                        "retention_days": settings.retention_days})
     return report
 

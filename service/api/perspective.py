@@ -15,6 +15,12 @@ URL and key. Attributes map onto this service's categories:
 Scoring is synchronous with the active model (``service.scoring``). Unless the
 request says ``doNotStore``, the comment is also stored and decided by the
 model like a natively posted one.
+
+Perspective's request names no author, so the service accepts one extension
+field, ``authorId`` (the site's own reader id, as ``author.id`` on
+``POST /v1/comments``). With it, a stored comment has an author: erasing that
+author reaches it, and author history and bans apply. Without it, the stored
+text has no owner and stays until retention purges it.
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ NATIVE_ATTRIBUTES = {"TOXICITY": "abuse", "VICTIM_IDENTIFICATION": "victim_ident
 OPTIONAL_ATTRIBUTES = ("SEVERE_TOXICITY", "INSULT", "THREAT", "IDENTITY_ATTACK", "PROFANITY")
 SUPPORTED_LANGUAGES = ("en",)
 _REQUEST_FIELDS = {"comment", "context", "requestedAttributes", "languages", "spanAnnotations",
-                   "doNotStore", "clientToken", "sessionId", "communityId"}
+                   "doNotStore", "clientToken", "sessionId", "communityId",
+                   # This service's own extension (Perspective has no author field).
+                   "authorId"}
 _ID = re.compile(ID_PATTERN)
 # HTTP status -> google.rpc status name.
 _RPC_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
@@ -96,6 +104,11 @@ class AnalyzeRequestSchema(ma.Schema):
     clientToken = ma.fields.String()
     sessionId = ma.fields.String()
     communityId = ma.fields.String(metadata={"description": "Used as the article id when stored."})
+    authorId = ma.fields.String(metadata={
+        "description": "Extension (not in Google's API): the site's id of the comment's author, "
+                       "as author.id of POST /v1/comments. Stored with the comment, so erasing "
+                       "the author reaches it, and author history and bans apply to it.",
+        "pattern": ID_PATTERN})
 
 
 class ScoreSchema(ma.Schema):
@@ -192,6 +205,10 @@ def _parse(raw: bytes) -> dict[str, Any]:
     token = data.get("clientToken")
     if token is not None and not isinstance(token, str):
         raise invalid("Invalid value at 'client_token' (TYPE_STRING).")
+    author = data.get("authorId")
+    if author is not None and (not isinstance(author, str) or _ID.fullmatch(author) is None):
+        raise invalid("Invalid value at 'author_id': letters, digits and ._~:@+=- only, "
+                      "1 to 200 characters.")
     return {
         "text": text,
         "attributes": requested,
@@ -200,6 +217,7 @@ def _parse(raw: bytes) -> dict[str, Any]:
         "store": not data.get("doNotStore", False),
         "client_token": token,
         "community_id": data.get("communityId") if isinstance(data.get("communityId"), str) else None,
+        "author_id": author,
     }
 
 
@@ -259,11 +277,12 @@ class Analyze(MethodView):
         stored = None
         if parsed["store"]:
             community = parsed["community_id"]
-            # Perspective requests name no author; stored comments have none, so author
-            # history and bans never apply to them.
+            # Without the authorId extension the comment has no author: no erasure by author
+            # reaches it (retention does), and author history and bans do not apply.
             stored = scoring.store_pending(
-                rt, article_id=community if community and _ID.match(community) else "perspective",
-                text=parsed["text"], author_id="", request_id=g.get("request_id"))
+                rt, article_id=community if community and _ID.fullmatch(community) else "perspective",
+                text=parsed["text"], author_id=parsed["author_id"] or "",
+                request_id=g.get("request_id"))
             headers["X-Moderation-Comment-Id"] = stored.id
         score = model.score_batch([parsed["text"]])[0]
         if stored is not None:

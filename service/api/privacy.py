@@ -31,7 +31,8 @@ class ErasureSchema(ma.Schema):
     names_erased = ma.fields.Integer(required=True, metadata={
         "description": "Comments whose author name was erased."})
     history_events_redacted = ma.fields.Integer(required=True, metadata={
-        "description": "History events that quoted the text or name, or carried a note."})
+        "description": "History events that quoted the text or name, or carried a moderator's "
+                       "note or a reader's report reason."})
     examples_deleted = ma.fields.Integer(required=True, metadata={
         "description": "Labelled training examples deleted."})
     pending_withdrawn = ma.fields.Integer(required=True, metadata={
@@ -48,8 +49,12 @@ class AuthorData(MethodView):
         """Erase the author's comment texts and names everywhere.
 
         Decisions, scores, counters and bans stay (the author id is the site's own
-        reference); texts, names, evidence excerpts, moderators' notes and labelled
-        examples go. Repeating the call is harmless and reports zero texts.
+        reference); texts, names, evidence excerpts, moderators' notes, readers' report
+        reasons and labelled examples go, from every comment stored under the author
+        (posted here, through Perspective with `authorId`, or through Coral; pending
+        ones are withdrawn). The author's comments are found through an index, so the
+        request's work grows with the author's comments, not with the store. Repeating
+        the call is harmless and reports zero texts.
         """
         if _ID.fullmatch(author_id) is None:
             raise ApiError(422, "invalid_author_id", "Not a valid author id.")
