@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -20,6 +22,21 @@ from worker.retention import purge_expired
 SECRET_TEXT = "Zebulon Quartermaine lives at 14 Larkspur Close and I saw what he did"
 SECRET_NAME = "Persephone Wigglesworth-Ng"
 OTHER_TEXT = "A different reader's unrelated comment about the inquiry"
+
+
+CORAL_SECRET = "whsec_privacy"
+
+
+@pytest.fixture
+def settings(redis_url, redis_client):
+    return make_settings(redis_url, coral_signing_secrets=CORAL_SECRET)
+
+
+@pytest.fixture
+def active_small_model(runtime, small_scorer) -> str:
+    from worker.publishing import register_scorer
+
+    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
 
 
 def everything_in_redis(redis_client) -> bytes:
@@ -122,13 +139,185 @@ def test_erasure_is_admin_only_and_checks_the_id(client, moderator_headers, admi
     assert unknown.status_code == 200 and unknown.get_json()["comments"] == 0
 
 
-def test_erasure_finds_comments_missing_from_the_author_index(runtime, redis_client):
-    # A pending comment handed to its own retry job is in no index but its record.
+def test_erasure_finds_pending_comments_through_the_author_index(runtime, redis_client):
+    # A pending comment handed to its own retry job is in no scoring index, and the
+    # author's counted index only learns of a comment when it is decided.
     cid = runtime.comments.create(article_id="s", text=SECRET_TEXT, author_id="au-x").id
     runtime.comments.detach_from_lease(cid)
+    assert redis_client.zscore(runtime.keys.author_comments("au-x"), cid) is None
+    assert redis_client.zscore(runtime.keys.author_stored("au-x"), cid) is not None
     report = Eraser(redis_client, runtime.keys).erase_author("au-x", by="test")
     assert report.comments == 1 and report.texts_erased == 1
     assert SECRET_TEXT.encode() not in everything_in_redis(redis_client)
+
+
+def _command_calls(redis_client) -> dict[str, int]:
+    stats = redis_client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()}
+
+
+def _calls_during(redis_client, action) -> dict[str, int]:
+    before = _command_calls(redis_client)
+    action()
+    after = _command_calls(redis_client)
+    return {n: after[n] - before.get(n, 0) for n in after
+            if after[n] != before.get(n, 0) and n != "info"}
+
+
+LARGE_STORE = 200_000
+# Redis commands erasure may spend per comment of the author (record read, withdrawal,
+# history read and rewrite, field deletes, example, erased event) and per request.
+PER_COMMENT = 15
+PER_REQUEST = 60
+
+
+@pytest.fixture
+def large_store(runtime, redis_client):
+    """200,000 comment records of other authors, written straight into Redis: a scan inside
+    the request would read every one of them (and run past gunicorn's timeout)."""
+    # Written by a server-side loop: 200,000 HSETs from Python would take most of a minute.
+    fill = redis_client.register_script("""
+    for i = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+      redis.call('HSET', ARGV[1] .. string.format('bulk%012d', i),
+                 'author_id', 'bulk-author-' .. (i % 5000), 'status', 'approved',
+                 'text', "another reader's words")
+    end
+    """)
+    chunk = 20_000
+    for start in range(0, LARGE_STORE, chunk):
+        fill(args=[runtime.keys.comment(""), start, start + chunk - 1])
+    return LARGE_STORE
+
+
+def _seed_author(runtime, author_id: str, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        cid = runtime.comments.create(article_id="story-9", text=f"{SECRET_TEXT} #{i}",
+                                      author_id=author_id, author_name=SECRET_NAME).id
+        if i % 2:
+            decide(runtime, cid, "story-9", "held", note=f"note on {SECRET_TEXT[:25]}")
+        ids.append(cid)
+    return ids
+
+
+def test_erasure_work_grows_with_the_authors_comments_not_the_store(
+        client, admin_headers, runtime, redis_client, large_store, settings):
+    authored = 30
+    _seed_author(runtime, "prolific", authored)
+    _seed_author(runtime, "cli-author", authored)
+    assert redis_client.dbsize() > large_store
+
+    responses = []
+    calls = _calls_during(redis_client, lambda: responses.append(
+        client.delete("/v1/authors/prolific", headers=admin_headers)))
+    assert responses[0].status_code == 200
+    assert responses[0].get_json()["texts_erased"] == authored
+    assert "scan" not in calls and "keys" not in calls
+    assert sum(calls.values()) <= PER_REQUEST + PER_COMMENT * authored, calls
+
+    # The command line takes the same path.
+    done = []
+    calls = _calls_during(redis_client, lambda: done.append(subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "erase-author", "cli-author"],
+        env=_cli_env(settings), cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)))
+    assert done[0].returncode == 0, done[0].stderr[-2000:]
+    assert json.loads(done[0].stdout.strip().splitlines()[-1])["texts_erased"] == authored
+    assert "scan" not in calls and "keys" not in calls
+    assert sum(calls.values()) <= PER_REQUEST + PER_COMMENT * authored, calls
+    for author in ("prolific", "cli-author"):
+        ids = [m.decode() for m in redis_client.zrange(runtime.keys.author_stored(author), 0, -1)]
+        assert len(ids) == authored
+        assert all("text" not in r and "erased" in r for r in map(runtime.comments.get, ids))
+
+
+def _coral(client, author_id: str, text: str):
+    raw = json.dumps({"action": "NEW", "comment": {"body": text, "parentID": None},
+                      "author": {"id": author_id, "role": "COMMENTER"},
+                      "story": {"id": "story-1", "url": "https://news.example/s"}}).encode()
+    signature = hmac.new(CORAL_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return client.post("/v1/integrations/coral", data=raw, headers={
+        "Content-Type": "application/json", "X-Coral-Signature": f"sha256={signature}"})
+
+
+def _perspective(client, site_headers, text: str, **extra):
+    return client.post("/v1alpha1/comments:analyze", headers=site_headers, json={
+        "comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}},
+        "communityId": "story-1", "doNotStore": False, **extra})
+
+
+def test_erasure_reaches_comments_posted_through_every_path(client, site_headers, admin_headers,
+                                                            runtime, redis_client,
+                                                            active_small_model):
+    native = client.post("/v1/comments", headers=site_headers, json={
+        "article_id": "story-1", "text": SECRET_TEXT, "author": {"id": "reader-9", "name": SECRET_NAME}})
+    assert native.status_code == 202  # no worker runs: it stays pending
+    via_perspective = _perspective(client, site_headers, SECRET_TEXT + " (perspective)",
+                                   authorId="reader-9")
+    assert via_perspective.status_code == 200, via_perspective.get_data(as_text=True)
+    perspective_id = via_perspective.headers["X-Moderation-Comment-Id"]
+    assert runtime.comments.get(perspective_id)["author_id"] == "reader-9"
+    assert _coral(client, "reader-9", SECRET_TEXT + " (coral)").status_code in (200, 204)
+    anonymous = _perspective(client, site_headers, OTHER_TEXT)
+    assert runtime.comments.get(anonymous.headers["X-Moderation-Comment-Id"])["author_id"] == ""
+
+    report = client.delete("/v1/authors/reader-9", headers=admin_headers).get_json()
+    assert report["comments"] == 3 and report["texts_erased"] == 3
+    assert report["names_erased"] == 1 and report["pending_withdrawn"] == 1
+    stored = everything_in_redis(redis_client)
+    for needle in ("Quartermaine", "Larkspur", "Wigglesworth"):
+        assert needle.encode() not in stored, needle
+    # Coral's replay key is a hash of the text: gone with it.
+    assert b"sha256:" not in stored
+    assert OTHER_TEXT.encode() in stored  # no author: nothing to erase it by
+
+
+def test_report_reasons_are_erased_with_the_comment(client, site_headers, admin_headers, runtime,
+                                                    redis_client):
+    cid = runtime.comments.create(article_id="s", text=SECRET_TEXT, author_id="au-r").id
+    decide(runtime, cid, "s", "approved")
+    other = runtime.comments.create(article_id="s", text=OTHER_TEXT, author_id="au-o").id
+    decide(runtime, other, "s", "approved")
+    def report(comment_id: str, reader: str, reason: str) -> None:
+        response = client.post(f"/v1/comments/{comment_id}/reports", headers=site_headers,
+                               json={"reader_id": reader, "reason": reason})
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    # Part of the text, not all of it: no needle matches it, yet it quotes the comment.
+    report(cid, "reader-1", "it says he lives at 14 Larkspur Close!")
+    report(cid, "reader-2", "doxxing")
+    report(other, "reader-1", "off topic, not abusive")
+    erased = Eraser(redis_client, runtime.keys).erase_author("au-r", by="test")
+    assert erased.history_events_redacted >= 2
+    history = runtime.comments.history(cid)
+    reported = [e for e in history if e["event"] == "reported"]
+    assert [e["reason"] for e in reported] == [ERASED, ERASED]
+    assert [e["by"] for e in reported] == ["reader:reader-1", "reader:reader-2"]
+    stored = everything_in_redis(redis_client)
+    assert b"Larkspur" not in stored and b"doxxing" not in stored
+    assert b"off topic, not abusive" in stored  # another author's comment keeps its reports
+
+
+def test_retention_purges_comments_stuck_pending(client, site_headers, runtime, redis_client):
+    c = runtime.comments
+    day = 86400
+    stuck = c.create(article_id="s", text="stuck pending for a year", author_id="a-p").id
+    fresh = c.create(article_id="s", text="pending since today", author_id="a-p").id
+    # Its own retry job failed: out of the lease set, still pending; posted 40 days ago.
+    c.detach_from_lease(stuck)
+    redis_client.hset(runtime.keys.comment(stuck), "created", repr(time.time() - 40 * day))
+    reported = client.post(f"/v1/comments/{stuck}/reports", headers=site_headers,
+                           json={"reader_id": "reader-1", "reason": "quotes it: stuck pending"})
+    assert reported.status_code == 200
+
+    report = purge_expired(redis_client, runtime.keys,
+                           make_settings(runtime.settings.redis_url, retention_days=30.0))
+    assert report.purged == 1 and report.pending_purged == 1
+    assert c.get(stuck) is None and c.history(stuck) == []
+    assert not redis_client.exists(runtime.keys.reports(stuck))
+    stored = everything_in_redis(redis_client)
+    assert stuck.encode() not in stored and b"stuck pending" not in stored
+    assert c.get(fresh)["status"] == "pending"
+    assert redis_client.zscore(runtime.keys.pending, fresh) is not None
 
 
 def test_retention_purges_only_old_decided_comments(runtime, redis_client):
