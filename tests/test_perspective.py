@@ -108,6 +108,12 @@ def test_bearer_header_works_too_and_query_keys_work_nowhere_else(client, site_k
      "Currently, only 'PLAIN_TEXT' comments are supported"),
     (analyze_body(comment={"text": "x" * 10_001}), "Comment text too long."),
     (analyze_body(surprise=1), 'Invalid JSON payload received. Unknown name "surprise": Cannot find field.'),
+    (analyze_body(authorId="reader 7"), "Invalid value at 'author_id': letters, digits and "
+                                        "._~:@+=- only, 1 to 200 characters."),
+    (analyze_body(authorId="reader-7\n"), "Invalid value at 'author_id': letters, digits and "
+                                          "._~:@+=- only, 1 to 200 characters."),
+    (analyze_body(authorId=7), "Invalid value at 'author_id': letters, digits and "
+                               "._~:@+=- only, 1 to 200 characters."),
 ])
 def test_invalid_requests_get_perspectives_400(analyze, body, message):
     perspective_error(analyze(body), 400, "INVALID_ARGUMENT", message)
@@ -150,6 +156,10 @@ def test_openapi_documents_the_colon_path(client):
     assert {"200", "400", "403", "503"} <= set(operation["responses"])
     scheme = spec["components"]["securitySchemes"]["perspectiveKey"]
     assert scheme == {**scheme, "type": "apiKey", "in": "query", "name": "key"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert "Extension" in body["properties"]["authorId"]["description"]
 
 
 # Scoring ----------------------------------------------------------------------------------
@@ -231,6 +241,30 @@ def test_stored_comments_are_decided_by_the_model(analyze, runtime, client, site
     assert record["scores"]["abuse"] == pytest.approx(
         response.get_json()["attributeScores"]["TOXICITY"]["summaryScore"]["value"], abs=1e-4)
     assert runtime.redis.zscore(runtime.keys.pending, comment_id) is None
+
+
+def test_author_id_extension_gives_the_stored_comment_an_author(analyze, runtime,
+                                                                active_small_model):
+    response = analyze(analyze_body(doNotStore=False, authorId="reader-77"))
+    assert response.status_code == 200
+    comment_id = response.headers["X-Moderation-Comment-Id"]
+    assert runtime.comments.get(comment_id)["author_id"] == "reader-77"
+    assert runtime.redis.zscore(runtime.keys.author_stored("reader-77"), comment_id) is not None
+    # The model's decision counts in the author's history, as for a native comment.
+    assert runtime.redis.hget(runtime.keys.author("reader-77"), "posted") == b"1"
+
+
+def test_without_author_id_the_stored_comment_has_no_author(analyze, runtime, redis_client,
+                                                            active_small_model):
+    response = analyze(analyze_body(doNotStore=False))
+    assert runtime.comments.get(response.headers["X-Moderation-Comment-Id"])["author_id"] == ""
+    assert not list(redis_client.scan_iter("mod:au:*"))
+
+
+def test_do_not_store_with_an_author_stores_nothing(analyze, redis_client, active_small_model):
+    response = analyze(analyze_body(doNotStore=True, authorId="reader-77"))
+    assert response.status_code == 200 and "X-Moderation-Comment-Id" not in response.headers
+    assert stored_comments(redis_client) == [] and not list(redis_client.scan_iter("mod:au:*"))
 
 
 def test_a_newly_activated_version_takes_over(analyze, runtime, small_scorer, active_small_model):
