@@ -22,6 +22,7 @@ from redis.exceptions import WatchError
 from core.config import Settings
 from storage.authors import AuthorStore
 from storage.comments import CommentStore, hold_priority
+from storage.erasure import ERASED
 from storage.examples import ExampleStore, labels_for
 from storage.keys import LUA_ENCODE, Keys
 
@@ -464,9 +465,12 @@ class ModerationStore:
         ``reader_report``) but leaves it published until a moderator decides.
         A reader who reports the same comment again is not counted again.
         """
-        record = self.comments.get_many([comment_id], ["status", "scores", "seq"])[0]
+        record = self.comments.get_many([comment_id], ["status", "scores", "seq", "erased"])[0]
         if record is None:
             raise NotFound(comment_id)
+        if "erased" in record:
+            # Its author was erased: a reason quoting what the reader saw must not bring it back.
+            reason = ERASED
         priority = hold_priority(record.get("scores") or {}, [REPORT_REASON], record.get("seq", 0))
         found, count, queued = self._report(
             keys=[self.keys.comment(comment_id), self.keys.history(comment_id),

@@ -295,6 +295,11 @@ def test_report_reasons_are_erased_with_the_comment(client, site_headers, admin_
     stored = everything_in_redis(redis_client)
     assert b"Larkspur" not in stored and b"doxxing" not in stored
     assert b"off topic, not abusive" in stored  # another author's comment keeps its reports
+    # A report arriving after the erasure counts, but its reason is not kept.
+    report(cid, "reader-3", "he is Zebulon, everyone knows")
+    assert runtime.comments.history(cid)[-1] == {**runtime.comments.history(cid)[-1],
+                                                 "event": "reported", "reason": ERASED}
+    assert b"everyone knows" not in everything_in_redis(redis_client)
 
 
 def test_retention_purges_comments_stuck_pending(client, site_headers, runtime, redis_client):
