@@ -21,6 +21,8 @@ from service.runtime import Runtime
 
 DEFAULT_REDIS_PORT = 6379
 SECRET_KEY_FILE = "secret_key"
+# Quoted by README's curl section: keep the two the same (tests/test_launcher.py).
+REDIS_URL_HINT = "Other `moderation` commands need: export REDIS_URL="
 
 
 def session_secret(var_dir: str | os.PathLike) -> str:
@@ -136,7 +138,7 @@ class Launcher:
             flush=True,
         )
         if not _same_server(redis_url, Settings.from_env(env={}).effective_redis_url()):
-            print(f"Other `moderation` commands need: export REDIS_URL={redis_url}", flush=True)
+            print(f"{REDIS_URL_HINT}{redis_url}", flush=True)
         if admin_key:
             print("A first admin key was created; it is shown once. Create site and moderator keys "
                   "with `moderation keys create --role site --name www`.", flush=True)

@@ -11,7 +11,13 @@ import urllib.request
 import pytest
 
 from core.config import PROJECT_ROOT, Settings
-from moderation.launcher import SECRET_KEY_FILE, Launcher, _same_server, session_secret
+from moderation.launcher import (
+    REDIS_URL_HINT,
+    SECRET_KEY_FILE,
+    Launcher,
+    _same_server,
+    session_secret,
+)
 from moderation.redis_server import free_port
 from tests.conftest import wait_until
 
@@ -89,3 +95,8 @@ def test_serve_starts_several_processes_with_a_secret_key(redis_url):
 ])
 def test_up_asks_for_export_redis_url_only_when_other_commands_need_it(printed, default, same):
     assert _same_server(printed, default) is same
+
+
+def test_readme_quotes_the_redis_url_hint_as_up_prints_it():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"#   {REDIS_URL_HINT}redis://127.0.0.1:PORT/0" in readme
