@@ -84,6 +84,21 @@ class Settings:
         "WEBHOOK_FAILURE_DAYS", 30.0,
         "Failed webhook deliveries are kept this many days for replay, then dropped.",
     )
+    webhook_allowed_hosts: str = _setting(
+        "WEBHOOK_ALLOWED_HOSTS", "",
+        "Comma-separated internal receivers webhooks may reach although their address is "
+        "loopback, private, link-local or otherwise not public: host names, IP addresses or CIDR "
+        "networks, each optionally with :port (IPv6 as [addr]:port). Empty: public addresses only.",
+    )
+    webhook_breaker_failures: int = _setting(
+        "WEBHOOK_BREAKER_FAILURES", 5,
+        "Consecutive failed attempts after which a webhook's deliveries wait "
+        "WEBHOOK_BREAKER_COOLOFF seconds without being sent; then one trial delivery decides.",
+    )
+    webhook_breaker_cooloff: float = _setting(
+        "WEBHOOK_BREAKER_COOLOFF", 60.0,
+        "Seconds a webhook whose circuit breaker opened is left alone before a trial delivery.",
+    )
     coral_signing_secrets: str = _setting(
         "CORAL_SIGNING_SECRETS", "",
         "Comma-separated signing secrets of Coral Talk's external moderation phase (several "
@@ -135,7 +150,7 @@ class Settings:
     worker_queues: str = _setting(
         "WORKER_QUEUES", "",
         "Queues a `moderation worker` consumes (comma-separated: comments, webhooks, training or "
-        "literal RQ queue names). Empty: comments and webhooks; training needs its own worker.",
+        "literal RQ queue names). Empty: comments; webhooks and training need workers of their own.",
     )
     training_job_timeout: int = _setting(
         "TRAINING_JOB_TIMEOUT", 7200, "Seconds a training job may run before RQ stops it."

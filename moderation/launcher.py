@@ -61,10 +61,12 @@ def _same_server(url: str, other: str) -> bool:
 
 
 class Launcher:
-    def __init__(self, settings: Settings, *, port: int, workers: int, api_processes: int) -> None:
+    def __init__(self, settings: Settings, *, port: int, workers: int, api_processes: int,
+                 webhook_workers: int = 1) -> None:
         self.settings = settings
         self.port = port
         self.workers = workers
+        self.webhook_workers = webhook_workers
         self.api_processes = api_processes
         self.redis_server: RedisServer | None = None
         self.children: list[tuple[str, list[str], subprocess.Popen]] = []
@@ -82,12 +84,8 @@ class Launcher:
             print(f"model: {version}", flush=True)
             admin_key = ensure_admin_key(runtime.api_keys)
             self._spawn("api", gunicorn_command(self.port, self.api_processes), env)
-            for n in range(self.workers):
-                self._spawn(f"worker-{n + 1}", [sys.executable, "-m", "moderation.cli", "worker",
-                                                "--queues", "comments,webhooks"], env)
-            # Training has a worker of its own so that it never holds up scoring.
-            self._spawn("training-worker", [sys.executable, "-m", "moderation.cli", "worker",
-                                            "--queues", "training"], env)
+            for name, command in self.worker_commands():
+                self._spawn(name, command, env)
             self._announce(env["REDIS_URL"], admin_key)
             return self._supervise(env)
         finally:
@@ -100,6 +98,15 @@ class Launcher:
         print(f"moderator sessions are signed with the key in "
               f"{Path(self.settings.var_dir) / SECRET_KEY_FILE}", flush=True)
         return key
+
+    def worker_commands(self) -> list[tuple[str, list[str]]]:
+        """The worker processes `up` runs: scoring, webhook and training workers on queues of
+        their own, so that neither a slow receiver nor a training run holds up scoring."""
+        worker = [sys.executable, "-m", "moderation.cli", "worker", "--queues"]
+        return ([(f"worker-{n + 1}", [*worker, "comments"]) for n in range(self.workers)]
+                + [(f"webhook-worker-{n + 1}", [*worker, "webhooks"])
+                   for n in range(self.webhook_workers)]
+                + [("training-worker", [*worker, "training"])])
 
     def _start_redis(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -133,7 +140,7 @@ class Launcher:
             f"  moderators     {base}/moderate\n"
             f"  health         {base}/healthz  {base}/readyz\n"
             f"  redis          {redis_url}\n"
-            f"  workers        {self.workers} scoring, 1 training\n"
+            f"  workers        {self.workers} scoring, {self.webhook_workers} webhook, 1 training\n"
             "Press Ctrl-C to stop everything this command started.",
             flush=True,
         )

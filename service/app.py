@@ -26,6 +26,7 @@ from service.api import (
     webhooks,
 )
 from service.runtime import Runtime
+from worker.webhook_targets import allow_list
 
 # Swagger UI's files are served by the service itself (from the flask-swagger-ui package, which
 # ships Swagger UI's release files), so /docs works offline and loads nothing from a CDN.
@@ -49,6 +50,8 @@ class ModerationApi(Api):
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    # A malformed WEBHOOK_ALLOWED_HOSTS stops the API at start, not at the first registration.
+    allow_list(settings.webhook_allowed_hosts)
     app = Flask(__name__)
     app.config.update(
         MODERATION=settings,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from redis import Redis
 
 from storage.keys import Keys
+from storage.webhooks import WebhookStore
 
 ROLES = ("site", "moderator", "admin")
 
@@ -84,4 +85,6 @@ class ApiKeyStore:
         pipe.delete(self.keys.api_key(digest.decode()))
         pipe.hdel(self.keys.api_keys, key_id)
         pipe.execute()
+        # Its webhook goes too; a delivery already queued finds the key gone and is dropped.
+        WebhookStore(self.redis, self.keys).delete(key_id)
         return True

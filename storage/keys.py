@@ -40,6 +40,11 @@ def encode_id(value: str) -> str:
     """
     return quote(value, safe=_SAFE, encoding="utf-8", errors="surrogatepass")
 
+# Tenant seam (the tenants work defines these for every key): records and keys without a
+# tenant belong to DEFAULT_TENANT; "*" is a moderator's or admin's key over all tenants.
+DEFAULT_TENANT = "default"
+ALL_TENANTS = "*"
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -154,18 +159,40 @@ class Keys:
         """Hash: a site key's callback URL and signing secret."""
         return f"{self.prefix}webhook:{encode_id(key_id)}"
 
-    @property
-    def webhooks(self) -> str:
-        """Set: key ids with a registered webhook (one read per batch finds every target)."""
-        return f"{self.prefix}webhooks"
+    def tenant_webhooks(self, tenant: str) -> str:
+        """Set: ids of the keys of one tenant with a registered webhook (an emitter reads the
+        sets of its batch's tenants in one round trip). The default tenant keeps the name
+        this set had before tenants, so registrations made then need no migration.
+        ``ALL_TENANTS`` ("*") is the set of keys over every tenant, which get every decision.
+
+        Tenant seam: other tenants' sets take a ``t:{tenant}:`` segment.
+        """
+        if tenant == DEFAULT_TENANT:
+            return f"{self.prefix}webhooks"
+        if tenant == ALL_TENANTS:
+            return f"{self.prefix}webhooks:all-tenants"
+        return f"{self.prefix}t:{encode_id(tenant)}:webhooks"
+
+    def webhook_breaker(self, key_id: str) -> str:
+        """Hash (with TTL): a webhook's circuit breaker: consecutive failures, open until,
+        trial delivery in flight until. Absent: closed."""
+        return f"{self.prefix}webhook:breaker:{encode_id(key_id)}"
 
     @property
     def webhook_failures(self) -> str:
-        """Sorted set: delivery ids that ran out of retries, by time (for replay)."""
+        """Sorted set: delivery ids that ran out of retries, by time (for replay): every key's."""
         return f"{self.prefix}webhook:failed"
 
+    def key_webhook_failures(self, key_id: str) -> str:
+        """Sorted set: one key's failed delivery ids by time (a site key's listing reads only this)."""
+        return f"{self.prefix}webhook:failed:k:{encode_id(key_id)}"
+
+    def tenant_webhook_failures(self, tenant: str) -> str:
+        """Sorted set: one tenant's failed delivery ids by time (a tenant's admin reads only this)."""
+        return f"{self.prefix}webhook:failed:t:{encode_id(tenant)}"
+
     def webhook_delivery(self, delivery_id: str) -> str:
-        """Hash: one delivery's event body, target and attempts."""
+        """Hash: one delivery's event body, target, tenant and attempts."""
         return f"{self.prefix}webhook:d:{encode_id(delivery_id)}"
 
     # Models ---------------------------------------------------------------

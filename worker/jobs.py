@@ -35,7 +35,7 @@ log = logging.getLogger("worker.jobs")
 DRAIN_BUDGET_SECONDS = 20.0
 # The record fields scoring needs (also read by the API's synchronous scoring).
 RECORD_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "seq", "request_id",
-           "external_id")
+           "external_id", "tenant")
 
 
 def drain_pending() -> dict[str, int]:

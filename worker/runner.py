@@ -1,9 +1,11 @@
 """Start one worker process: RQ's SimpleWorker (no fork per job) plus the recovery loop.
 
 A worker consumes the queues it is told to (``--queues`` / ``WORKER_QUEUES``):
-by default comments and webhooks. Training runs for minutes to hours, so it
-gets workers of its own; a training-only worker forks per job (RQ's
-``Worker``) so the memory a training run takes is returned when it ends.
+by default comments only. Webhook deliveries wait on receivers (up to
+WEBHOOK_TIMEOUT each), so they get workers of their own and a slow receiver
+never holds up scoring. Training runs for minutes to hours, so it too gets
+workers of its own; a training-only worker forks per job (RQ's ``Worker``) so
+the memory a training run takes is returned when it ends.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from core.config import Settings
 from worker.context import WorkerContext, set_context
 from worker.recovery import RecoveryLoop, requeue_if_due
 from worker.retention import RetentionLoop
+from worker.webhook_targets import allow_list
 
 log = logging.getLogger("worker.runner")
 
 
-DEFAULT_QUEUES = ("comments", "webhooks")
+DEFAULT_QUEUES = ("comments",)
 
 
 def queue_names(settings: Settings, spec: str | None = None) -> list[str]:
@@ -41,6 +44,8 @@ def queue_names(settings: Settings, spec: str | None = None) -> list[str]:
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None,
                queues: str | None = None) -> bool:
     """Consume the given queues until stopped (or, with ``burst``, until they are empty)."""
+    # A malformed WEBHOOK_ALLOWED_HOSTS stops the worker at start, not at its first delivery.
+    allow_list(settings.webhook_allowed_hosts)
     ctx = WorkerContext.build(settings)
     set_context(ctx)
     names = queue_names(settings, queues)

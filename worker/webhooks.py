@@ -2,10 +2,20 @@
 
 Whoever records a decision (the scoring jobs, the synchronous integrations,
 a moderator) calls ``emit_decisions`` after the decision is written. That
-costs one read of the registered webhooks per call (a batch) and, only when
-some are registered, one pipelined round trip that enqueues one delivery job
-per decision and webhook. The HTTP call happens later in a worker, so a slow
-or dead receiver never slows scoring down.
+costs one read of the registered webhooks of the batch's tenants per call and,
+only when some are registered, one pipelined round trip that enqueues one
+delivery job per decision and webhook. A decision goes only to the webhooks of
+keys of the comment's tenant (and of keys over all tenants). The HTTP call
+happens later on the webhook workers (the ``webhooks`` queue, which scoring
+workers do not consume), so a slow or dead receiver never slows scoring down.
+
+Before each send the job checks that the key still exists (a revoked key's
+deliveries stop at once), asks the webhook's circuit breaker (after
+WEBHOOK_BREAKER_FAILURES consecutive failures the deliveries wait, unsent, for
+WEBHOOK_BREAKER_COOLOFF seconds, then one trial decides), resolves the host and
+checks every address (worker/webhook_targets.py), and connects to the checked
+address. What a site sees of a failure is generic: nothing that tells one
+closed port from another.
 
 Signature (documented in docs/INTEGRATIONS.md, where a receiver's check is
 shown): ``X-Moderation-Signature: t=<unix seconds>,v1=<hex>`` where ``<hex>`` is
@@ -19,20 +29,31 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import urllib3
 from redis import Redis
 from rq import Queue, Retry, get_current_job
+from rq.job import Job
 
 from core.config import Settings
-from storage.keys import Keys
-from storage.webhooks import FailedDelivery, WebhookStore
+from storage.keys import ALL_TENANTS, Keys
+from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore, record_tenant
+from worker.webhook_targets import (
+    AllowList,
+    Resolver,
+    TargetRefused,
+    allow_list,
+    parse_target,
+    resolve_checked,
+    system_resolver,
+)
 
 log = logging.getLogger("worker.webhooks")
 
@@ -40,6 +61,14 @@ DELIVER_JOB = "worker.webhooks.deliver"
 EVENT_TYPE = "comment.decided"
 SIGNATURE_HEADER = "X-Moderation-Signature"
 USER_AGENT = "newsroom-moderation-webhooks/1"
+
+# What the failure listing says. Deliberately coarse: naming the error class or status
+# would let a key map which ports of a host answer.
+UNREACHABLE = "receiver unreachable"
+ANSWERED_ERROR = "receiver answered with an error"
+NOT_ALLOWED = "receiver address not allowed"
+# Addresses of one name tried when connecting is refused (IPv6 unreachable, say).
+MAX_ADDRESSES = 2
 
 
 class DeliveryFailed(RuntimeError):
@@ -63,6 +92,7 @@ def decision_event(record: dict[str, Any]) -> dict[str, Any]:
         "timestamp": datetime.fromtimestamp(float(decided) if decided else time.time(), UTC)
         .isoformat().replace("+00:00", "Z"),
         "comment_id": record["id"],
+        "tenant": record_tenant(record),
         "article_id": record.get("article_id"),
         "external_id": record.get("external_id"),
         "status": record["status"],
@@ -104,105 +134,222 @@ def retry_backoff(settings: Settings) -> list[int]:
 
 
 def enqueue_delivery(queue: Queue, settings: Settings, delivery_id: str, key_id: str, body: str,
-                     pipeline: Any = None, job_id: str | None = None) -> None:
-    backoff = retry_backoff(settings)
-    queue.enqueue_call(
-        DELIVER_JOB,
+                     pipeline: Any = None, job_id: str | None = None, tenant: str | None = None,
+                     *, at: datetime | None = None, intervals: list[int] | None = None,
+                     prior_attempts: int = 0, queued_at: float | None = None) -> None:
+    """Queue one delivery (at ``at``, if given) with the retry plan ``intervals`` (default:
+    WEBHOOK_RETRY_BACKOFF). ``prior_attempts`` counts the sends earlier jobs of the same
+    delivery made (a deferred delivery keeps its count); ``queued_at`` is when the
+    delivery first went out, which bounds how long a breaker may keep deferring it."""
+    plan = retry_backoff(settings) if intervals is None else intervals
+    options = dict(
         args=(delivery_id, key_id, body),
+        kwargs={"tenant": tenant, "queued_at": queued_at if queued_at is not None else time.time(),
+                "prior_attempts": prior_attempts},
         job_id=job_id or f"webhook-{delivery_id}",
         # Several timeouts' worth: the HTTP call is bounded by WEBHOOK_TIMEOUT.
         timeout=max(int(settings.webhook_timeout * 3) + 5, 15),
-        retry=Retry(max=len(backoff), interval=backoff) if backoff else None,
+        retry=Retry(max=len(plan), interval=plan) if plan else None,
         result_ttl=600,
         # The delivery is kept in the webhook failures for replay; RQ's copy can go sooner.
         failure_ttl=24 * 3600,
-        pipeline=pipeline,
     )
+    if at is None:
+        queue.enqueue_call(DELIVER_JOB, pipeline=pipeline, **options)
+    else:
+        queue.schedule_job(queue.create_job(DELIVER_JOB, **options), at, pipeline=pipeline)
 
 
 def emit_decisions(redis: Redis, keys: Keys, settings: Settings,
                    records: Iterable[dict[str, Any]]) -> int:
-    """Queue a ``comment.decided`` delivery of each record to every registered webhook.
+    """Queue a ``comment.decided`` delivery of each record to every webhook of its tenant.
 
-    Each record needs ``id``, ``article_id``, ``status`` and should carry
-    ``external_id``, ``reasons``, ``decided_by``, ``model_version``, ``decided``.
-    Returns the number of deliveries queued (0, without enqueueing, when no
-    webhook is registered).
+    Each record needs ``id``, ``article_id``, ``status`` and should carry ``tenant``
+    (absent: the default tenant), ``external_id``, ``reasons``, ``decided_by``,
+    ``model_version``, ``decided``. Returns the number of deliveries queued (0,
+    without enqueueing, when no webhook of those tenants is registered).
     """
     records = list(records)
     if not records:
         return 0
-    targets = WebhookStore(redis, keys).registered()
-    if not targets:
+    targets = WebhookStore(redis, keys).targets(record_tenant(r) for r in records)
+    if not any(targets.values()):
         return 0
     queue = webhooks_queue(redis, settings)
     pipe = redis.pipeline()
     count = 0
     for record in records:
+        tenant = record_tenant(record)
+        if not targets[tenant]:
+            continue
         body = json.dumps(decision_event(record), separators=(",", ":"))
-        for key_id in targets:
-            enqueue_delivery(queue, settings, secrets.token_hex(10), key_id, body, pipeline=pipe)
+        for key_id in targets[tenant]:
+            enqueue_delivery(queue, settings, secrets.token_hex(10), key_id, body, pipeline=pipe,
+                             tenant=tenant)
             count += 1
     pipe.execute()
     return count
 
 
-# Delivering -------------------------------------------------------------------
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would send the signed event somewhere nobody registered.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+# Sending ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Attempt:
+    """One send's outcome: ``error`` is what the site may see (None: delivered), ``detail``
+    what the operators' log may say (a status or an exception class)."""
+
+    error: str | None = None
+    detail: str = ""
+
+    @property
+    def reached_receiver(self) -> bool:
+        # A refused address never left this machine: it says nothing of the receiver's health.
+        return self.error != NOT_ALLOWED
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def post(url: str, secret: str, body: str, delivery_id: str, timeout: float) -> str | None:
-    """POST one signed event; None on a 2xx answer, else what went wrong (no response body)."""
+def post(url: str, secret: str, body: str, delivery_id: str, timeout: float,
+         allowed: AllowList, resolver: Resolver = system_resolver,
+         ca_certs: str | None = None) -> Attempt:
+    """POST one signed event to ``url`` if its host resolves to allowed addresses only,
+    connecting to the checked address (the name goes in Host and TLS). Never follows a
+    redirect and never reads the response body. ``ca_certs``: a CA bundle instead of the
+    system's (tests)."""
+    try:
+        target = parse_target(url)
+        addresses = resolve_checked(target, allowed, resolver)
+    except TargetRefused:
+        return Attempt(NOT_ALLOWED, "address refused")
+    except (OSError, UnicodeError, ValueError) as exc:
+        return Attempt(UNREACHABLE, type(exc).__name__)
     data = body.encode()
-    request = urllib.request.Request(url, data=data, method="POST", headers={
+    headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         SIGNATURE_HEADER: sign(secret, data, int(time.time())),
         "X-Moderation-Event": EVENT_TYPE,
         "X-Moderation-Delivery": delivery_id,
-    })
+    }
+    outcome = Attempt(UNREACHABLE, "no address")
+    for ip in addresses[:MAX_ADDRESSES]:
+        try:
+            status = _send(target.scheme, str(ip), target.port, target.host, target.path, data,
+                           headers, timeout, ca_certs)
+        except urllib3.exceptions.NewConnectionError as exc:
+            # Refused or no route: the next address may work. (A connect timeout is not
+            # retried: that would double the time a dead receiver holds the worker.)
+            outcome = Attempt(UNREACHABLE, type(exc).__name__)
+            continue
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            return Attempt(UNREACHABLE, type(exc).__name__)
+        return Attempt() if 200 <= status < 300 else Attempt(ANSWERED_ERROR, f"HTTP {status}")
+    return outcome
+
+
+def _send(scheme: str, ip: str, port: int, host: str, path: str, data: bytes,
+          headers: dict[str, str], timeout: float, ca_certs: str | None) -> int:
+    pool_options: dict[str, Any] = dict(
+        timeout=urllib3.Timeout(connect=timeout, read=timeout, total=timeout),
+        retries=False, maxsize=1, block=False)
+    if scheme == "https":
+        # Connect to the checked address; SNI and the certificate check use the name.
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+            ip, port, cert_reqs="CERT_REQUIRED", ca_certs=ca_certs, server_hostname=host,
+            assert_hostname=host, **pool_options)
+    else:
+        pool = urllib3.HTTPConnectionPool(ip, port, **pool_options)
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return type(reason).__name__ if not isinstance(reason, str) else reason
-    return None if 200 <= status < 300 else f"HTTP {status}"
+        response = pool.urlopen("POST", path, body=data, headers=headers, redirect=False,
+                                retries=False, assert_same_host=False, preload_content=False,
+                                release_conn=False)
+        try:
+            return response.status
+        finally:
+            # The body is never read: a receiver cannot make us download anything.
+            response.close()
+    finally:
+        pool.close()
 
 
-def deliver(delivery_id: str, key_id: str, body: str) -> str:
+# Delivering -------------------------------------------------------------------
+def breaker(redis: Redis, keys: Keys, settings: Settings) -> WebhookBreaker:
+    # A trial is in flight for at most one send (connect and response).
+    return WebhookBreaker(redis, keys, settings.webhook_breaker_failures,
+                          settings.webhook_breaker_cooloff, trial_seconds=settings.webhook_timeout * 2 + 1)
+
+
+def deliver(delivery_id: str, key_id: str, body: str, tenant: str | None = None,
+            queued_at: float | None = None, prior_attempts: int = 0) -> str:
     """RQ job: POST one event to the key's current webhook; raise so RQ retries it."""
     from worker.context import get_context
 
     ctx = get_context()
-    store = WebhookStore(ctx.redis, ctx.keys)
+    return deliver_once(ctx.redis, ctx.keys, ctx.settings, get_current_job(), delivery_id, key_id,
+                        body, tenant=tenant, queued_at=queued_at, prior_attempts=prior_attempts)
+
+
+def deliver_once(redis: Redis, keys: Keys, settings: Settings, job: Job | None, delivery_id: str,
+                 key_id: str, body: str, *, tenant: str | None = None, queued_at: float | None = None,
+                 prior_attempts: int = 0, resolver: Resolver = system_resolver) -> str:
+    """One delivery attempt (the body of the ``deliver`` job; ``job`` is the RQ job running
+    it, None when called directly). Returns what happened, or raises DeliveryFailed."""
+    store = WebhookStore(redis, keys)
+    owner = store.key_tenant(key_id)
+    if owner is None:
+        # Revoked: nothing more goes out for it, queued or not.
+        store.delete(key_id)
+        return "key revoked"
+    if tenant is not None and owner not in (tenant, ALL_TENANTS):
+        return "key no longer of this tenant"
     hook = store.get(key_id)
     if hook is None:
         return "webhook removed"
-    error = post(hook.url, hook.secret, body, delivery_id, ctx.settings.webhook_timeout)
-    if error is None:
+    now = time.time()
+    queued_at = now if queued_at is None else queued_at
+    plan, retries_left = _retry_state(job)
+    attempts_before = prior_attempts + len(plan) - retries_left
+    gate = breaker(redis, keys, settings)
+    admission = gate.admit(key_id, now)
+    if not admission.send:
+        # Deferred, unsent: the worker is free at once for other receivers.
+        give_up_at = queued_at + sum(retry_backoff(settings)) + settings.webhook_breaker_cooloff
+        if now >= give_up_at:
+            _record_failure(store, settings, hook.url, delivery_id, key_id, owner, body,
+                            max(attempts_before, 1), UNREACHABLE)
+            return "failed: receiver's breaker stayed open"
+        spread = min(5.0, settings.webhook_breaker_cooloff / 10) if admission.state == "open" else 1.0
+        wake = max(admission.until, now) + random.uniform(0.05, max(spread, 0.1))
+        enqueue_delivery(webhooks_queue(redis, settings), settings, delivery_id, key_id, body,
+                         job_id=f"webhook-{delivery_id}-w{secrets.token_hex(4)}", tenant=tenant,
+                         at=datetime.fromtimestamp(wake, UTC), intervals=plan[len(plan) - retries_left:],
+                         prior_attempts=attempts_before, queued_at=queued_at)
+        return f"deferred: breaker {admission.state}"
+    attempt = post(hook.url, hook.secret, body, delivery_id, settings.webhook_timeout,
+                   allow_list(settings.webhook_allowed_hosts), resolver=resolver)
+    if attempt.reached_receiver:
+        gate.record(key_id, attempt.error is None)
+    if attempt.error is None:
         return "delivered"
-    job = get_current_job()
-    # The retry plan travels with the job (set by whoever enqueued it).
-    planned = len(job.retry_intervals or []) if job is not None else 0
-    retries_left = (job.retries_left or 0) if job is not None else 0
-    attempts = planned - retries_left + 1
+    # Operators' log: the status or error class (never shown to the site), no event body.
     log.warning("webhook delivery failed", extra={
-        "delivery_id": delivery_id, "key_id": key_id, "error": error, "attempt": attempts,
-        "retries_left": retries_left})
+        "delivery_id": delivery_id, "key_id": key_id, "error": attempt.error,
+        "detail": attempt.detail, "attempt": attempts_before + 1, "retries_left": retries_left})
     if not retries_left:
-        store.record_failure(
-            FailedDelivery(id=delivery_id, key_id=key_id, url=hook.url, body=body,
-                           attempts=attempts, last_error=error, failed_at=time.time()),
-            keep_seconds=ctx.settings.webhook_failure_days * 86400,
-        )
-    raise DeliveryFailed(f"delivery {delivery_id}: {error}")
+        _record_failure(store, settings, hook.url, delivery_id, key_id, owner, body,
+                        attempts_before + 1, attempt.error)
+    raise DeliveryFailed(f"delivery {delivery_id}: {attempt.error}")
+
+
+def _retry_state(job: Job | None) -> tuple[list[int], int]:
+    """The job's retry plan and the retries it has left (the plan travels with the job)."""
+    if job is None:
+        return [], 0
+    return list(job.retry_intervals or []), int(job.retries_left or 0)
+
+
+def _record_failure(store: WebhookStore, settings: Settings, url: str, delivery_id: str, key_id: str,
+                    tenant: str, body: str, attempts: int, error: str) -> None:
+    store.record_failure(
+        FailedDelivery(id=delivery_id, key_id=key_id, url=url, body=body, attempts=attempts,
+                       last_error=error, failed_at=time.time(), tenant=tenant),
+        keep_seconds=settings.webhook_failure_days * 86400,
+    )

@@ -62,7 +62,7 @@ def _up(args: argparse.Namespace) -> int:
     from moderation.launcher import Launcher
 
     return Launcher(Settings.from_env(), port=args.port, workers=args.workers,
-                    api_processes=args.processes).run()
+                    api_processes=args.processes, webhook_workers=args.webhook_workers).run()
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -90,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "a model (trained if none), the API and workers")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     up.add_argument("--workers", type=int, default=1, help="scoring worker processes (default 1)")
+    up.add_argument("--webhook-workers", type=int, default=1,
+                    help="webhook delivery worker processes (default 1)")
     up.add_argument("--processes", type=int, default=2, help="API processes (default 2)")
     up.set_defaults(func=_up)
 
@@ -99,12 +101,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--processes", type=int, default=2, help="gunicorn worker processes")
     serve.set_defaults(func=_serve)
 
-    worker = sub.add_parser("worker", help="run one scoring worker")
+    worker = sub.add_parser("worker", help="run one worker (scoring by default; see --queues)")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.add_argument("--name", default=None, help="worker name (default: RQ's)")
     worker.add_argument("--metrics-port", type=int, default=0,
                         help="serve this worker's Prometheus metrics on this port (0: off)")
     worker.add_argument("--queues", default=None,
                         help="comma-separated queues to consume: comments, webhooks, training "
-                             "(default: WORKER_QUEUES, else comments,webhooks; run training apart)")
+                             "(default: WORKER_QUEUES, else comments; run webhooks and training "
+                             "on workers of their own)")
     worker.set_defaults(func=_worker)

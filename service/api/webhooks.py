@@ -1,15 +1,18 @@
 """Decision webhooks: a site key registers a callback URL; failed deliveries are listed and replayed.
 
-Every registered webhook receives every decision (this service moderates one
-newsroom; several keys are several consumers of the same decisions). Delivery
-and signing are in worker/webhooks.py.
+A webhook belongs to the key that registered it and to that key's tenant: it
+receives the decisions of that tenant's comments (a key over all tenants, "*",
+receives every tenant's). The URL must lead to a public address unless the
+operator allows the host (WEBHOOK_ALLOWED_HOSTS); worker/webhook_targets.py
+checks it here and again at every send. Failures are listed a page at a time,
+only the caller's own (a site key: its key's; an admin key: its tenant's, or
+every tenant's for "*"). Delivery and signing are in worker/webhooks.py.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import current_app
@@ -18,31 +21,24 @@ from flask_smorest import Blueprint
 
 from service.auth import current_key, require
 from service.errors import ApiError
-from storage.webhooks import FailedDelivery, WebhookStore
+from storage.keys import DEFAULT_TENANT
+from storage.webhooks import FailedDelivery, FailureScope, InvalidCursor, WebhookStore
+from worker.webhook_targets import TargetRefused, allow_list, check_registration, parse_target
 from worker.webhooks import enqueue_delivery, webhooks_queue
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
                 description="Signed callbacks for every moderation decision.")
 
 MAX_URL_CHARS = 2048
+MAX_PAGE = 200
 
 
 def _callback_url(value: str) -> None:
-    if any(c.isspace() or ord(c) < 32 for c in value):
-        raise ma.ValidationError("Must not contain white space or control characters.")
+    # The same parser the worker sends with: what is validated is what is used.
     try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        parts.port  # noqa: B018 -- raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ma.ValidationError("Not a valid URL.") from exc
-    # Only web requests: no file:, gopher: or other schemes a URL opener would follow.
-    if parts.scheme not in ("http", "https") or not host:
-        raise ma.ValidationError("Must be an http:// or https:// URL with a host.")
-    if parts.username is not None or parts.password is not None:
-        raise ma.ValidationError("Must not carry credentials; the signature authenticates us.")
-    if parts.fragment:
-        raise ma.ValidationError("Must not have a #fragment.")
+        parse_target(value)
+    except TargetRefused as exc:
+        raise ma.ValidationError(str(exc)) from exc
 
 
 class WebhookInSchema(ma.Schema):
@@ -71,18 +67,38 @@ class FailureSchema(ma.Schema):
     key_id = ma.fields.String(required=True)
     url = ma.fields.String(required=True, metadata={"description": "Where it was sent."})
     attempts = ma.fields.Integer(required=True)
-    last_error = ma.fields.String(required=True,
-                                  metadata={"description": "e.g. 'HTTP 500', 'TimeoutError'."})
+    last_error = ma.fields.String(
+        required=True,
+        metadata={"description": "'receiver unreachable', 'receiver answered with an error' or "
+                                 "'receiver address not allowed' (no statuses or error classes)."})
     failed_at = ma.fields.DateTime(required=True)
     event = ma.fields.Dict(required=True, metadata={"description": "The event body."})
 
 
 class FailurePageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(FailureSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True,
+                                   metadata={"description": "Pass as `cursor` for the next page; "
+                                                            "null on the last."})
 
 
 class FailureQuerySchema(ma.Schema):
-    limit = ma.fields.Integer(validate=ma.validate.Range(min=1, max=200), load_default=50)
+    limit = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_PAGE), load_default=50)
+    cursor = ma.fields.String(validate=ma.validate.Length(max=100), load_default=None)
+
+
+class ReplayManyQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_PAGE), load_default=50)
+
+
+class ReplayManySchema(ma.Schema):
+    queued = ma.fields.List(ma.fields.String(), required=True,
+                            metadata={"description": "Delivery ids queued again."})
+    skipped = ma.fields.List(ma.fields.String(), required=True,
+                             metadata={"description": "Delivery ids left listed: their key has no "
+                                                      "webhook now."})
+    more = ma.fields.Boolean(required=True,
+                             metadata={"description": "More failures are listed; call again."})
 
 
 class ReplaySchema(ma.Schema):
@@ -104,10 +120,33 @@ def _failure(f: FailedDelivery) -> dict:
             "last_error": f.last_error, "failed_at": _iso(f.failed_at), "event": f.event()}
 
 
-def _scope() -> str | None:
-    """Whose deliveries the caller sees: its own key's, or every key's for an admin."""
+def _tenant(key) -> str:
+    """The caller's tenant. Tenant seam: ``ApiKey.tenant`` once keys carry it; until then
+    the key record's ``tenant`` field (absent: the default tenant)."""
+    tenant = getattr(key, "tenant", None)
+    if tenant:
+        return tenant
+    return _store().key_tenant(key.id) or DEFAULT_TENANT
+
+
+def _scope() -> FailureScope:
+    """Whose failed deliveries the caller sees: its own key's, or for an admin its tenant's
+    (every tenant's for an admin over all tenants)."""
     key = current_key()
-    return None if key.role == "admin" else key.id
+    if key.role == "admin":
+        return FailureScope(tenant=_tenant(key))
+    return FailureScope(key_id=key.id)
+
+
+def _replay(rt, store: WebhookStore, failure: FailedDelivery) -> bool:
+    """Queue a failed delivery again; False if another replay took it first."""
+    if store.take_failure(failure.id) is None:
+        return False
+    enqueue_delivery(webhooks_queue(rt.redis, rt.settings), rt.settings, failure.id,
+                     failure.key_id, failure.body,
+                     job_id=f"webhook-{failure.id}-replay-{secrets.token_hex(4)}",
+                     tenant=failure.event().get("tenant"))
+    return True
 
 
 @blp.route("")
@@ -120,8 +159,18 @@ class Webhook(MethodView):
 
         Each delivery is `POST <url>` with a JSON `comment.decided` event and the header
         `X-Moderation-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+        The host must resolve to public addresses only (not loopback, private, link-local,
+        multicast, reserved or cloud metadata), unless the operator allows it in
+        `WEBHOOK_ALLOWED_HOSTS`; otherwise 422 `webhook_url_not_allowed`.
         """
-        hook = _store().register(current_key().id, body["url"])
+        rt = current_app.extensions["moderation"]
+        try:
+            check_registration(body["url"], allow_list(rt.settings.webhook_allowed_hosts))
+        except TargetRefused as exc:
+            raise ApiError(422, "webhook_url_not_allowed", str(exc),
+                           details={"json": {"url": [str(exc)]}}) from exc
+        key = current_key()
+        hook = _store().register(key.id, body["url"], tenant=_tenant(key))
         return {"key_id": hook.key_id, "url": hook.url, "secret": hook.secret,
                 "created_at": _iso(hook.created)}
 
@@ -148,9 +197,38 @@ class Failures(MethodView):
     @blp.arguments(FailureQuerySchema, location="query")
     @blp.response(200, FailurePageSchema)
     def get(self, query: dict):
-        """Deliveries whose retries ran out, newest first (an admin key sees every key's)."""
-        failures = _store().failures(_scope(), query["limit"])
-        return {"items": [_failure(f) for f in failures]}
+        """Deliveries whose retries ran out, newest first, a page at a time (`limit` up to
+        200; pass `next_cursor` back as `cursor`). A site key sees its own key's; an admin
+        key its tenant's (every tenant's for a key over all tenants)."""
+        try:
+            failures, next_cursor = _store().failures(_scope(), query["limit"], query["cursor"])
+        except InvalidCursor as exc:
+            raise ApiError(400, "invalid_cursor", str(exc)) from exc
+        return {"items": [_failure(f) for f in failures], "next_cursor": next_cursor}
+
+
+@blp.route("/failures/replay")
+class ReplayMany(MethodView):
+    @require("site")
+    @blp.arguments(ReplayManyQuerySchema, location="query")
+    @blp.response(202, ReplayManySchema)
+    def post(self, query: dict):
+        """Send up to `limit` (at most 200) of the caller's listed failures again, newest
+        first. Replayed ones leave the list, so calling again while `more` is true works
+        through the rest."""
+        rt = current_app.extensions["moderation"]
+        store = WebhookStore(rt.redis, rt.keys)
+        failures, next_cursor = store.failures(_scope(), query["limit"])
+        queued, skipped = [], []
+        hooked: dict[str, bool] = {}
+        for failure in failures:
+            if failure.key_id not in hooked:
+                hooked[failure.key_id] = store.get(failure.key_id) is not None
+            if not hooked[failure.key_id]:
+                skipped.append(failure.id)
+            elif _replay(rt, store, failure):
+                queued.append(failure.id)
+        return {"queued": queued, "skipped": skipped, "more": next_cursor is not None}
 
 
 @blp.route("/failures/<delivery_id>/replay")
@@ -163,15 +241,11 @@ class Replay(MethodView):
         rt = current_app.extensions["moderation"]
         store = WebhookStore(rt.redis, rt.keys)
         failure = store.failure(delivery_id)
-        scope = _scope()
-        if failure is None or (scope is not None and failure.key_id != scope):
+        if failure is None or not _scope().covers(failure):
             raise ApiError(404, "delivery_not_found", f"No failed delivery {delivery_id!r}.")
         if store.get(failure.key_id) is None:
             raise ApiError(409, "webhook_not_registered",
                            "The webhook this delivery was for has been removed; register one first.")
-        if store.take_failure(delivery_id) is None:
+        if not _replay(rt, store, failure):
             raise ApiError(409, "replay_in_progress", "This delivery is already being replayed.")
-        enqueue_delivery(webhooks_queue(rt.redis, rt.settings), rt.settings, failure.id,
-                         failure.key_id, failure.body,
-                         job_id=f"webhook-{failure.id}-replay-{secrets.token_hex(4)}")
         return {"id": failure.id, "status": "queued"}
