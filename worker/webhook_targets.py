@@ -167,8 +167,8 @@ def _parse_entry(item: str) -> _Entry:
                          "CIDR network")
     host, port = item, None
     if item.startswith("["):
-        inner, _, rest = item[1:].partition("]")
-        if rest and not rest.startswith(":"):
+        inner, bracket, rest = item[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
             raise problem
         host, port_text = inner, rest[1:] if rest else None
         if port_text is not None:
