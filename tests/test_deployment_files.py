@@ -18,7 +18,7 @@ COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 def test_compose_services_run_real_cli_commands():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert {"redis", "init", "api", "worker", "training-worker"} <= set(services)
+    assert {"redis", "init", "api", "worker", "webhook-worker", "training-worker"} <= set(services)
     parser = build_parser()
     for name, service in services.items():
         command = service.get("command")
@@ -27,6 +27,10 @@ def test_compose_services_run_real_cli_commands():
             continue
         assert command[0] == "moderation", name
         parser.parse_args(command[1:])  # exits (fails the test) on an unknown option
+    # Scoring workers never wait on webhook receivers: deliveries have workers of their own.
+    queues = {name: parser.parse_args(service["command"][1:]).queues for name, service in services.items()
+              if service.get("command", [None, None])[1] == "worker"}
+    assert queues == {"worker": "comments", "webhook-worker": "webhooks", "training-worker": "training"}
     # Workers scale: no fixed name or host port that would clash between replicas.
     assert "container_name" not in services["worker"] and "ports" not in services["worker"]
 
