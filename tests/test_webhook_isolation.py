@@ -188,6 +188,13 @@ def test_failures_are_paged_and_a_page_reads_only_its_own_records(client, runtim
     assert [item["id"] for item in rest["items"]] == expected[120:]
     jobs = Queue("webhooks", connection=redis_client).get_jobs()
     assert sorted(j.args[0] for j in jobs) == sorted(expected[:120])
+    # Failures whose key has no webhook now stay listed; the cursor goes on past them.
+    client.delete("/v1/webhooks", headers=site_headers)
+    stuck = client.post("/v1/webhooks/failures/replay?limit=100", headers=site_headers).get_json()
+    assert stuck["queued"] == [] and stuck["skipped"] == expected[120:220] and stuck["more"]
+    after = client.post(f"/v1/webhooks/failures/replay?limit=100&cursor={stuck['next_cursor']}",
+                        headers=site_headers).get_json()
+    assert after["skipped"] == expected[220:] and not after["more"] and after["next_cursor"] is None
 
 
 # Revocation -----------------------------------------------------------------------------

@@ -89,6 +89,7 @@ class FailureQuerySchema(ma.Schema):
 
 class ReplayManyQuerySchema(ma.Schema):
     limit = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_PAGE), load_default=50)
+    cursor = ma.fields.String(validate=ma.validate.Length(max=100), load_default=None)
 
 
 class ReplayManySchema(ma.Schema):
@@ -99,6 +100,10 @@ class ReplayManySchema(ma.Schema):
                                                       "webhook now."})
     more = ma.fields.Boolean(required=True,
                              metadata={"description": "More failures are listed; call again."})
+    next_cursor = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "Where this call stopped: pass it as `cursor` to go on past "
+                                 "the skipped ones (replayed ones have left the list anyway)."})
 
 
 class ReplaySchema(ma.Schema):
@@ -214,11 +219,14 @@ class ReplayMany(MethodView):
     @blp.response(202, ReplayManySchema)
     def post(self, query: dict):
         """Send up to `limit` (at most 200) of the caller's listed failures again, newest
-        first. Replayed ones leave the list, so calling again while `more` is true works
-        through the rest."""
+        first. Replayed ones leave the list; call again with `next_cursor` as `cursor` while
+        `more` is true to work through the rest."""
         rt = current_app.extensions["moderation"]
         store = WebhookStore(rt.redis, rt.keys)
-        failures, next_cursor = store.failures(_scope(), query["limit"])
+        try:
+            failures, next_cursor = store.failures(_scope(), query["limit"], query["cursor"])
+        except InvalidCursor as exc:
+            raise ApiError(400, "invalid_cursor", str(exc)) from exc
         queued, skipped = [], []
         hooked: dict[str, bool] = {}
         for failure in failures:
@@ -228,7 +236,8 @@ class ReplayMany(MethodView):
                 skipped.append(failure.id)
             elif _replay(rt, store, failure):
                 queued.append(failure.id)
-        return {"queued": queued, "skipped": skipped, "more": next_cursor is not None}
+        return {"queued": queued, "skipped": skipped, "more": next_cursor is not None,
+                "next_cursor": next_cursor}
 
 
 @blp.route("/failures/<delivery_id>/replay")
