@@ -277,7 +277,9 @@ def test_an_open_breaker_defers_without_sending_and_gives_up_after_the_retry_pla
     key_id = runtime.api_keys.authenticate(make_key("site")).id
     store = WebhookStore(runtime.redis, runtime.keys)
     store.register(key_id, rx.url)
-    WebhookBreaker(runtime.redis, runtime.keys, 1, 300, 5).record(key_id, False)
+    gate = WebhookBreaker(runtime.redis, runtime.keys, 1, 300, 5)
+    gate.record(key_id, False)
+    open_until = gate.admit(key_id).until
     now = time.time()
     outcome = deliver_once(runtime.redis, runtime.keys, settings, None, "d1", key_id, "{}",
                            queued_at=now, prior_attempts=2)
@@ -287,7 +289,8 @@ def test_an_open_breaker_defers_without_sending_and_gives_up_after_the_retry_pla
     job = Queue(settings.webhooks_queue, connection=runtime.redis).fetch_job(job_id)
     assert job.args[:2] == ("d1", key_id) and job.kwargs["prior_attempts"] == 2
     assert job.kwargs["queued_at"] == now
-    assert now + 300 <= scheduled.get_scheduled_time(job_id).timestamp() <= now + 306
+    # Woken at the end of the cool-off, spread by up to 5 s (RQ keeps whole seconds).
+    assert int(open_until) <= scheduled.get_scheduled_time(job_id).timestamp() <= open_until + 6
     # Deferred longer than the whole retry plan plus a cool-off: listed as failed.
     outcome = deliver_once(runtime.redis, runtime.keys, settings, None, "d2", key_id, "{}",
                            queued_at=now - 321, prior_attempts=3)
