@@ -80,9 +80,17 @@ def test_a_version_that_fails_to_load_leaves_the_previous_one_serving(
 
     runtime.models.put("broken-1", b"this is not a skops file", {"created_by": "test"})
     runtime.models.activate("broken-1")
-    # The worker looks for a new version before its next batch.
-    later = post_many(client, site_headers, 5)
-    wait_until(lambda: statuses(runtime, later)["pending"] == 0, timeout=60)
+    # The worker looks for a new version before a batch, once MODEL_POLL_INTERVAL has passed
+    # since its last look: a batch picked up sooner still scores without looking. So comments
+    # are posted until the worker has looked (the load error), each decided before the next.
+    later: list[str] = []
+
+    def looked() -> bool:
+        later.extend(post_many(client, site_headers, 1))
+        wait_until(lambda: statuses(runtime, later)["pending"] == 0, timeout=60)
+        return bool(runtime.redis.get(runtime.keys.model_load_error))
+
+    wait_until(looked, timeout=60, interval=0.1)
     versions = {r["model_version"] for r in runtime.comments.get_many(later, ["model_version"])}
     assert versions == {good}
     load_error = runtime.redis.get(runtime.keys.model_load_error)
