@@ -37,7 +37,7 @@ def load_or_train_scorer(model_path: str | None, max_per_source: int | None):
 
 @contextmanager
 def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = True,
-               env_overrides: dict[str, str] | None = None):
+               env_overrides: dict[str, str] | None = None, worker_stderr=None):
     with RedisServer(appendonly=appendonly) as redis_server:
         settings = Settings.from_env(env={}, redis_url=redis_server.url)
         runtime = Runtime.build(settings)
@@ -56,7 +56,7 @@ def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = T
         for _ in range(workers):
             procs.append(subprocess.Popen([sys.executable, "-m", "moderation.cli", "worker"],
                                           env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+                                          stderr=worker_stderr or subprocess.DEVNULL))
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -52,6 +52,11 @@ class Settings:
     redis_sentinel_master: str = _setting(
         "REDIS_SENTINEL_MASTER", "mymaster", "Sentinel master name."
     )
+    redis_socket_timeout: float = _setting(
+        "REDIS_SOCKET_TIMEOUT", 5.0,
+        "Seconds a Redis command may take before it fails (the API then answers 503). RQ's "
+        "blocking wait for jobs uses a connection of its own without this limit.",
+    )
     key_prefix: str = _setting(
         "MODERATION_KEY_PREFIX", "mod:", "Prefix of every Redis key this service writes."
     )

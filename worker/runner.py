@@ -15,6 +15,7 @@ import logging
 from rq import Queue, SimpleWorker, Worker
 
 from core.config import Settings
+from storage.connection import connect_blocking
 from worker.context import WorkerContext, set_context
 from worker.recovery import RecoveryLoop, requeue_if_due
 from worker.retention import RetentionLoop
@@ -24,6 +25,10 @@ log = logging.getLogger("worker.runner")
 
 
 DEFAULT_QUEUES = ("comments",)
+# RQ waits 1, 2, 4 ... s between attempts to reach Redis, up to a minute by default: a worker
+# would then sit idle for up to a minute after Redis came back. One refused connect a second
+# while Redis is down costs nothing.
+RECONNECT_WAIT_CAP = 1.0
 
 
 def queue_names(settings: Settings, spec: str | None = None) -> list[str]:
@@ -61,9 +66,13 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     if scoring and not burst:
         retention.start()
     worker_class = Worker if names == [settings.training_queue] else SimpleWorker
-    rq_queues = [ctx.queue if n == ctx.queue.name else Queue(n, connection=ctx.redis) for n in names]
+    # RQ's own traffic (the blocking dequeue, heartbeats, registries) on a pool of its own;
+    # the jobs, the recovery and retention loops keep ctx.redis and its short timeouts.
+    rq_redis = connect_blocking(settings)
+    rq_queues = [Queue(n, connection=rq_redis) for n in names]
     log.info("worker starting", extra={"queues": names, "worker_class": worker_class.__name__})
-    worker = worker_class(rq_queues, connection=ctx.redis, name=name)
+    worker = worker_class(rq_queues, connection=rq_redis, name=name)
+    worker.max_connection_wait_time = RECONNECT_WAIT_CAP
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
