@@ -274,6 +274,16 @@ class CommentStore:
         )
         return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows]
 
+    def renew_lease(self, ids: Sequence[str], lease_seconds: float, now: float | None = None) -> int:
+        """Push the lease of ``ids`` to now + ``lease_seconds`` while their holder still works
+        on them; returns how many moved. Only ids still pending move (XX: a decided or
+        handed-off comment is not put back), and only forward (GT)."""
+        if not ids:
+            return 0
+        until = (time.time() if now is None else now) + lease_seconds
+        return int(self.redis.zadd(self.keys.pending, {cid: until for cid in ids}, xx=True, gt=True,
+                                   ch=True))
+
     def next_due(self) -> float | None:
         """When the earliest pending comment may be leased (None when nothing is pending)."""
         row = self.redis.zrange(self.keys.pending, 0, 0, withscores=True)

@@ -21,15 +21,39 @@ log = logging.getLogger("moderation.models")
 
 STATUSES = ("active", "candidate", "retired")
 
+# ``expected`` of an activation that replaces whatever is active (an admin's explicit choice).
+ANY = object()
+
+_ACTIVATE = """
+-- KEYS: active pointer, the version's blob ; ARGV: version, compare ('1'/'0'), expected ('' = none)
+-- Returns {1, previous} when the pointer moved, {0, current} when it was not the expected
+-- one, {-1, ''} when the version is not stored. '' stands for "no version active".
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
+local current = redis.call('GET', KEYS[1]) or ''
+if ARGV[2] == '1' and current ~= ARGV[3] then return {0, current} end
+redis.call('SET', KEYS[1], ARGV[1])
+return {1, current}
+"""
+
 
 class UnknownVersion(LookupError):
     pass
+
+
+class ActiveVersionChanged(RuntimeError):
+    """The active pointer was not the version an activation was decided against."""
+
+    def __init__(self, expected: str | None, current: str | None) -> None:
+        super().__init__(f"active version is {current!r}, not {expected!r}")
+        self.expected = expected
+        self.current = current
 
 
 class ModelRegistry:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        self._activate = redis.register_script(_ACTIVATE)
 
     def put(self, version: str, blob: bytes, meta: dict[str, Any]) -> str:
         """Store a version's bytes and metadata; returns the SHA-256 recorded with them."""
@@ -74,12 +98,23 @@ class ModelRegistry:
         value = self.redis.get(self.keys.active_model)
         return value.decode() if value else None
 
-    def activate(self, version: str) -> str | None:
-        """Make ``version`` the scoring model; returns the version it replaced."""
-        if not self.redis.exists(self.keys.model_blob(version)):
+    def activate(self, version: str, *, expected: str | None | object = ANY) -> str | None:
+        """Make ``version`` the scoring model; returns the version it replaced.
+
+        ``expected``: the version (None: none) that must still be active, checked and
+        moved in one script; otherwise ActiveVersionChanged and nothing changes.
+        """
+        compare = expected is not ANY
+        code, current = self._activate(
+            keys=[self.keys.active_model, self.keys.model_blob(version)],
+            args=[version, "1" if compare else "0", (expected or "") if compare else ""],
+        )
+        current = (current.decode() if isinstance(current, bytes) else current) or None
+        if int(code) == -1:
             raise UnknownVersion(version)
-        previous = self.redis.set(self.keys.active_model, version, get=True)
-        return previous.decode() if previous else None
+        if int(code) == 0:
+            raise ActiveVersionChanged(expected if compare else None, current)  # type: ignore[arg-type]
+        return current
 
     def put_card(self, version: str, files: dict[str, bytes]) -> None:
         """Store a version's model card files (replacing any stored before)."""
@@ -120,9 +155,14 @@ def status_of(meta: dict[str, Any], active: str | None) -> str:
     return "retired" if stored in ("active", "retired") or meta.get("activated_at") else "candidate"
 
 
-def activate_version(registry: ModelRegistry, version: str, *, by: str, reason: str) -> str | None:
-    """Make ``version`` the scoring model, retire the one it replaces, audit it; returns that one."""
-    previous = registry.activate(version)
+def activate_version(registry: ModelRegistry, version: str, *, by: str, reason: str,
+                     expected: str | None | object = ANY) -> str | None:
+    """Make ``version`` the scoring model, retire the one it replaces, audit it; returns that one.
+
+    ``expected``: only if that version (None: none) is still the active one; otherwise
+    ActiveVersionChanged and nothing is written (see ``ModelRegistry.activate``).
+    """
+    previous = registry.activate(version, expected=expected)
     now = time.time()
     registry.update_meta(version, status="active", activated_at=now, activated_by=by)
     if previous and previous != version:

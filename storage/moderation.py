@@ -43,6 +43,15 @@ class ClaimConflict(Exception):
         self.holder = holder
 
 
+class DecisionConflict(Exception):
+    """Someone else decided the comment since the moderator looked at it."""
+
+    def __init__(self, status: str, decided_by: str | None) -> None:
+        super().__init__(f"already {status} by {decided_by or 'nobody'}")
+        self.status = status
+        self.decided_by = decided_by
+
+
 class NotFound(LookupError):
     """No such comment."""
 
@@ -357,12 +366,18 @@ class ModerationStore:
         action: str,
         reason_code: str,
         note: str | None = None,
+        expected_status: str | None = None,
     ) -> dict[str, Any]:
         """Approve or reject a comment at once; returns the updated record.
 
         Any status may be decided again (each decision is a history event and
         replaces the comment's training example). A comment claimed by another
         moderator raises ClaimConflict; the decider's own claim ends with it.
+
+        The decision is a compare-and-set on what the moderator saw, so of two people (or a
+        moderator and the worker) deciding at once exactly one decides: ``expected_status``
+        is the status they saw; without it, a comment another moderator has decided raises
+        DecisionConflict (overriding a colleague takes the status one saw).
         """
         _validate(action, reason_code, note)
         new_status = "approved" if action == "approve" else "rejected"
@@ -378,6 +393,9 @@ class ModerationStore:
                     record = self.comments.get(comment_id)
                     if record is None:
                         raise NotFound(comment_id)
+                    # Read under WATCH: a decision landing after this check fails the EXEC,
+                    # and the retry sees it here.
+                    _check_unchanged(record, moderator, expected_status)
                     now = time.time()
                     pipe.multi()
                     self.comments.transition(
@@ -430,21 +448,26 @@ class ModerationStore:
         action: str,
         reason_code: str,
         note: str | None = None,
+        expected_status: str | None = None,
     ) -> list[dict[str, Any]]:
         """Decide each id on its own (one bad id does not stop the rest).
 
         Returns per id ``{id, ok: True, status}`` or ``{id, ok: False, error, holder?}``
-        with error ``claimed_by_other`` or ``comment_not_found``.
+        with error ``claimed_by_other``, ``already_decided`` or ``comment_not_found``.
         """
         _validate(action, reason_code, note)
         results: list[dict[str, Any]] = []
         for cid in dict.fromkeys(ids):
             try:
                 record = self.decide(cid, moderator=moderator, action=action,
-                                     reason_code=reason_code, note=note)
+                                     reason_code=reason_code, note=note,
+                                     expected_status=expected_status)
             except ClaimConflict as conflict:
                 results.append({"id": cid, "ok": False, "error": "claimed_by_other",
                                 "holder": conflict.holder})
+            except DecisionConflict as conflict:
+                results.append({"id": cid, "ok": False, "error": "already_decided",
+                                "holder": conflict.decided_by})
             except NotFound:
                 results.append({"id": cid, "ok": False, "error": "comment_not_found"})
             else:
@@ -490,6 +513,16 @@ def _validate(action: str, reason_code: str, note: str | None) -> None:
         raise InvalidDecision(f"reason_code must be one of {', '.join(REASON_CODES)}")
     if note is not None and len(note) > MAX_NOTE_CHARS:
         raise InvalidDecision(f"note is longer than {MAX_NOTE_CHARS} characters")
+
+
+def _check_unchanged(record: dict[str, Any], moderator: str, expected_status: str | None) -> None:
+    if expected_status is not None:
+        if record["status"] != expected_status:
+            raise DecisionConflict(record["status"], record.get("decided_by"))
+        return
+    by = record.get("decided_by") or ""
+    if by.startswith("moderator:") and by != f"moderator:{moderator}":
+        raise DecisionConflict(record["status"], by)
 
 
 def _arg(value: float | None) -> str:

@@ -23,6 +23,7 @@ from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from worker.context import WorkerContext, get_context
+from worker.lease import LeaseKeeper
 from worker.phases import decide
 from worker.policy import Policy
 from worker.queues import schedule_drain_once, schedule_single
@@ -39,7 +40,12 @@ RECORD_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "
 
 
 def drain_pending() -> dict[str, int]:
-    ctx = get_context()
+    """RQ job: score pending comments in batches until none is due (or the budget is spent)."""
+    return drain(get_context())
+
+
+def drain(ctx: WorkerContext) -> dict[str, int]:
+    """``drain_pending`` on an explicit context (tests run two workers in one process)."""
     # Cleared first: a comment posted from now on schedules another job, which
     # a second worker can run beside this one.
     ctx.redis.delete(ctx.keys.drain_scheduled)
@@ -59,7 +65,10 @@ def drain_pending() -> dict[str, int]:
                 totals["handed_off"] += 1
             else:
                 fresh.append(lease.id)
-        for key, value in score_and_decide(ctx, fresh).items():
+        # Renewed while this batch is scored, so a slow batch is never leased twice at once.
+        with LeaseKeeper(ctx.comments, fresh, ctx.settings.lease_seconds):
+            counts = score_and_decide(ctx, fresh)
+        for key, value in counts.items():
             totals[key] += value
         if time.monotonic() > deadline:
             schedule_drain_once(ctx.redis, ctx.keys, ctx.queue)

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.config import Settings
 from model.artifact import dumps
-from storage.model_registry import ModelRegistry, activate_version
+from storage.model_registry import ActiveVersionChanged, ModelRegistry, activate_version
 
 log = logging.getLogger("moderation.models")
 
@@ -119,8 +119,8 @@ def gate_candidate(registry: ModelRegistry, settings: Settings, scorer: Any,
         progress("evaluating both versions on held-out sets", 0.5)
     result = gate(scorer, active, settings.quality_gate_tolerance, abuse=abuse, victim=victim)
     result["checked_at"] = time.time()
-    if active is None:
-        result["active_version"] = active_version
+    # The version this gate was decided against: activation is a compare-and-set on it.
+    result["active_version"] = active_version
     registry.update_meta(scorer.version, gate=result)
     progress("quality gate done", 1.0)
     return result
@@ -144,10 +144,26 @@ def publish(registry: ModelRegistry, settings: Settings, scorer: Any, *, created
                             progress=lambda stage, f: progress(stage, 0.2 + 0.75 * f))
     previous = None
     activated = False
+    note = None
     if activate_if_passed and result["passed"]:
-        previous = activate_version(registry, version, by=created_by, reason="passed the quality gate")
-        activated = True
+        try:
+            previous = activate_version(registry, version, by=created_by,
+                                        reason="passed the quality gate",
+                                        expected=result["active_version"])
+            activated = True
+        except ActiveVersionChanged as moved:
+            # Someone (an admin rolling back, another run) chose a version while this one was
+            # being gated: that choice stands, and this version waits as a candidate.
+            note = (f"Passed the quality gate against {moved.expected or 'no active version'}, "
+                    f"but the active version changed to {moved.current or 'none'} while the gate "
+                    "ran; not activated over that choice. Activate it explicitly if it should "
+                    "score comments.")
+            registry.update_meta(version, note=note, not_activated_at=time.time())
+            log.warning("gated version not activated: the active version changed meanwhile",
+                        extra={"model_version": version, "gated_against": moved.expected,
+                               "active_version": moved.current})
     log.info("model version published", extra={"model_version": version, "gate_passed": result["passed"],
                                                 "activated": activated})
     progress("done", 1.0)
-    return {"version": version, "gate": result, "activated": activated, "previous": previous}
+    return {"version": version, "gate": result, "activated": activated, "previous": previous,
+            "note": note}

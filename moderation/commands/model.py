@@ -110,6 +110,8 @@ def _cmd_train(args) -> int:
     verdict = "passed" if gate["passed"] else "failed: " + ", ".join(gate["failed"])
     print(f"registered {result['version']}; quality gate {verdict}; "
           f"{'activated' if result['activated'] else 'not activated (candidate)'}", file=sys.stderr)
+    if result.get("note"):
+        print(result["note"], file=sys.stderr)
     return 0
 
 

@@ -84,6 +84,9 @@ class TrainingJobSchema(ma.Schema):
     ended_at = ma.fields.DateTime(allow_none=True)
     version = ma.fields.String(allow_none=True, metadata={"description": "The version it trained"})
     activated = ma.fields.Boolean(allow_none=True)
+    note = ma.fields.String(allow_none=True, metadata={
+        "description": "Why a version that passed the gate was not activated (the active "
+                       "version changed while it was gated)"})
     gate = ma.fields.Dict(allow_none=True)
     moderator_decisions = ma.fields.Dict(allow_none=True)
     error = ma.fields.String(allow_none=True)
@@ -105,6 +108,9 @@ class ModelVersionSchema(ma.Schema):
     moderator_decisions = ma.fields.Dict(allow_none=True)
     gate = ma.fields.Dict(allow_none=True, metadata={"description": "Quality gate result and the "
                                                                     "per-category comparison"})
+    note = ma.fields.String(allow_none=True, metadata={
+        "description": "Why a version that passed the gate was not activated (the active "
+                       "version changed while it was gated)"})
     sha256 = ma.fields.String(allow_none=True)
     size = ma.fields.Integer(allow_none=True)
     card_files = ma.fields.List(ma.fields.String())
@@ -163,6 +169,7 @@ def _present_version(meta: dict[str, Any], active: str | None, *, full: bool) ->
         "training_counts": meta.get("training_counts") or metrics.get("training_counts"),
         "moderator_decisions": meta.get("moderator_decisions"),
         "gate": meta.get("gate"),
+        "note": meta.get("note"),
         "sha256": meta.get("sha256"),
         "size": meta.get("size"),
     }
@@ -265,13 +272,14 @@ class TrainingJob(MethodView):
             "enqueued_at": job.enqueued_at,
             "started_at": job.started_at,
             "ended_at": job.ended_at,
-            "version": None, "activated": None, "gate": None, "moderator_decisions": None,
-            "error": None,
+            "version": None, "activated": None, "note": None, "gate": None,
+            "moderator_decisions": None, "error": None,
         }
         if status == "finished":
             result = job.return_value() or {}
             out.update(version=result.get("version"), activated=result.get("activated"),
-                       gate=result.get("gate"), moderator_decisions=result.get("moderator_decisions"))
+                       note=result.get("note"), gate=result.get("gate"),
+                       moderator_decisions=result.get("moderator_decisions"))
             out["progress"] = {"stage": "done", "fraction": 1.0}
         elif status in ("failed", "stopped"):
             latest = job.latest_result()

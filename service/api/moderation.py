@@ -17,12 +17,14 @@ from service.auth import current_key, require
 from service.errors import ApiError, ErrorSchema
 from service.moderation_store import moderation_store
 from service.schemas import ID_PATTERN, CommentSchema
+from storage.comments import STATUSES
 from storage.moderation import (
     ACTIONS,
     MAX_BULK,
     MAX_NOTE_CHARS,
     REASON_CODES,
     ClaimConflict,
+    DecisionConflict,
     InvalidCursor,
     InvalidDecision,
     ModerationStore,
@@ -74,6 +76,14 @@ def claimed_by_other(conflict: ClaimConflict) -> ApiError:
     return ApiError(409, "claimed_by_other",
                     f"Another moderator ({conflict.holder}) has claimed this comment.",
                     {"holder": conflict.holder})
+
+
+def already_decided(conflict: DecisionConflict) -> ApiError:
+    return ApiError(409, "already_decided",
+                    f"The comment was {conflict.status} by {conflict.decided_by or 'someone else'} "
+                    "meanwhile; it was left unchanged. To change that decision, send the status "
+                    "you are overriding as expected_status.",
+                    {"status": conflict.status, "decided_by": conflict.decided_by})
 
 
 # Schemas ----------------------------------------------------------------------------------------
@@ -137,6 +147,11 @@ class DecisionInSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
     reason_code = ma.fields.String(required=True, validate=validate.OneOf(REASON_CODES))
     note = ma.fields.String(validate=validate.Length(max=MAX_NOTE_CHARS), load_default=None)
+    expected_status = ma.fields.String(
+        validate=validate.OneOf(STATUSES), load_default=None,
+        metadata={"description": "The status you saw: the decision is made only if the comment "
+                                 "still has it (409 `already_decided` otherwise). Without it, a "
+                                 "comment another moderator has decided is left unchanged (409)."})
 
 
 class BulkDecisionInSchema(DecisionInSchema):
@@ -148,8 +163,10 @@ class BulkResultSchema(ma.Schema):
     id = ma.fields.String(required=True)
     ok = ma.fields.Boolean(required=True)
     status = ma.fields.String(metadata={"description": "New status, when ok."})
-    error = ma.fields.String(metadata={"description": "claimed_by_other or comment_not_found."})
-    holder = ma.fields.String(metadata={"description": "Who holds the claim (claimed_by_other)."})
+    error = ma.fields.String(metadata={"description": "claimed_by_other, already_decided or "
+                                                      "comment_not_found."})
+    holder = ma.fields.String(metadata={"description": "Who holds the claim (claimed_by_other) or "
+                                                       "decided it (already_decided)."})
 
 
 class BulkDecisionOutSchema(ma.Schema):
@@ -253,19 +270,24 @@ class Decision(MethodView):
     @blp.arguments(DecisionInSchema)
     @blp.response(200, ModeratedCommentSchema)
     @blp.alt_response(409, schema=ErrorSchema,
-                      description="Claimed by another moderator (code `claimed_by_other`).")
+                      description="Claimed by another moderator (code `claimed_by_other`), or "
+                                  "decided by someone else meanwhile (code `already_decided`).")
     @blp.alt_response(404, schema=ErrorSchema, description="No such comment.")
     def post(self, body: dict, comment_id: str):
         """Approve or reject a comment; its status changes for the site at once.
 
         Re-deciding is allowed and recorded. Each decision is kept as a
-        labelled example for retraining.
+        labelled example for retraining. Of two decisions at the same moment exactly
+        one is made: see `expected_status`.
         """
         try:
             record = store().decide(comment_id, moderator=moderator_name(), action=body["action"],
-                                    reason_code=body["reason_code"], note=body.get("note"))
+                                    reason_code=body["reason_code"], note=body.get("note"),
+                                    expected_status=body.get("expected_status"))
         except ClaimConflict as conflict:
             raise claimed_by_other(conflict) from conflict
+        except DecisionConflict as conflict:
+            raise already_decided(conflict) from conflict
         except NotFound as exc:
             raise not_found(comment_id) from exc
         except InvalidDecision as exc:
@@ -283,7 +305,8 @@ class BulkDecisions(MethodView):
         try:
             results = store().decide_many(body["ids"], moderator=moderator_name(),
                                           action=body["action"], reason_code=body["reason_code"],
-                                          note=body.get("note"))
+                                          note=body.get("note"),
+                                          expected_status=body.get("expected_status"))
         except InvalidDecision as exc:
             raise ApiError(422, "invalid_decision", str(exc)) from exc
         decided = sum(1 for r in results if r["ok"])

@@ -39,6 +39,7 @@ from werkzeug.exceptions import HTTPException
 from service.schemas import ID_PATTERN
 from service.web import backend, session
 from service.web.highlight import segments
+from storage.comments import STATUSES
 
 log = logging.getLogger("service.web")
 
@@ -196,6 +197,7 @@ def _card(record: dict[str, Any], mine: set[str], me: str) -> dict[str, Any]:
     holder = record.get("claimed_by")
     return {
         "id": record["id"],
+        "status": record.get("status", ""),
         "article_id": record.get("article_id", ""),
         "author": record.get("author_name") or record.get("author_id") or "",
         "author_id": record.get("author_id") or "",
@@ -334,9 +336,13 @@ def decide():
     if not _ID.fullmatch(comment_id):
         raise backend.DecisionError(404, "comment_not_found", "That comment no longer exists.")
     action, reason, note = _decision_form()
+    # The status the card showed: a decision someone made since then is not overwritten.
+    expected = request.form.get("expected_status") or None
+    if expected not in (None, *STATUSES):
+        raise backend.DecisionError(422, "invalid_status", "Reload the page and try again.")
     try:
         record = backend.decide(comment_id, moderator=g.moderator.identity, action=action,
-                                reason_code=reason, note=note)
+                                reason_code=reason, note=note, expected_status=expected)
     except backend.DecisionError as exc:
         if _wants_json():
             raise

@@ -15,7 +15,8 @@ from storage import moderation
 REASON_CODES = moderation.REASON_CODES
 MAX_NOTE_CHARS = moderation.MAX_NOTE_CHARS
 InvalidCursor = moderation.InvalidCursor
-_ERRORS = (moderation.ClaimConflict, moderation.NotFound, moderation.InvalidDecision)
+_ERRORS = (moderation.ClaimConflict, moderation.DecisionConflict, moderation.NotFound,
+           moderation.InvalidDecision)
 
 
 @dataclass
@@ -35,16 +36,20 @@ def _translate(exc: Exception) -> DecisionError:
     if isinstance(exc, moderation.ClaimConflict):
         return DecisionError(409, "claimed_by_other",
                              f"{exc.holder} is reviewing this comment; it was left unchanged.")
+    if isinstance(exc, moderation.DecisionConflict):
+        return DecisionError(409, "already_decided",
+                             f"{exc.decided_by or 'Someone else'} decided this comment meanwhile "
+                             f"({exc.status}); it was left unchanged.")
     if isinstance(exc, moderation.NotFound):
         return DecisionError(404, "comment_not_found", "That comment no longer exists.")
     return DecisionError(422, "invalid_decision", str(exc) or "That decision is not allowed.")
 
 
 def decide(comment_id: str, *, moderator: str, action: str, reason_code: str,
-           note: str | None) -> dict[str, Any]:
+           note: str | None, expected_status: str | None = None) -> dict[str, Any]:
     try:
         return store().decide(comment_id, moderator=moderator, action=action,
-                              reason_code=reason_code, note=note)
+                              reason_code=reason_code, note=note, expected_status=expected_status)
     except _ERRORS as exc:
         raise _translate(exc) from exc
 
