@@ -46,7 +46,8 @@ def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = T
         metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
         env = dict(os.environ, REDIS_URL=redis_server.url, LOG_LEVEL="WARNING",
                    PYTHONPATH=str(PROJECT_ROOT), PROMETHEUS_MULTIPROC_DIR=metrics_dir,
-                   RATE_LIMIT_DEFAULT="", RATE_LIMIT_POST_COMMENTS="", RATE_LIMIT_ANONYMOUS="")
+                   RATE_LIMIT_DEFAULT="", RATE_LIMIT_POST_COMMENTS="", RATE_LIMIT_READ_COMMENTS="",
+                   RATE_LIMIT_ANONYMOUS="")
         env.update(env_overrides or {})
         port = free_port()
         command = gunicorn_command(port, api_processes, host="127.0.0.1")

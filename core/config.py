@@ -175,6 +175,12 @@ class Settings:
         "RATE_LIMIT_POST_COMMENTS", "120/second;3600/minute",
         "Comments one site key may post. Empty: no limit.",
     )
+    rate_limit_read_comments: str = _setting(
+        "RATE_LIMIT_READ_COMMENTS", "600/second;18000/minute",
+        "Comment reads per API key, single (GET /v1/comments/{id}) and batch (GET "
+        "/v1/comments?ids=) together: five times the posting limit, as a site polls what it "
+        "posts. Empty: no limit.",
+    )
     rate_limit_anonymous: str = _setting(
         "RATE_LIMIT_ANONYMOUS", "300/minute",
         "Requests per client address without a valid API key (failed keys, docs, the moderator "

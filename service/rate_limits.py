@@ -1,10 +1,16 @@
 """Rate limits (flask-limiter), counted in the service's Redis.
 
-Who is counted: a request with a valid API key counts against that key; any
-other request (no key, a wrong or revoked key, the docs, the moderator page's
-sign-in) counts against the client address, so guessing keys is throttled too.
-The check runs before authentication for that reason, and reuses the key it
-looked up (``auth.presented_key``).
+Who is counted: a request with a valid API key counts against that key, and a
+request from the moderators' page against the signed-in moderator's key (a
+newsroom's moderators often share one address); any other request (no key, a
+wrong or revoked key, the docs, the page's sign-in) counts against the client
+address, so guessing keys is throttled too. The check runs before
+authentication for that reason, and reuses the key it looked up
+(``auth.presented_key``).
+
+Which limit: posting comments, reading comments (single and batch reads share
+one allowance, several times the posting rate, because a site polls what it
+posts), and a default per route and method for everything else.
 
 The counters share the runtime's connection pool, so they live in the same
 Redis (URL, TLS or Sentinel) under the service's key prefix. If that Redis is
@@ -19,8 +25,9 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_limiter import Limit, Limiter, RateLimitExceeded
+from redis.exceptions import RedisError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Settings
@@ -35,25 +42,46 @@ log = logging.getLogger("service.rate_limits")
 # cheap to check as a counter); a 429 there would publish the comment unmoderated.
 _EXEMPT_ENDPOINTS = frozenset({"health.Health", "health.Ready", "static", "coral.CoralModeration"})
 _POST_COMMENTS = ("comments.Comments", "POST")
+_READ_COMMENTS = frozenset({("comments.Comments", "GET"), ("comments.Comment", "GET")})
+_PAGE_BLUEPRINT = "moderate"
+_PAGE_SESSION = "moderator"  # service/web/session.py's cookie entry: the key's id, name, role
 
 
 def _settings() -> Settings:
     return current_app.config["MODERATION"]
 
 
-def _caller() -> str:
+def _key_id() -> str | None:
+    """The API key the request acts with: its bearer key, or on the moderators' page the
+    signed-in moderator's (the signed session cookie names the key; the page itself checks
+    that the key is still valid)."""
     key = auth.presented_key()
     if key is not None:
-        return f"key:{key.id}"
+        return key.id
+    if request.blueprint == _PAGE_BLUEPRINT:
+        data = session.get(_PAGE_SESSION)
+        if isinstance(data, dict) and data.get("id"):
+            return str(data["id"])
+    return None
+
+
+def _caller() -> str:
+    key_id = _key_id()
+    if key_id is not None:
+        return f"key:{key_id}"
     return f"addr:{request.remote_addr or 'unknown'}"
 
 
 def _anonymous() -> bool:
-    return auth.presented_key() is None
+    return _key_id() is None
 
 
 def _is_post_comments() -> bool:
     return (request.endpoint, request.method) == _POST_COMMENTS
+
+
+def _is_read_comments() -> bool:
+    return (request.endpoint, request.method) in _READ_COMMENTS
 
 
 def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
@@ -66,9 +94,12 @@ def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
             Limit(lambda: _settings().rate_limit_post_comments, key_function=_caller,
                   per_method=True, error_message="comments posted with this key",
                   exempt_when=lambda: _anonymous() or not _is_post_comments()),
+            Limit(lambda: _settings().rate_limit_read_comments, key_function=_caller,
+                  scope="read-comments", shared=True, error_message="comment reads with this key",
+                  exempt_when=lambda: _anonymous() or not _is_read_comments()),
             Limit(lambda: _settings().rate_limit_default, key_function=_caller, per_method=True,
                   error_message="requests with this key to this route",
-                  exempt_when=lambda: _anonymous() or _is_post_comments()),
+                  exempt_when=lambda: _anonymous() or _is_post_comments() or _is_read_comments()),
         ],
         # One INCR per limit and request: cheap, and Retry-After is exact.
         strategy="fixed-window",
@@ -94,12 +125,29 @@ def _too_many_requests(error: RateLimitExceeded) -> Response:
             retry_after = min(window, max(1, math.ceil(current.reset_at - time.time())))
     except Exception:  # the counters' Redis went away meanwhile: a short, safe hint
         log.warning("rate limit reset time unavailable")
-    log.info("rate limited", extra={"endpoint": request.endpoint, "limit": str(error.limit.limit)})
+    _log_once_per_window(str(error.limit.limit), retry_after)
     return error_response(
         429, "rate_limited", f"Too many {error.description}; retry after {retry_after} s.",
         details={"limit": str(error.limit.limit), "retry_after": retry_after},
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def _log_once_per_window(limit: str, window_left: int) -> None:
+    """One line per caller, limit and window: a client hammering past its limit would
+    otherwise write a line per refused request."""
+    caller = _caller()
+    rt = current_app.extensions["moderation"]
+    try:
+        first = rt.redis.set(rt.keys.rate_limit_logged(caller, limit), "1", nx=True,
+                             ex=max(1, window_left))
+    except RedisError:
+        first = True  # the limiter is counting in memory; better a line too many than none
+    if first:
+        # The key id, never the address (personal data); ids are what logs carry.
+        log.info("rate limited", extra={"endpoint": request.endpoint, "limit": limit,
+                                         "key_id": caller[4:] if caller.startswith("key:") else None,
+                                         "until_s": window_left})
 
 
 def register(app: Flask) -> None:
@@ -112,5 +160,7 @@ def register(app: Flask) -> None:
     limiter = build_limiter(settings, runtime.redis.connection_pool)
     limiter.request_filter(lambda: request.endpoint in _EXEMPT_ENDPOINTS)
     limiter.init_app(app)
+    # flask-limiter logs every refused request at INFO; _too_many_requests logs once a window.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.extensions["moderation_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many_requests)

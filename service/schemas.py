@@ -106,6 +106,38 @@ class CommentPageSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
+MAX_BATCH_READ = 100
+
+
+class CommaSeparatedIds(ma.fields.Field):
+    """``a,b,c`` in the query string: distinct ids in the order given (a repeat counts once)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        if not isinstance(value, str):
+            raise ma.ValidationError("A comma-separated list of comment ids.")
+        ids = list(dict.fromkeys(part.strip() for part in value.split(",")))
+        if not ids or any(FullMatch(ID_PATTERN).regex.fullmatch(i) is None for i in ids):
+            raise ma.ValidationError("Comma-separated comment ids, each like the ids POST returns.")
+        if len(ids) > MAX_BATCH_READ:
+            raise ma.ValidationError(f"At most {MAX_BATCH_READ} ids per request.")
+        return ids
+
+
+class BatchReadQuerySchema(ma.Schema):
+    ids = CommaSeparatedIds(
+        required=True,
+        metadata={"description": f"Up to {MAX_BATCH_READ} comment ids, comma-separated.",
+                  "type": "string", "example": "3f2a9c0d1e4b5a69,8c1d2e3f4a5b6c7d"},
+    )
+
+
+class CommentBatchSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CommentSchema), required=True,
+                           metadata={"description": "The comments found, in the order asked."})
+    missing = ma.fields.List(ma.fields.String(), required=True,
+                             metadata={"description": "Ids asked for that there is no comment with."})
+
+
 class ArticleQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(STATUSES), load_default=None)
     cursor = ma.fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$"), load_default=None)

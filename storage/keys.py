@@ -250,6 +250,11 @@ class Keys:
         library appends ``:LIMITER/<address>/<amount>/<period>``; strings with a TTL)."""
         return f"{self.prefix}coral-sigfail"
 
+    def rate_limit_logged(self, caller: str, limit: str) -> str:
+        """String (TTL: the rest of the window): a breach of ``limit`` by ``caller`` has
+        been logged in this window (one log line per caller, limit and window)."""
+        return f"{self.prefix}ratelimit-logged:{caller}:{limit.replace(' ', '-')}"
+
     # Policy ---------------------------------------------------------------
     @property
     def thresholds(self) -> str:

@@ -52,6 +52,7 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         # Tests post and poll fast; tests/test_rate_limits.py turns the limits on.
         rate_limit_default="",
         rate_limit_post_comments="",
+        rate_limit_read_comments="",
         rate_limit_anonymous="",
     )
     values.update(overrides)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,7 +13,13 @@ from service import present
 from service.auth import require
 from service.errors import ApiError
 from service.runtime import Runtime
-from service.schemas import AcceptedSchema, CommentInSchema, CommentSchema
+from service.schemas import (
+    AcceptedSchema,
+    BatchReadQuerySchema,
+    CommentBatchSchema,
+    CommentInSchema,
+    CommentSchema,
+)
 from worker.queues import DRAIN_FLAG_TTL, schedule_drain
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/comments",
@@ -24,8 +32,34 @@ def runtime() -> Runtime:
     return current_app.extensions["moderation"]
 
 
+def visible(record: dict[str, Any] | None) -> bool:
+    """Whether the caller may read this comment: the one per-comment check of the single and
+    the batch read (a comment the caller may not see reads as one that does not exist)."""
+    return record is not None
+
+
 @blp.route("")
 class Comments(MethodView):
+    @require("site", "moderator")
+    @blp.arguments(BatchReadQuerySchema, location="query")
+    @blp.response(200, CommentBatchSchema)
+    def get(self, query: dict):
+        """Read up to 100 comments at once: `?ids=a,b,c`.
+
+        Each item has the same fields as the single read; ids with no comment are
+        listed under `missing`. One request however many ids, for a site polling
+        the comments it has posted until they are decided.
+        """
+        ids = query["ids"]
+        records = runtime().comments.get_many(ids)
+        items, missing = [], []
+        for comment_id, record in zip(ids, records, strict=True):
+            if visible(record):
+                items.append(present.comment(record))
+            else:
+                missing.append(comment_id)
+        return {"items": items, "missing": missing}
+
     @require("site")
     @blp.arguments(CommentInSchema)
     @blp.response(202, AcceptedSchema,
@@ -68,6 +102,6 @@ class Comment(MethodView):
     def get(self, comment_id: str):
         """A comment with its status, scores, hold reasons and who decided."""
         record = runtime().comments.get(comment_id)
-        if record is None:
+        if not visible(record):
             raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
         return present.comment(record)

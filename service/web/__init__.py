@@ -206,7 +206,10 @@ def _card(record: dict[str, Any], mine: set[str], me: str) -> dict[str, Any]:
         "scores": sorted((record.get("scores") or {}).items(), key=lambda kv: -kv[1]),
         "reasons": [(r, _reason_category(r)) for r in reasons],
         "default_reason": _default_reason(reasons),
-        "locked_by": holder if holder and holder != me and record["id"] not in mine else None,
+        # Not claimed by this moderator: a colleague holds it, even one who claimed it between
+        # the queue read and this page's claim (the read still showed it free).
+        "locked_by": None if record["id"] in mine else (
+            holder if holder and holder != me else "a colleague"),
     }
 
 
