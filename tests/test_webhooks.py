@@ -9,6 +9,7 @@ import time
 
 import pytest
 from rq import Queue
+from rq.registry import FinishedJobRegistry
 
 from tests.conftest import make_settings, wait_until
 from tests.webhook_support import (
@@ -149,7 +150,9 @@ def test_delivery_fails_twice_then_succeeds(client, site_headers, runtime, recei
     start_webhook_worker()
     assert emit_decisions(runtime.redis, runtime.keys, runtime.settings, [RECORD]) == 1
     wait_until(lambda: target.answered(200), timeout=60)
-    time.sleep(0.3)  # nothing more should arrive once it succeeded
+    # Once its job has finished (no retry left scheduled) nothing more can arrive.
+    wait_until(lambda: FinishedJobRegistry("webhooks", connection=runtime.redis).count == 1,
+               timeout=30)
     assert [r["status"] for r in target.requests] == [500, 503, 200]
     bodies = {r["body"] for r in target.requests}
     assert len(bodies) == 1  # the same event each time
