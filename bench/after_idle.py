@@ -1,7 +1,7 @@
 """Decision latency of a comment posted after the service was quiet for a while.
 
 Runs a `moderation up`-like deployment (private Redis with AOF, gunicorn API, one
-`moderation worker` on the comments and webhooks queues, default settings), then for
+`moderation worker` on its default queues, default settings), then for
 each quiet period: waits that long with nothing posted, posts one comment and polls it
 until it is decided. "busy" posts right after the previous decision, as under load.
 Also counts the WARNING/ERROR lines the worker wrote while it was idle.
