@@ -53,7 +53,7 @@ def main() -> None:
             runtime.keys.pending, "-inf", "+inf")]  # empty when all decided
         records = []
         for article in range(7):
-            key = runtime.keys.article_comments(f"story-{article}")
+            key = runtime.keys.tenant("default").article_comments(f"story-{article}")
             members = [m.decode() for m in runtime.redis.zrange(key, 0, -1)]
             records += [r for r in runtime.comments.get_many(members, ["created", "decided", "status"])
                         if r and r["created"] >= started]

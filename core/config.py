@@ -109,6 +109,11 @@ class Settings:
         "Comma-separated signing secrets of Coral Talk's external moderation phase (several "
         "during a rotation). Empty: POST /v1/integrations/coral answers 503.",
     )
+    coral_tenant: str = _setting(
+        "CORAL_TENANT", "default",
+        "Tenant (title) of the comments Coral Talk's moderation phase sends (POST "
+        "/v1/integrations/coral carries no API key to take it from).",
+    )
     hold_threshold_abuse: float = _setting(
         "HOLD_THRESHOLD_ABUSE", -1.0,
         "Hold a comment whose abuse probability reaches this. Negative: the model's own "
@@ -181,6 +186,10 @@ class Settings:
         "/v1/comments?ids=) together: five times the posting limit, as a site polls what it "
         "posts. Empty: no limit.",
     )
+    rate_limit_reports: str = _setting(
+        "RATE_LIMIT_REPORTS", "10/second;600/minute",
+        "Readers' reports one site key may send (POST /v1/comments/{id}/reports). Empty: no limit.",
+    )
     rate_limit_anonymous: str = _setting(
         "RATE_LIMIT_ANONYMOUS", "300/minute",
         "Requests per client address without a valid API key (failed keys, docs, the moderator "
@@ -210,6 +219,19 @@ class Settings:
     claim_seconds: int = _setting(
         "CLAIM_SECONDS", 300,
         "A moderator's claim on a held comment lapses after this many seconds unless renewed.",
+    )
+    max_reports_per_comment: int = _setting(
+        "MAX_REPORTS_PER_COMMENT", 100,
+        "Readers' reports kept per comment; later ones are answered but not stored (the comment "
+        "is in the moderators' queue already). 0: no cap.",
+    )
+    max_reports_per_reader: int = _setting(
+        "MAX_REPORTS_PER_READER", 50,
+        "Reports one reader (a site's reader id) may make per REPORT_WINDOW_SECONDS; more are "
+        "refused with 429 report_limit_reached. 0: no cap.",
+    )
+    report_window_seconds: int = _setting(
+        "REPORT_WINDOW_SECONDS", 86400, "The window MAX_REPORTS_PER_READER counts over.",
     )
     author_window: int = _setting(
         "AUTHOR_WINDOW", 20,

@@ -1,12 +1,17 @@
-"""First-run steps shared by `moderation up`, `moderation train` and docker-compose:
-a model in the registry and an admin key."""
+"""First-run steps shared by `moderation up`, `moderation init` and docker-compose:
+data migrations, a model in the registry and an all-tenants admin key."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from redis import Redis
+
 from core.config import Settings
+from core.tenants import ALL_TENANTS
 from storage.api_keys import ApiKeyStore
+from storage.keys import Keys
+from storage.migrations import migrate
 from storage.model_registry import ModelRegistry
 from worker.publishing import register_scorer
 
@@ -25,8 +30,18 @@ def ensure_model(registry: ModelRegistry, settings: Settings, progress: Progress
 
 
 def ensure_admin_key(api_keys: ApiKeyStore) -> str | None:
-    """Create a first admin key when there is none; returns the plain key (shown once) or None."""
-    if any(key.role == "admin" for key in api_keys.list()):
+    """Create an all-tenants ("*") admin key when there is none; returns the plain key (shown
+    once) or None.
+
+    Admin keys from before tenants belong to the default tenant and cannot manage model
+    versions (which serve every tenant), so an upgraded store gets one such key too.
+    """
+    if any(key.role == "admin" and key.tenant == ALL_TENANTS for key in api_keys.list()):
         return None
-    _, plain = api_keys.create("admin", "first admin (created by bootstrap)")
+    _, plain = api_keys.create("admin", "first admin (created by bootstrap)", ALL_TENANTS)
     return plain
+
+
+def ensure_migrated(redis: Redis, keys: Keys) -> list[tuple[int, str, int]]:
+    """Apply the data migrations not applied yet (storage/migrations.py)."""
+    return migrate(redis, keys)

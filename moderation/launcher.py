@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.config import Settings
-from moderation.bootstrap import ensure_admin_key, ensure_model
+from moderation.bootstrap import ensure_admin_key, ensure_migrated, ensure_model
 from moderation.commands.service import gunicorn_command
 from moderation.progress import ProgressBar
 from moderation.redis_server import RedisServer, port_is_free
@@ -79,6 +79,8 @@ class Launcher:
             env = self._start_redis()
             env["SECRET_KEY"] = self._session_secret()
             runtime = Runtime.build(Settings.from_env(env))
+            for number, description, touched in ensure_migrated(runtime.redis, runtime.keys):
+                print(f"migration {number} ({description}): {touched} items", flush=True)
             print("checking for an active model ...", flush=True)
             version = ensure_model(runtime.models, runtime.settings, progress=ProgressBar())
             print(f"model: {version}", flush=True)
@@ -147,8 +149,9 @@ class Launcher:
         if not _same_server(redis_url, Settings.from_env(env={}).effective_redis_url()):
             print(f"{REDIS_URL_HINT}{redis_url}", flush=True)
         if admin_key:
-            print("A first admin key was created; it is shown once. Create site and moderator keys "
-                  "with `moderation keys create --role site --name www`.", flush=True)
+            print("An all-tenants admin key was created; it is shown once. Create site and "
+                  "moderator keys with `moderation keys create --role site --name www "
+                  "[--tenant TITLE]`.", flush=True)
             print(f"ADMIN_KEY={admin_key}", flush=True)
 
     def _supervise(self, env: dict[str, str]) -> int:

@@ -43,6 +43,7 @@ log = logging.getLogger("service.rate_limits")
 _EXEMPT_ENDPOINTS = frozenset({"health.Health", "health.Ready", "static", "coral.CoralModeration"})
 _POST_COMMENTS = ("comments.Comments", "POST")
 _READ_COMMENTS = frozenset({("comments.Comments", "GET"), ("comments.Comment", "GET")})
+_POST_REPORTS = ("moderation.Reports", "POST")
 _PAGE_BLUEPRINT = "moderate"
 _PAGE_SESSION = "moderator"  # service/web/session.py's cookie entry: the key's id, name, role
 
@@ -84,6 +85,14 @@ def _is_read_comments() -> bool:
     return (request.endpoint, request.method) in _READ_COMMENTS
 
 
+def _is_post_reports() -> bool:
+    return (request.endpoint, request.method) == _POST_REPORTS
+
+
+def _has_own_limit() -> bool:
+    return _is_post_comments() or _is_read_comments() or _is_post_reports()
+
+
 def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
     return Limiter(
         key_func=_caller,
@@ -97,9 +106,14 @@ def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
             Limit(lambda: _settings().rate_limit_read_comments, key_function=_caller,
                   scope="read-comments", shared=True, error_message="comment reads with this key",
                   exempt_when=lambda: _anonymous() or not _is_read_comments()),
+            # Readers' reports are relayed by the site's key; a flood of them is capped here
+            # per key (and per reader and per comment in storage/moderation.py).
+            Limit(lambda: _settings().rate_limit_reports, key_function=_caller,
+                  per_method=True, error_message="readers' reports sent with this key",
+                  exempt_when=lambda: _anonymous() or not _is_post_reports()),
             Limit(lambda: _settings().rate_limit_default, key_function=_caller, per_method=True,
                   error_message="requests with this key to this route",
-                  exempt_when=lambda: _anonymous() or _is_post_comments() or _is_read_comments()),
+                  exempt_when=lambda: _anonymous() or _has_own_limit()),
         ],
         # One INCR per limit and request: cheap, and Retry-After is exact.
         strategy="fixed-window",

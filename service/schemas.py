@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
+from core.tenants import TENANT_PATTERN
 from model.categories import CATEGORIES
 from storage.comments import STATUSES
 
@@ -139,6 +140,9 @@ class CommentBatchSchema(ma.Schema):
 
 
 class ArticleQuerySchema(ma.Schema):
+    tenant = ma.fields.String(validate=validate.Regexp(f"^{TENANT_PATTERN}$"), load_default=None,
+                              metadata={"description": "All-tenants keys: the tenant whose "
+                                                       "article this is (default: 'default')."})
     status = ma.fields.String(validate=validate.OneOf(STATUSES), load_default=None)
     cursor = ma.fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$"), load_default=None)
     limit = ma.fields.Integer(validate=validate.Range(min=1, max=200), load_default=None)

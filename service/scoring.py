@@ -120,12 +120,12 @@ def score(rt: Runtime, text: str):
     return model, model.score_batch([text])[0]
 
 
-def store_pending(rt: Runtime, *, article_id: str, text: str, author_id: str,
+def store_pending(rt: Runtime, *, tenant: str, article_id: str, text: str, author_id: str,
                   external_id: str | None = None, parent_id: str | None = None,
                   request_id: str | None = None) -> Stored:
-    """Store a comment as the native API does, leased to this process for scoring."""
+    """Store a comment of ``tenant`` as the native API does, leased to this process for scoring."""
     created = rt.comments.create(
-        article_id=article_id, text=text, author_id=author_id, external_id=external_id,
+        tenant=tenant, article_id=article_id, text=text, author_id=author_id, external_id=external_id,
         parent_id=parent_id, request_id=request_id, scoring_lease=rt.settings.lease_seconds,
     )
     record = rt.comments.get_many([created.id], RECORD_FIELDS)[0] or {}

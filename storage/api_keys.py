@@ -3,6 +3,10 @@
 A key is ``mk_<id>_<secret>``; the id lets an admin list and revoke keys
 without ever seeing a secret again. Keys carry 256 bits of randomness, so a
 fast hash is enough (a slow password hash protects low-entropy secrets).
+
+Each key belongs to one tenant (a title), or, for moderator and admin keys,
+to all of them ("*"). A key stored before tenants existed has no ``tenant``
+field and belongs to the default tenant.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from dataclasses import dataclass
 
 from redis import Redis
 
+from core.tenants import ALL_TENANTS, DEFAULT_TENANT, check_tenant
 from storage.keys import Keys
 from storage.webhooks import WebhookStore
 
 ROLES = ("site", "moderator", "admin")
+# Fresh ids drawn before giving up: 32-bit ids collide rarely, never many times in a row.
+_ID_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -27,10 +34,26 @@ class ApiKey:
     role: str
     name: str
     created: float
+    tenant: str = DEFAULT_TENANT
+
+    @property
+    def all_tenants(self) -> bool:
+        return self.tenant == ALL_TENANTS
+
+
+class KeyIdExhausted(RuntimeError):
+    """No free key id was found (never expected; the id space would have to be full)."""
 
 
 def _hash(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8", errors="replace")).hexdigest()
+
+
+def _record(key_id: str, raw: dict[bytes, bytes]) -> ApiKey:
+    tenant = raw.get(b"tenant")
+    return ApiKey(id=key_id, role=raw[b"role"].decode(), name=raw[b"name"].decode(),
+                  created=float(raw[b"created"]),
+                  tenant=tenant.decode() if tenant else DEFAULT_TENANT)
 
 
 class ApiKeyStore:
@@ -38,22 +61,29 @@ class ApiKeyStore:
         self.redis = redis
         self.keys = keys
 
-    def create(self, role: str, name: str) -> tuple[ApiKey, str]:
-        """A new key; returns its record and the plain key (shown once, then only the hash exists)."""
+    def create(self, role: str, name: str, tenant: str = DEFAULT_TENANT) -> tuple[ApiKey, str]:
+        """A new key; returns its record and the plain key (shown once, then only the hash exists).
+
+        ``tenant``: the title the key belongs to, or "*" (moderator and admin keys only)
+        for all of them. The id is reserved with HSETNX first, so two keys never share one.
+        """
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        key_id = secrets.token_hex(4)
-        plain = f"mk_{key_id}_{secrets.token_urlsafe(32)}"
-        digest = _hash(plain)
-        record = ApiKey(id=key_id, role=role, name=name, created=time.time())
-        pipe = self.redis.pipeline()
-        pipe.hset(
+        check_tenant(tenant, allow_all=role != "site")
+        for _ in range(_ID_ATTEMPTS):
+            key_id = secrets.token_hex(4)
+            plain = f"mk_{key_id}_{secrets.token_urlsafe(32)}"
+            digest = _hash(plain)
+            if self.redis.hsetnx(self.keys.api_keys, key_id, digest):
+                break
+        else:
+            raise KeyIdExhausted("no free key id found")
+        record = ApiKey(id=key_id, role=role, name=name, created=time.time(), tenant=tenant)
+        self.redis.hset(
             self.keys.api_key(digest),
-            mapping={"id": key_id, "role": role, "name": name, "created": repr(record.created),
-                     "hash": digest},
+            mapping={"id": key_id, "role": role, "name": name, "tenant": tenant,
+                     "created": repr(record.created), "hash": digest},
         )
-        pipe.hset(self.keys.api_keys, key_id, digest)
-        pipe.execute()
         return record, plain
 
     def authenticate(self, plain: str) -> ApiKey | None:
@@ -65,16 +95,22 @@ class ApiKeyStore:
         # future change of lookup cannot turn into a timing oracle.
         if not hmac.compare_digest(raw[b"hash"].decode(), digest):
             return None
-        return ApiKey(id=raw[b"id"].decode(), role=raw[b"role"].decode(),
-                      name=raw[b"name"].decode(), created=float(raw[b"created"]))
+        return _record(raw[b"id"].decode(), raw)
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """The key with this id (None when revoked or unknown)."""
+        digest = self.redis.hget(self.keys.api_keys, key_id)
+        if digest is None:
+            return None
+        raw = self.redis.hgetall(self.keys.api_key(digest.decode()))
+        return _record(key_id, raw) if raw else None
 
     def list(self) -> list[ApiKey]:
         out = []
         for key_id, digest in self.redis.hgetall(self.keys.api_keys).items():
             raw = self.redis.hgetall(self.keys.api_key(digest.decode()))
             if raw:
-                out.append(ApiKey(id=key_id.decode(), role=raw[b"role"].decode(),
-                                  name=raw[b"name"].decode(), created=float(raw[b"created"])))
+                out.append(_record(key_id.decode(), raw))
         return sorted(out, key=lambda k: k.created)
 
     def revoke(self, key_id: str) -> bool:

@@ -1,8 +1,9 @@
 """Per-article moderation policy, and the text matching its terms and names rely on.
 
-A policy is one hash per article. The worker reads the policies of a whole
-batch in its single pipelined policy round trip (``queue_get`` + ``parse``), so
-a change applies to every comment scored after it and to none scored before.
+A policy is one hash per article of a tenant (article ids are the site's own).
+The worker reads the policies of a whole batch in its single pipelined policy
+round trip (``queue_get`` + ``parse``), so a change applies to every comment
+scored after it and to none scored before.
 """
 
 from __future__ import annotations
@@ -158,15 +159,17 @@ class ArticlePolicyStore:
         self.redis = redis
         self.keys = keys
 
-    def get(self, article_id: str) -> ArticlePolicy:
-        return ArticlePolicy.parse(self.redis.hgetall(self.keys.article_policy(article_id)))
+    def get(self, tenant: str, article_id: str) -> ArticlePolicy:
+        key = self.keys.tenant(tenant).article_policy(article_id)
+        return ArticlePolicy.parse(self.redis.hgetall(key))
 
-    def queue_get(self, pipe: Any, article_id: str) -> None:
+    def queue_get(self, pipe: Any, tenant: str, article_id: str) -> None:
         """Queue the read on a pipeline; pass its result to ``ArticlePolicy.parse``."""
-        pipe.hgetall(self.keys.article_policy(article_id))
+        pipe.hgetall(self.keys.tenant(tenant).article_policy(article_id))
 
     def put(
         self,
+        tenant: str,
         article_id: str,
         *,
         mode: str = "auto",
@@ -174,6 +177,7 @@ class ArticlePolicyStore:
         protected_terms: Sequence[str] = (),
         allowed_names: Sequence[str] = (),
         by: str,
+        by_name: str | None = None,
     ) -> ArticlePolicy:
         """Replace the article's policy (an audit event records who changed it and to what)."""
         if mode not in MODES:
@@ -183,7 +187,8 @@ class ArticlePolicyStore:
         names = _dedupe(allowed_names)
         policy = ArticlePolicy(mode=mode, sensitive=bool(sensitive), protected_terms=tuple(terms),
                                allowed_names=tuple(names), updated_at=time.time(), updated_by=by)
-        key = self.keys.article_policy(article_id)
+        own = self.keys.tenant(tenant)
+        key = own.article_policy(article_id)
         pipe = self.redis.pipeline()
         pipe.delete(key)
         pipe.hset(key, mapping={
@@ -195,17 +200,18 @@ class ArticlePolicyStore:
             "updated_by": by,
         })
         # The audit names the article and counts, not the terms: they can be victims' names.
-        pipe.rpush(self.keys.article_policy_audit(article_id), json.dumps({
-            "event": "article_policy", "article_id": article_id, "by": by, "at": policy.updated_at,
+        pipe.rpush(own.article_policy_audit(article_id), json.dumps({
+            "event": "article_policy", "article_id": article_id, "by": by, "by_name": by_name,
+            "at": policy.updated_at,
             "mode": mode, "sensitive": policy.sensitive,
             "protected_terms": len(terms), "allowed_names": len(names),
         }, separators=(",", ":")))
         pipe.execute()
         return policy
 
-    def audit(self, article_id: str) -> list[dict[str, Any]]:
-        return [json.loads(e) for e in self.redis.lrange(self.keys.article_policy_audit(article_id),
-                                                         0, -1)]
+    def audit(self, tenant: str, article_id: str) -> list[dict[str, Any]]:
+        key = self.keys.tenant(tenant).article_policy_audit(article_id)
+        return [json.loads(e) for e in self.redis.lrange(key, 0, -1)]
 
 
 def _dedupe(values: Iterable[str]) -> list[str]:

@@ -11,6 +11,9 @@ Counters (one hash per author):
 Both updates are Lua scripts keyed on the author's comment index (``ZADD NX``),
 so a scoring job that runs twice counts a comment once.
 
+Authors are the sites' own ids, so each tenant has its own: the same id under two
+titles is two people, with two histories and two bans (``Keys.tenant``).
+
 Pre-moderation: the last ``AUTHOR_WINDOW`` *moderator* decisions (the model's
 own approvals say nothing about an author's judgement) are kept newest first;
 once there are at least ``AUTHOR_MIN_DECISIONS`` and the share of rejections
@@ -83,28 +86,31 @@ class AuthorStore:
         self._decided = redis.register_script(_DECIDED)
 
     # Counters ------------------------------------------------------------------
-    def queue_scored(self, pipe: Any, *, author_id: str, comment_id: str, created: float,
-                     status: str) -> None:
+    def queue_scored(self, pipe: Any, *, tenant: str, author_id: str, comment_id: str,
+                     created: float, status: str) -> None:
         """Count a comment the worker just decided (queued on the worker's batch pipeline)."""
-        self._scored(keys=[self.keys.author(author_id), self.keys.author_comments(author_id)],
+        own = self.keys.tenant(tenant)
+        self._scored(keys=[own.author(author_id), own.author_comments(author_id)],
                      args=[comment_id, repr(created), status], client=pipe)
 
-    def queue_decided(self, pipe: Any, *, author_id: str, comment_id: str, created: float,
-                      old_status: str, new_status: str) -> None:
+    def queue_decided(self, pipe: Any, *, tenant: str, author_id: str, comment_id: str,
+                      created: float, old_status: str, new_status: str) -> None:
         """Move the comment between counters and record the moderator's outcome."""
+        own = self.keys.tenant(tenant)
         self._decided(
-            keys=[self.keys.author(author_id), self.keys.author_comments(author_id),
-                  self.keys.author_outcomes(author_id)],
+            keys=[own.author(author_id), own.author_comments(author_id),
+                  own.author_outcomes(author_id)],
             args=[comment_id, repr(created), old_status, new_status,
                   max(_OUTCOMES_KEPT, self.settings.author_window)],
             client=pipe,
         )
 
     # State for the decision phases ------------------------------------------------
-    def queue_state(self, pipe: Any, author_id: str) -> None:
+    def queue_state(self, pipe: Any, tenant: str, author_id: str) -> None:
         """Queue the two reads ``parse_state`` takes (the worker batches them for many authors)."""
-        pipe.sismember(self.keys.banned_authors, author_id)
-        pipe.lrange(self.keys.author_outcomes(author_id), 0, self.settings.author_window - 1)
+        own = self.keys.tenant(tenant)
+        pipe.sismember(own.banned_authors, author_id)
+        pipe.lrange(own.author_outcomes(author_id), 0, self.settings.author_window - 1)
 
     def parse_state(self, banned: Any, outcomes: list[bytes]) -> AuthorState:
         decisions = len(outcomes)
@@ -115,24 +121,25 @@ class AuthorStore:
         return AuthorState(banned=bool(banned), premoderated=premoderated,
                            decisions=decisions, rejection_rate=rate)
 
-    def state(self, author_id: str) -> AuthorState:
+    def state(self, tenant: str, author_id: str) -> AuthorState:
         pipe = self.redis.pipeline(transaction=False)
-        self.queue_state(pipe, author_id)
+        self.queue_state(pipe, tenant, author_id)
         return self.parse_state(*pipe.execute())
 
-    def is_banned(self, author_id: str) -> bool:
-        return bool(self.redis.sismember(self.keys.banned_authors, author_id))
+    def is_banned(self, tenant: str, author_id: str) -> bool:
+        return bool(self.redis.sismember(self.keys.tenant(tenant).banned_authors, author_id))
 
-    def is_premoderated(self, author_id: str) -> bool:
-        return self.state(author_id).premoderated
+    def is_premoderated(self, tenant: str, author_id: str) -> bool:
+        return self.state(tenant, author_id).premoderated
 
     # Profile ----------------------------------------------------------------------
-    def profile(self, author_id: str, recent: int = 10) -> dict[str, Any]:
+    def profile(self, tenant: str, author_id: str, recent: int = 10) -> dict[str, Any]:
         """Counters, ban, pre-moderation state and the ids of the latest comments."""
+        own = self.keys.tenant(tenant)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hgetall(self.keys.author(author_id))
-        self.queue_state(pipe, author_id)
-        pipe.zrevrange(self.keys.author_comments(author_id), 0, recent - 1)
+        pipe.hgetall(own.author(author_id))
+        self.queue_state(pipe, tenant, author_id)
+        pipe.zrevrange(own.author_comments(author_id), 0, recent - 1)
         raw, banned, outcomes, recent_ids = pipe.execute()
         fields = {k.decode(): v.decode() for k, v in raw.items()}
         state = self.parse_state(banned, outcomes)
@@ -142,6 +149,7 @@ class AuthorStore:
                    "at": float(fields["ban_at"]) if fields.get("ban_at") else None}
         return {
             "id": author_id,
+            "tenant": tenant,
             "counts": {name: max(0, int(fields.get(name, 0))) for name in COUNTERS},
             "banned": state.banned,
             "ban": ban,
@@ -152,30 +160,38 @@ class AuthorStore:
         }
 
     # Bans -------------------------------------------------------------------------
-    def ban(self, author_id: str, *, by: str, reason: str) -> bool:
-        """Ban the author (their comments scored from now on are rejected); False if already banned."""
+    def ban(self, tenant: str, author_id: str, *, by: str, reason: str,
+            by_name: str | None = None) -> bool:
+        """Ban the author (their comments scored from now on are rejected); False if already banned.
+
+        ``by`` identifies who banned (``moderator:<key id>``); ``by_name`` is for display."""
+        own = self.keys.tenant(tenant)
         now = time.time()
         pipe = self.redis.pipeline()
-        pipe.sadd(self.keys.banned_authors, author_id)
-        pipe.hset(self.keys.author(author_id),
+        pipe.sadd(own.banned_authors, author_id)
+        pipe.hset(own.author(author_id),
                   mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now)})
-        pipe.rpush(self.keys.author_audit(author_id), _audit("banned", by, reason, now))
+        pipe.rpush(own.author_audit(author_id), _audit("banned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 
-    def unban(self, author_id: str, *, by: str, reason: str) -> bool:
+    def unban(self, tenant: str, author_id: str, *, by: str, reason: str,
+              by_name: str | None = None) -> bool:
         """Lift a ban; False if the author was not banned (nothing is recorded then)."""
-        if not self.redis.sismember(self.keys.banned_authors, author_id):
+        own = self.keys.tenant(tenant)
+        if not self.redis.sismember(own.banned_authors, author_id):
             return False
         now = time.time()
         pipe = self.redis.pipeline()
-        pipe.srem(self.keys.banned_authors, author_id)
-        pipe.hdel(self.keys.author(author_id), "ban_reason", "ban_by", "ban_at")
-        pipe.rpush(self.keys.author_audit(author_id), _audit("unbanned", by, reason, now))
+        pipe.srem(own.banned_authors, author_id)
+        pipe.hdel(own.author(author_id), "ban_reason", "ban_by", "ban_at")
+        pipe.rpush(own.author_audit(author_id), _audit("unbanned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 
-    def audit(self, author_id: str) -> list[dict[str, Any]]:
-        return [json.loads(e) for e in self.redis.lrange(self.keys.author_audit(author_id), 0, -1)]
+    def audit(self, tenant: str, author_id: str) -> list[dict[str, Any]]:
+        key = self.keys.tenant(tenant).author_audit(author_id)
+        return [json.loads(e) for e in self.redis.lrange(key, 0, -1)]
 
 
-def _audit(event: str, by: str, reason: str, at: float) -> str:
-    return json.dumps({"event": event, "by": by, "reason": reason, "at": at}, separators=(",", ":"))
+def _audit(event: str, by: str, by_name: str | None, reason: str, at: float) -> str:
+    return json.dumps({"event": event, "by": by, "by_name": by_name, "reason": reason, "at": at},
+                      separators=(",", ":"))

@@ -17,7 +17,8 @@ from typing import Any
 
 from redis import Redis
 
-from storage.keys import Keys
+from core.tenants import DEFAULT_TENANT, tenant_of
+from storage.keys import LUA_ENCODE, Keys
 
 STATUSES = ("pending", "approved", "held", "rejected")
 
@@ -60,8 +61,66 @@ end
 return out
 """
 
-_DECIDE = """
--- KEYS: comment, history, pending, attempts, article_prefix, held_queue
+# The held queue and its indexes move together: every script that adds a comment to
+# the queue or takes it out goes through these two functions. ``q`` holds the seven
+# index keys of ``queue_index_keys`` (in that order); category indexes are named by
+# appending the encoded category to a prefix. The categories a comment was indexed
+# under are kept on its record (``queued``), so it leaves exactly those indexes even
+# if its reasons changed meanwhile.
+QUEUE_INDEX_LUA = LUA_ENCODE + """
+local function reason_categories(raw)
+  local cats, seen = {}, {}
+  if raw then
+    for _, r in ipairs(cjson.decode(raw)) do
+      local c = string.match(string.match(r, '^[^:]*'), '^%s*(.-)%s*$')
+      if c ~= '' and not seen[c] then
+        seen[c] = true
+        cats[#cats + 1] = c
+      end
+    end
+  end
+  return cats
+end
+
+local function drop_from_category(prefix, cats_set, category, id)
+  local key = prefix .. encode_id(category)
+  redis.call('ZREM', key, id)
+  if redis.call('EXISTS', key) == 0 then redis.call('SREM', cats_set, category) end
+end
+
+local function unindex_held(q, comment_key, id)
+  redis.call('ZREM', q[1], id)
+  redis.call('ZREM', q[4], id)
+  redis.call('ZREM', q[7], id)
+  local raw = redis.call('HGET', comment_key, 'queued')
+  if raw then
+    for _, c in ipairs(cjson.decode(raw)) do
+      drop_from_category(q[2], q[3], c, id)
+      drop_from_category(q[5], q[6], c, id)
+    end
+    redis.call('HDEL', comment_key, 'queued')
+  end
+end
+
+local function index_held(q, comment_key, id, priority)
+  -- Queued already (a report on a held comment): its categories may have changed.
+  if redis.call('ZSCORE', q[1], id) then unindex_held(q, comment_key, id) end
+  local cats = reason_categories(redis.call('HGET', comment_key, 'reasons'))
+  redis.call('ZADD', q[1], priority, id)
+  redis.call('ZADD', q[4], priority, id)
+  redis.call('ZADD', q[7], priority, id)
+  for _, c in ipairs(cats) do
+    redis.call('ZADD', q[2] .. encode_id(c), priority, id)
+    redis.call('SADD', q[3], c)
+    redis.call('ZADD', q[5] .. encode_id(c), priority, id)
+    redis.call('SADD', q[6], c)
+  end
+  if #cats > 0 then redis.call('HSET', comment_key, 'queued', cjson.encode(cats)) end
+end
+"""
+
+_DECIDE = QUEUE_INDEX_LUA + """
+-- KEYS: comment, history, pending, attempts, article_prefix, then the 7 queue index keys
 -- ARGV: id, expected_status, new_status, history_event, held_priority, field, value, ...
 -- expected_status '*' accepts any current status except a missing record.
 -- The article's per-status index is named from the prefix and the status found
@@ -86,14 +145,20 @@ if current ~= ARGV[3] then
   redis.call('ZREM', KEYS[5] .. current, ARGV[1])
   redis.call('ZADD', KEYS[5] .. ARGV[3], seq, ARGV[1])
 end
+local q = {KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]}
 if ARGV[3] == 'held' then
-  redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1])
-else
-  redis.call('ZREM', KEYS[6], ARGV[1])
+  index_held(q, KEYS[1], ARGV[1], ARGV[5])
+elseif redis.call('ZSCORE', q[1], ARGV[1]) then
+  -- Only a queued comment has indexes to leave (the common case, pending -> approved,
+  -- costs this one read).
+  unindex_held(q, KEYS[1], ARGV[1])
 end
 redis.call('RPUSH', KEYS[2], ARGV[4])
 return 1
 """
+
+# Fields a retry with a known external_id must repeat for it to be the same comment.
+_SUBMISSION_FIELDS = ("article_id", "text", "author_id", "author_name", "parent_id")
 
 
 @dataclass(frozen=True)
@@ -101,6 +166,9 @@ class Created:
     id: str
     created: bool
     schedule_scoring: bool
+    # For a known external_id: whether the stored comment is the one posted now
+    # (same text, author, name, parent), i.e. a retry rather than a different comment.
+    same_submission: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +204,14 @@ def content_external_id(*parts: str | None) -> str:
     return CONTENT_ID_PREFIX + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def queue_index_keys(keys: Keys, tenant: str, article_id: str) -> list[str]:
+    """The seven keys of the held queue and its indexes, in ``QUEUE_INDEX_LUA``'s order."""
+    own = keys.tenant(tenant)
+    return [keys.held_queue, keys.held_category(""), keys.held_categories,
+            own.held_queue, own.held_category(""), own.held_categories,
+            own.held_article(article_id)]
+
+
 def hold_priority(scores: dict[str, float], reasons: Sequence[str], seq: int) -> float:
     """Sort key of the moderators' queue (ascending = first).
 
@@ -168,6 +244,7 @@ class CommentStore:
     def create(
         self,
         *,
+        tenant: str = DEFAULT_TENANT,
         article_id: str,
         text: str,
         author_id: str,
@@ -189,6 +266,7 @@ class CommentStore:
         due = now + scoring_lease if scoring_lease else now
         fields = {
             "id": comment_id,
+            "tenant": tenant,
             "article_id": article_id,
             "text": text,
             "author_id": author_id,
@@ -200,19 +278,20 @@ class CommentStore:
             "request_id": request_id,
         }
         k = self.keys
+        own = k.tenant(tenant)
         result = self._create(
             keys=[
-                k.external_id(article_id, external_id or ""),
+                own.external_id(article_id, external_id or ""),
                 k.sequence,
                 k.comment(comment_id),
                 k.history(comment_id),
-                k.article_comments(article_id),
-                k.article_comments(article_id, "pending"),
+                own.article_comments(article_id),
+                own.article_comments(article_id, "pending"),
                 k.pending,
                 k.drain_scheduled,
                 # Every comment with an author is indexed here, whatever path stored it, so
                 # erasing the author never needs to scan the store.
-                k.author_stored(author_id),
+                own.author_stored(author_id),
             ],
             args=[
                 "1" if external_id else "0",
@@ -225,7 +304,12 @@ class CommentStore:
             ],
         )
         found = result[0].decode() if isinstance(result[0], bytes) else result[0]
-        return Created(id=found, created=bool(result[1]), schedule_scoring=bool(result[2]))
+        if result[1]:
+            return Created(id=found, created=True, schedule_scoring=bool(result[2]))
+        stored = self.get_many([found], ("tenant", *_SUBMISSION_FIELDS))[0] or {}
+        same = tenant_of(stored) == tenant and all(
+            (stored.get(name) or None) == (fields.get(name) or None) for name in _SUBMISSION_FIELDS)
+        return Created(id=found, created=False, schedule_scoring=False, same_submission=same)
 
     def get(self, comment_id: str) -> dict[str, Any] | None:
         raw = self.redis.hgetall(self.keys.comment(comment_id))
@@ -249,14 +333,21 @@ class CommentStore:
             out.append(_decode_record(raw) if raw else None)
         return out
 
-    def history(self, comment_id: str) -> list[dict[str, Any]]:
-        return [json.loads(e) for e in self.redis.lrange(self.keys.history(comment_id), 0, -1)]
+    def history(self, comment_id: str, offset: int = 0, limit: int | None = None
+                ) -> list[dict[str, Any]]:
+        """The comment's events, oldest first: all, or ``limit`` of them from ``offset``."""
+        end = -1 if limit is None else offset + limit - 1
+        return [json.loads(e) for e in self.redis.lrange(self.keys.history(comment_id), offset, end)]
+
+    def history_length(self, comment_id: str) -> int:
+        return int(self.redis.llen(self.keys.history(comment_id)))
 
     def list_article(
-        self, article_id: str, status: str | None, after: int | None, limit: int
+        self, tenant: str, article_id: str, status: str | None, after: int | None, limit: int
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """One page of an article's comments in posting order; returns (records, next cursor)."""
-        key = self.keys.article_comments(article_id, status)
+        """One page of a tenant's article's comments in posting order; returns
+        (records, next cursor)."""
+        key = self.keys.tenant(tenant).article_comments(article_id, status)
         low = f"({after}" if after is not None else "-inf"
         rows = self.redis.zrangebyscore(key, low, "+inf", start=0, num=limit + 1, withscores=True)
         page, more = rows[:limit], len(rows) > limit
@@ -303,6 +394,7 @@ class CommentStore:
         self,
         comment_id: str,
         *,
+        tenant: str,
         article_id: str,
         expected: str,
         new_status: str,
@@ -323,9 +415,9 @@ class CommentStore:
             k.comment(comment_id),
             k.history(comment_id),
             k.pending,
-            self.keys.attempts,
-            k.article_prefix(article_id),
-            self.keys.held_queue,
+            k.attempts,
+            k.tenant(tenant).article_prefix(article_id),
+            *queue_index_keys(k, tenant, article_id),
         ]
         args = [
             comment_id,

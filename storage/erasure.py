@@ -34,7 +34,8 @@ from urllib.parse import unquote
 from redis import Redis
 from redis.exceptions import WatchError
 
-from storage.comments import CONTENT_ID_PREFIX, CommentStore
+from core.tenants import tenant_of
+from storage.comments import CONTENT_ID_PREFIX, CommentStore, queue_index_keys
 from storage.keys import Keys
 
 ERASED = "[erased]"
@@ -52,6 +53,7 @@ _CHUNK = 200
 @dataclass
 class ErasureReport:
     author_id: str
+    tenant: str
     comments: int = 0
     texts_erased: int = 0
     names_erased: int = 0
@@ -137,9 +139,10 @@ class Eraser:
         self.comments = CommentStore(redis, keys)
 
     # Finding comments ---------------------------------------------------------
-    def author_keys(self, author_id: str) -> AuthorKeys:
-        """The author's keys. Tenants: the one place to scope erasure to the caller's tenant."""
-        k = self.keys
+    def author_keys(self, tenant: str, author_id: str) -> AuthorKeys:
+        """One tenant's author's keys (author ids are each site's own: the same id under
+        another tenant is someone else, with keys of their own)."""
+        k = self.keys.tenant(tenant)
         return AuthorKeys(indexes=(k.author_stored(author_id), k.author_comments(author_id)),
                           profile=k.author(author_id), audit=k.author_audit(author_id))
 
@@ -166,31 +169,36 @@ class Eraser:
             yield batch
 
     # Erasure ------------------------------------------------------------------
-    def erase_author(self, author_id: str, *, by: str) -> ErasureReport:
-        """Erase the author's texts and name everywhere; returns what was erased."""
-        return self.erase_indexed(author_id, self.author_keys(author_id), by=by)
+    def erase_author(self, tenant: str, author_id: str, *, by: str) -> ErasureReport:
+        """Erase one tenant's author's texts and name everywhere; returns what was erased."""
+        return self.erase_indexed(tenant, author_id, self.author_keys(tenant, author_id), by=by)
 
-    def erase_indexed(self, author_id: str, where: AuthorKeys, *, by: str) -> ErasureReport:
-        """Erase the comments listed in ``where.indexes`` that belong to ``author_id``, and the
-        author's profile: work in proportion to the author's comments, whatever the store holds."""
-        report = ErasureReport(author_id=author_id)
+    def erase_indexed(self, tenant: str, author_id: str, where: AuthorKeys, *, by: str
+                      ) -> ErasureReport:
+        """Erase the comments listed in ``where.indexes`` that belong to ``author_id`` of
+        ``tenant``, and the author's profile: work in proportion to the author's comments,
+        whatever the store holds."""
+        report = ErasureReport(author_id=author_id, tenant=tenant)
         for chunk in _chunks(self.comments_in(where.indexes), _CHUNK):
-            self._erase_chunk(author_id, chunk, by, report)
+            self._erase_chunk(tenant, author_id, chunk, by, report)
         report.profile_fields_erased = self._erase_profile(where)
         return report
 
-    def _erase_chunk(self, author_id: str, ids: Sequence[str], by: str,
+    def _erase_chunk(self, tenant: str, author_id: str, ids: Sequence[str], by: str,
                      report: ErasureReport) -> None:
         k = self.keys
-        fields = ["author_id", "status", "article_id", "text", "author_name", "external_id"]
+        own = k.tenant(tenant)
+        fields = ["author_id", "status", "article_id", "text", "author_name", "external_id",
+                  "tenant"]
         pipe = self.redis.pipeline(transaction=False)
         for cid in ids:
             pipe.hmget(k.comment(cid), fields)
         mine = []
         for cid, values in zip(ids, pipe.execute(), strict=True):
-            owner, status, article_id, text, name, external_id = (_text(v) for v in values)
+            owner, status, article_id, text, name, external_id, owner_tenant = (
+                _text(v) for v in values)
             # Gone (purged), or an index entry that is not this author's: not ours to erase.
-            if status is None or owner != author_id:
+            if status is None or owner != author_id or tenant_of({"tenant": owner_tenant}) != tenant:
                 continue
             mine.append((cid, status, article_id or "", text, name, external_id))
         if not mine:
@@ -204,7 +212,8 @@ class Eraser:
             pipe = self.redis.pipeline(transaction=False)
             for cid, _, article_id, *_ in pending:
                 self.comments.transition(
-                    cid, article_id=article_id, expected="pending", new_status="rejected",
+                    cid, tenant=tenant, article_id=article_id, expected="pending",
+                    new_status="rejected",
                     fields={"reasons": ["author_erased"], "decided": repr(now),
                             "decided_by": "erasure"},
                     event="withdrawn", event_data={"by": by, "reason": "author_erased"}, pipe=pipe,
@@ -246,7 +255,7 @@ class Eraser:
                         tx.rpush(key, erased_event)
                         if external_id and external_id.startswith(CONTENT_ID_PREFIX):
                             # A hash of the text: it could confirm a guess of what was erased.
-                            tx.delete(k.external_id(article_id, external_id))
+                            tx.delete(own.external_id(article_id, external_id))
                             tx.hdel(record, "external_id")
                     results = tx.execute()
                     break
@@ -287,40 +296,49 @@ class Eraser:
         """Delete every comment decided before ``cutoff`` (epoch s), and every comment still
         pending that was posted before it (its text must not outlive the others')."""
         report = PurgeReport(cutoff=cutoff)
-        fields = ["status", "decided", "created", "article_id", "author_id", "external_id"]
+        fields = ["status", "decided", "created", "article_id", "author_id", "external_id",
+                  "tenant", "queued"]
         for batch in self._comment_keys():
             pipe = self.redis.pipeline(transaction=False)
             for cid in batch:
                 pipe.hmget(self.keys.comment(cid), fields)
             for cid, values in zip(batch, pipe.execute(), strict=True):
                 report.scanned += 1
-                status, decided, created, article_id, author_id, external_id = (
+                status, decided, created, article_id, author_id, external_id, tenant, queued = (
                     _text(v) for v in values)
                 if status is None:
                     continue
                 stamp = created if status == "pending" else decided
                 if stamp is None or float(stamp) >= cutoff:
                     continue
-                self._purge(cid, article_id or "", author_id, external_id)
+                self._purge(cid, tenant_of({"tenant": tenant}), article_id or "", author_id,
+                            external_id, json.loads(queued) if queued else [])
                 report.purged += 1
                 report.pending_purged += int(status == "pending")
         return report
 
-    def _purge(self, cid: str, article_id: str, author_id: str | None,
-               external_id: str | None) -> None:
+    def _purge(self, cid: str, tenant: str, article_id: str, author_id: str | None,
+               external_id: str | None, queued: list[str]) -> None:
         k = self.keys
+        own = k.tenant(tenant)
         pipe = self.redis.pipeline()
         # The history goes whole: with it every report reason and note about the comment.
         pipe.delete(k.comment(cid), k.history(cid), k.reports(cid), k.claim(cid))
         for status in (None, "approved", "held", "rejected", "pending"):
-            pipe.zrem(k.article_comments(article_id, status), cid)
-        pipe.zrem(k.held_queue, cid)
+            pipe.zrem(own.article_comments(article_id, status), cid)
+        # The held queue and its indexes (tenant, article, and the categories it was under).
+        queue, _, _, tenant_queue, _, _, article_queue = queue_index_keys(k, tenant, article_id)
+        for key in (queue, tenant_queue, article_queue):
+            pipe.zrem(key, cid)
+        for category in queued:
+            pipe.zrem(k.held_category(category), cid)
+            pipe.zrem(own.held_category(category), cid)
         pipe.zrem(k.pending, cid)
         pipe.hdel(k.attempts, cid)
         pipe.hdel(k.examples, cid)
         if author_id:
-            pipe.zrem(k.author_comments(author_id), cid)
-            pipe.zrem(k.author_stored(author_id), cid)
+            pipe.zrem(own.author_comments(author_id), cid)
+            pipe.zrem(own.author_stored(author_id), cid)
         if external_id:
-            pipe.delete(k.external_id(article_id, external_id))
+            pipe.delete(own.external_id(article_id, external_id))
         pipe.execute()

@@ -1,7 +1,8 @@
 """Labelled examples from moderators' decisions, for retraining.
 
 One JSON document per comment in one hash: a re-decision replaces the earlier
-label, so the training set holds each comment once with its final label.
+label, so the training set holds each comment once with its final label. Each
+document names its tenant, so training can take one title's decisions only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from redis import Redis
 
+from core.tenants import DEFAULT_TENANT
 from storage.keys import Keys
 
 # Which categories a decision tells us about. A rejection for "spam" or "legal"
@@ -50,16 +52,22 @@ class ExampleStore:
         decided_at: float,
         action: str | None = None,
         article_id: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        moderator_name: str | None = None,
         pipe: Any = None,
     ) -> None:
-        """Store (or replace) the comment's example; ``pipe`` queues it on a pipeline instead."""
+        """Store (or replace) the comment's example; ``pipe`` queues it on a pipeline instead.
+
+        ``moderator`` is the deciding key's id; ``moderator_name`` its name, for display."""
         document = {
             "comment_id": comment_id,
+            "tenant": tenant,
             "text": text,
             "labels": labels,
             "scores": scores or {},
             "model_version": model_version,
             "moderator": moderator,
+            "moderator_name": moderator_name,
             "action": action,
             "reason_code": reason_code,
             "article_id": article_id,
@@ -72,10 +80,13 @@ class ExampleStore:
         raw = self.redis.hget(self.keys.examples, comment_id)
         return json.loads(raw) if raw else None
 
-    def iter_examples(self) -> Iterator[dict[str, Any]]:
-        """Every example (HSCAN: no single huge reply), in no particular order."""
+    def iter_examples(self, tenant: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every example, or one tenant's (HSCAN: no single huge reply), in no particular order.
+        Examples stored before tenants existed belong to the default tenant."""
         for _, raw in self.redis.hscan_iter(self.keys.examples, count=500):
-            yield json.loads(raw)
+            document = json.loads(raw)
+            if tenant is None or (document.get("tenant") or DEFAULT_TENANT) == tenant:
+                yield document
 
     def count(self) -> int:
         return int(self.redis.hlen(self.keys.examples))

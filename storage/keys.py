@@ -11,12 +11,25 @@ name (author ``bob:comments`` must not name bob's comment index). Ids made only
 of the safe characters, which is every id the API accepted before, keep the
 names they had. Lua scripts that build key names from ids use ``LUA_ENCODE``,
 the same encoding.
+
+Tenants (titles sharing the deployment): comment records, their history,
+claims and reports are global (comment ids are random and unique, and each
+record names its tenant); what hangs on a site's own ids (external ids,
+article listings and policies, authors and bans) lives under the tenant's
+``TenantKeys``. The default tenant keeps the names these keys had before
+tenants existed (``mod:au:{author}``), so existing data needs no migration;
+every other tenant's carry a ``t:{tenant}:`` segment (``mod:t:{tenant}:au:{author}``).
+Keys introduced with tenants (the held-queue indexes, per-tenant thresholds,
+readers' report counters) carry the segment for every tenant, the default
+included, so they never meet a global key's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote
+
+from core.tenants import ALL_TENANTS, DEFAULT_TENANT
 
 # Kept as they are in key names (quote() also keeps letters, digits and "_.-~").
 _SAFE = "@+="
@@ -40,41 +53,28 @@ def encode_id(value: str) -> str:
     """
     return quote(value, safe=_SAFE, encoding="utf-8", errors="surrogatepass")
 
-# Tenant seam (the tenants work defines these for every key): records and keys without a
-# tenant belong to DEFAULT_TENANT; "*" is a moderator's or admin's key over all tenants.
-DEFAULT_TENANT = "default"
-ALL_TENANTS = "*"
-
 
 @dataclass(frozen=True)
 class Keys:
     prefix: str = "mod:"
 
+    def tenant(self, tenant: str) -> TenantKeys:
+        """The keys of one tenant's data (articles, authors, external ids, its queue)."""
+        return TenantKeys(self.prefix, tenant)
+
     # Comments -------------------------------------------------------------
     def comment(self, comment_id: str) -> str:
-        """Hash: the comment record (text, author, status, scores, reasons...)."""
+        """Hash: the comment record (tenant, text, author, status, scores, reasons...)."""
         return f"{self.prefix}c:{encode_id(comment_id)}"
 
     def history(self, comment_id: str) -> str:
         """List: append-only JSON events of one comment."""
         return f"{self.prefix}c:{encode_id(comment_id)}:h"
 
-    def external_id(self, article_id: str, external_id: str) -> str:
-        """String: comment id posted under the site's own id (idempotency)."""
-        return f"{self.prefix}ext:{encode_id(article_id)}:{encode_id(external_id)}"
-
     @property
     def sequence(self) -> str:
         """String counter: posting order of every comment (article listings sort by it)."""
         return f"{self.prefix}seq"
-
-    def article_comments(self, article_id: str, status: str | None = None) -> str:
-        """Sorted set: an article's comment ids scored by sequence, all or by status."""
-        return self.article_prefix(article_id) + (status or "all")
-
-    def article_prefix(self, article_id: str) -> str:
-        """Prefix of an article's listing keys (Lua scripts append the status)."""
-        return f"{self.prefix}a:{encode_id(article_id)}:"
 
     # Scoring pipeline -----------------------------------------------------
     @property
@@ -89,11 +89,6 @@ class Keys:
         return f"{self.prefix}pending:attempts"
 
     @property
-    def held_queue(self) -> str:
-        """Sorted set: held comments by review priority (ascending = first)."""
-        return f"{self.prefix}queue:held"
-
-    @property
     def retention_lock(self) -> str:
         """String (with TTL): a worker is running, or recently ran, the retention sweep."""
         return f"{self.prefix}retention-lock"
@@ -103,55 +98,39 @@ class Keys:
         """String flag (with TTL): a scoring job is already queued."""
         return f"{self.prefix}drain-scheduled"
 
-    # Moderation (review queue, claims, authors, reports, article policy) ---
+    @property
+    def schema_version(self) -> str:
+        """String: the last data migration applied (storage/migrations.py)."""
+        return f"{self.prefix}schema-version"
+
+    # Review queue over all tenants (read by "*" keys) ----------------------
+    @property
+    def held_queue(self) -> str:
+        """Sorted set: every tenant's held comments by review priority (ascending = first)."""
+        return f"{self.prefix}queue:held"
+
+    def held_category(self, category: str) -> str:
+        """Sorted set: every tenant's held comments with a reason of ``category``, by priority."""
+        return f"{self.prefix}queue:held:cat:{encode_id(category)}"
+
+    @property
+    def held_categories(self) -> str:
+        """Set: categories that have a ``held_category`` index (what the counts list)."""
+        return f"{self.prefix}queue:held:cats"
+
+    # Moderation (claims, reports) -----------------------------------------
     def claim(self, comment_id: str) -> str:
-        """String with TTL: the moderator who holds a claim on a held comment."""
+        """String with TTL: the moderator (key id and name) who holds a claim on a held comment."""
         return f"{self.prefix}claim:{encode_id(comment_id)}"
 
     def reports(self, comment_id: str) -> str:
         """Set: ids of readers who reported a comment (one report per reader counts)."""
         return f"{self.prefix}c:{encode_id(comment_id)}:reports"
 
-    def author(self, author_id: str) -> str:
-        """Hash: an author's counters (posted, held, approved, rejected), name, ban state."""
-        return f"{self.prefix}au:{encode_id(author_id)}"
-
-    def author_comments(self, author_id: str) -> str:
-        """Sorted set: an author's comment ids by posting time, added when a comment is first
-        decided (its ``ZADD NX`` is what counts each comment once in the author's counters)."""
-        return f"{self.prefix}au:{encode_id(author_id)}:comments"
-
-    def author_stored(self, author_id: str) -> str:
-        """Sorted set: every comment stored under the author, by posting time, written in the
-        same script as the record (every path: API, Perspective, Coral; pending ones too), so
-        erasure reaches all of them without scanning the store."""
-        return f"{self.prefix}au:{encode_id(author_id)}:stored"
-
-    def author_outcomes(self, author_id: str) -> str:
-        """List: an author's recent moderator outcomes as '<approved|rejected>:<comment id>',
-        newest first, one entry per comment (a re-decision replaces it)."""
-        return f"{self.prefix}au:{encode_id(author_id)}:outcomes"
-
-    def author_audit(self, author_id: str) -> str:
-        """List: JSON ban/unban events of an author (who, when, why), oldest first."""
-        return f"{self.prefix}au:{encode_id(author_id)}:audit"
-
-    @property
-    def banned_authors(self) -> str:
-        """Set: banned author ids."""
-        return f"{self.prefix}banned"
-
-    def article_policy(self, article_id: str) -> str:
-        """Hash: an article's moderation policy (mode, sensitive, protected terms, allowed names)."""
-        return f"{self.prefix}a:{encode_id(article_id)}:policy"
-
-    def article_policy_audit(self, article_id: str) -> str:
-        """List: JSON audit events of an article's policy changes (who, when, mode), oldest first."""
-        return f"{self.prefix}a:{encode_id(article_id)}:policy:audit"
-
     @property
     def examples(self) -> str:
-        """Hash: comment id -> JSON labelled example from a moderator's latest decision."""
+        """Hash: comment id -> JSON labelled example (with its tenant) from a moderator's
+        latest decision."""
         return f"{self.prefix}examples"
 
     # Webhooks -------------------------------------------------------------
@@ -162,16 +141,12 @@ class Keys:
     def tenant_webhooks(self, tenant: str) -> str:
         """Set: ids of the keys of one tenant with a registered webhook (an emitter reads the
         sets of its batch's tenants in one round trip). The default tenant keeps the name
-        this set had before tenants, so registrations made then need no migration.
-        ``ALL_TENANTS`` ("*") is the set of keys over every tenant, which get every decision.
-
-        Tenant seam: other tenants' sets take a ``t:{tenant}:`` segment.
-        """
-        if tenant == DEFAULT_TENANT:
-            return f"{self.prefix}webhooks"
+        this set had before tenants (``TenantKeys.webhooks``), so registrations made then need
+        no migration. ``ALL_TENANTS`` ("*") is the set of keys over every tenant, which get
+        every decision."""
         if tenant == ALL_TENANTS:
             return f"{self.prefix}webhooks:all-tenants"
-        return f"{self.prefix}t:{encode_id(tenant)}:webhooks"
+        return self.tenant(tenant).webhooks
 
     def webhook_breaker(self, key_id: str) -> str:
         """Hash (with TTL): a webhook's circuit breaker: consecutive failures, open until,
@@ -230,7 +205,7 @@ class Keys:
 
     # Access ---------------------------------------------------------------
     def api_key(self, key_hash: str) -> str:
-        """Hash: an API key's role, name, creation time (looked up by SHA-256 of the key)."""
+        """Hash: an API key's role, tenant, name, creation time (looked up by SHA-256 of the key)."""
         return f"{self.prefix}key:{encode_id(key_hash)}"
 
     @property
@@ -258,10 +233,123 @@ class Keys:
     # Policy ---------------------------------------------------------------
     @property
     def thresholds(self) -> str:
-        """Hash: category -> hold threshold set by an admin (overrides the model's)."""
+        """Hash: category -> hold threshold set by an all-tenants admin (overrides the model's;
+        a tenant's own overrides, ``TenantKeys.thresholds``, come first)."""
         return f"{self.prefix}policy:thresholds"
 
     @property
     def policy_audit(self) -> str:
-        """List: JSON audit events of policy changes."""
+        """List: JSON audit events of changes to the all-tenants thresholds."""
         return f"{self.prefix}policy:audit"
+
+
+@dataclass(frozen=True)
+class TenantKeys:
+    """The keys of one tenant. Methods here take the site's own ids (encoded)."""
+
+    prefix: str
+    tenant: str
+
+    @property
+    def _base(self) -> str:
+        # Data that existed before tenants: the default tenant keeps the plain names.
+        if self.tenant == DEFAULT_TENANT:
+            return self.prefix
+        return self._own
+
+    @property
+    def _own(self) -> str:
+        # Keys introduced with tenants: always under the tenant's segment.
+        return f"{self.prefix}t:{encode_id(self.tenant)}:"
+
+    # Comments by the site's ids -------------------------------------------
+    def external_id(self, article_id: str, external_id: str) -> str:
+        """String: comment id posted under the site's own id (idempotency)."""
+        return f"{self._base}ext:{encode_id(article_id)}:{encode_id(external_id)}"
+
+    def article_comments(self, article_id: str, status: str | None = None) -> str:
+        """Sorted set: an article's comment ids scored by sequence, all or by status."""
+        return self.article_prefix(article_id) + (status or "all")
+
+    def article_prefix(self, article_id: str) -> str:
+        """Prefix of an article's listing keys (Lua scripts append the status)."""
+        return f"{self._base}a:{encode_id(article_id)}:"
+
+    def article_policy(self, article_id: str) -> str:
+        """Hash: an article's moderation policy (mode, sensitive, protected terms, allowed names)."""
+        return f"{self._base}a:{encode_id(article_id)}:policy"
+
+    def article_policy_audit(self, article_id: str) -> str:
+        """List: JSON audit events of an article's policy changes (who, when, mode), oldest first."""
+        return f"{self._base}a:{encode_id(article_id)}:policy:audit"
+
+    # Authors (the site's ids: the same id in two tenants is two people) ------
+    def author(self, author_id: str) -> str:
+        """Hash: an author's counters (posted, held, approved, rejected), name, ban state."""
+        return f"{self._base}au:{encode_id(author_id)}"
+
+    def author_comments(self, author_id: str) -> str:
+        """Sorted set: an author's comment ids by posting time, added when a comment is first
+        decided (its ``ZADD NX`` is what counts each comment once in the author's counters)."""
+        return f"{self._base}au:{encode_id(author_id)}:comments"
+
+    def author_stored(self, author_id: str) -> str:
+        """Sorted set: every comment stored under the author, by posting time, written in the
+        same script as the record (every path: API, Perspective, Coral; pending ones too), so
+        erasure reaches all of them without scanning the store."""
+        return f"{self._base}au:{encode_id(author_id)}:stored"
+
+    def author_outcomes(self, author_id: str) -> str:
+        """List: an author's recent moderator outcomes as '<approved|rejected>:<comment id>',
+        newest first, one entry per comment (a re-decision replaces it)."""
+        return f"{self._base}au:{encode_id(author_id)}:outcomes"
+
+    def author_audit(self, author_id: str) -> str:
+        """List: JSON ban/unban events of an author (who, when, why), oldest first."""
+        return f"{self._base}au:{encode_id(author_id)}:audit"
+
+    @property
+    def banned_authors(self) -> str:
+        """Set: banned author ids."""
+        return f"{self._base}banned"
+
+    # Webhooks -----------------------------------------------------------------
+    @property
+    def webhooks(self) -> str:
+        """Set: ids of the tenant's keys with a registered webhook."""
+        return f"{self._base}webhooks"
+
+    # Review queue of the tenant --------------------------------------------
+    @property
+    def held_queue(self) -> str:
+        """Sorted set: the tenant's held comments by review priority."""
+        return f"{self._own}queue:held"
+
+    def held_category(self, category: str) -> str:
+        """Sorted set: the tenant's held comments with a reason of ``category``, by priority."""
+        return f"{self._own}queue:held:cat:{encode_id(category)}"
+
+    def held_article(self, article_id: str) -> str:
+        """Sorted set: the tenant's held comments under one article, by priority."""
+        return f"{self._own}queue:held:a:{encode_id(article_id)}"
+
+    @property
+    def held_categories(self) -> str:
+        """Set: categories that have a ``held_category`` index in this tenant."""
+        return f"{self._own}queue:held:cats"
+
+    # Readers' reports ---------------------------------------------------------
+    def reader_reports(self, reader_id: str) -> str:
+        """String counter (TTL: one window): reports a reader made in the current window."""
+        return f"{self._own}reader:{encode_id(reader_id)}:reports"
+
+    # Policy -------------------------------------------------------------------
+    @property
+    def thresholds(self) -> str:
+        """Hash: category -> hold threshold set for this tenant (falls back to the global)."""
+        return f"{self._own}policy:thresholds"
+
+    @property
+    def policy_audit(self) -> str:
+        """List: JSON audit events of this tenant's threshold changes."""
+        return f"{self._own}policy:audit"

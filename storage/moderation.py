@@ -6,6 +6,17 @@ never hold the same comment. A decision is one optimistic transaction (WATCH
 on the claim and the record): the claim check, the status change (the shared
 ``CommentStore.transition`` script), the labelled example and the author's
 counters commit together or the decision is retried.
+
+Moderators are API keys, identified by key id (two keys may share a name); the
+name is kept beside the id for display. A moderator sees and acts on the
+comments of its key's tenant only, or on every tenant's with "*": anything
+else is "not found", exactly as a comment that does not exist.
+
+The held queue is indexed per tenant, per tenant and category, and per tenant
+and article (kept by the same Lua scripts that move comments in and out of the
+queue, storage/comments.py), so a page of the queue reads its own index from
+the cursor on, and counts are the indexes' sizes; only score filters read the
+(tenant's or article's) queue in bounded chunks.
 """
 
 from __future__ import annotations
@@ -14,14 +25,16 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import WatchError
 
 from core.config import Settings
+from core.tenants import ALL_TENANTS, DEFAULT_TENANT, may_see, tenant_of
 from storage.authors import AuthorStore
-from storage.comments import CommentStore, hold_priority
+from storage.comments import QUEUE_INDEX_LUA, CommentStore, hold_priority, queue_index_keys
 from storage.erasure import ERASED
 from storage.examples import ExampleStore, labels_for
 from storage.keys import LUA_ENCODE, Keys
@@ -33,14 +46,53 @@ ACTIONS = ("approve", "reject")
 MAX_NOTE_CHARS = 2000
 MAX_BULK = 200
 REPORT_REASON = "reader_report"
+# Events one history request returns at most (and by default).
+MAX_HISTORY_PAGE = 500
+DEFAULT_HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """Who moderates: an API key's id (the identity), its name (for display) and the tenant
+    it may see ("*": all)."""
+
+    key_id: str
+    name: str
+    tenant: str = DEFAULT_TENANT
+
+    @property
+    def token(self) -> str:
+        """The value of this moderator's claims (the id decides; the name rides along)."""
+        return f"{self.key_id}:{self.name}"
+
+    @property
+    def by(self) -> str:
+        """How records, history and audits name the moderator."""
+        return f"moderator:{self.key_id}"
+
+    def may_see(self, record: dict[str, Any] | None) -> bool:
+        return record is not None and may_see(self.tenant, tenant_of(record))
+
+
+def claim_holder_parts(value: str | None) -> tuple[str | None, str | None]:
+    """(key id, name) of a claim's value; a claim from before key ids has a name only."""
+    if value is None:
+        return None, None
+    key_id, sep, name = value.partition(":")
+    return (key_id, name) if sep else (None, value)
 
 
 class ClaimConflict(Exception):
-    """The comment is claimed by another moderator."""
+    """The comment is claimed by another moderator (``holder``: their name, for display)."""
 
-    def __init__(self, holder: str) -> None:
+    def __init__(self, holder: str, holder_key_id: str | None = None) -> None:
         super().__init__(f"claimed by {holder}")
         self.holder = holder
+        self.holder_key_id = holder_key_id
+
+
+class ReportLimited(Exception):
+    """The reader has made as many reports as one window allows."""
 
 
 class DecisionConflict(Exception):
@@ -72,7 +124,7 @@ def category_of(reason: str) -> str:
 
 _CLAIM = """
 -- KEYS: held_queue, then claim_i, history_i for each candidate
--- ARGV: moderator, ttl_ms, max, history_event, then id_i for each candidate
+-- ARGV: moderator token, ttl_ms, max, history_event, then id_i for each candidate
 local out = {}
 local n = 0
 local limit = tonumber(ARGV[3])
@@ -98,7 +150,7 @@ return out
 """
 
 _RELEASE = """
--- KEYS: claim_i ; ARGV: moderator, then id_i
+-- KEYS: claim_i ; ARGV: moderator token, then id_i
 local out = {}
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then
@@ -109,49 +161,73 @@ end
 return out
 """
 
-_REPORT = """
--- KEYS: comment, history, reports, held_queue
--- ARGV: id, reader_id, history_event, priority, reason
--- Returns {found, report_count, in_queue}.
+_REPORT = QUEUE_INDEX_LUA + """
+-- KEYS: comment, history, reports, reader_counter, then the 7 queue index keys
+-- ARGV: id, reader_id, history_event, priority, reason, max_per_comment, max_per_reader,
+--       window_seconds   (a maximum of 0: no cap)
+-- Returns {found, report_count, in_queue, outcome}; outcome is 'counted', 'repeat' (this
+-- reader reported it before), 'comment_full' (the comment has all the reports it keeps)
+-- or 'reader_limit' (the reader's reports in this window are used up).
 local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {0, 0, 0} end
-local added = redis.call('SADD', KEYS[3], ARGV[2])
-local count = redis.call('SCARD', KEYS[3])
-if added == 1 then
-  redis.call('RPUSH', KEYS[2], ARGV[3])
-  if status == 'approved' or status == 'held' then
-    local raw = redis.call('HGET', KEYS[1], 'reasons')
-    local reasons = {}
-    if raw then reasons = cjson.decode(raw) end
-    local seen = false
-    for _, r in ipairs(reasons) do
-      if r == ARGV[5] then seen = true end
-    end
-    if not seen then
-      reasons[#reasons + 1] = ARGV[5]
-      redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons))
-    end
-  end
-  -- Published comments go back to the moderators but stay published.
-  if status == 'approved' and not redis.call('ZSCORE', KEYS[4], ARGV[1]) then
-    redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
+if not status then return {0, 0, 0, 'missing'} end
+local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
+local function queued()
+  if redis.call('ZSCORE', KEYS[5], ARGV[1]) then return 1 end
+  return 0
+end
+if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 then
+  return {1, redis.call('SCARD', KEYS[3]), queued(), 'repeat'}
+end
+local per_comment = tonumber(ARGV[6])
+if per_comment > 0 and redis.call('SCARD', KEYS[3]) >= per_comment then
+  return {1, redis.call('SCARD', KEYS[3]), queued(), 'comment_full'}
+end
+local per_reader = tonumber(ARGV[7])
+if per_reader > 0 then
+  local used = redis.call('INCR', KEYS[4])
+  if used == 1 then redis.call('EXPIRE', KEYS[4], ARGV[8]) end
+  if used > per_reader then
+    return {1, redis.call('SCARD', KEYS[3]), queued(), 'reader_limit'}
   end
 end
-local queued = 0
-if redis.call('ZSCORE', KEYS[4], ARGV[1]) then queued = 1 end
-return {1, count, queued}
+redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+if status == 'approved' or status == 'held' then
+  local raw = redis.call('HGET', KEYS[1], 'reasons')
+  local reasons = {}
+  if raw then reasons = cjson.decode(raw) end
+  local seen = false
+  for _, r in ipairs(reasons) do
+    if r == ARGV[5] then seen = true end
+  end
+  if not seen then
+    reasons[#reasons + 1] = ARGV[5]
+    redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons))
+  end
+  local current = redis.call('ZSCORE', KEYS[5], ARGV[1])
+  if current then
+    -- Already queued: indexed again so it also counts as a reader report.
+    index_held(q, KEYS[1], ARGV[1], current)
+  elseif status == 'approved' then
+    -- Published comments go back to the moderators but stay published.
+    index_held(q, KEYS[1], ARGV[1], ARGV[4])
+  end
+end
+return {1, redis.call('SCARD', KEYS[3]), queued(), 'counted'}
 """
 
 # Queued comments one _SCAN call looks at: a few milliseconds of Redis time at most.
 _SCAN_CHUNK = 250
+# Index entries one page read takes at a time (claimed ones are skipped).
+_PAGE_CHUNK = 100
 
 _SCAN = LUA_ENCODE + """
--- KEYS: held_queue
--- ARGV: comment_prefix, claim_prefix, start, count, article, category, min, max,
+-- KEYS: index (a held-queue index: a tenant's, an article's or all tenants')
+-- ARGV: comment_prefix, claim_prefix, start, count, (unused), category, min, max,
 --       moderator, after_score, after_id, want   ('' = no such filter)
--- Returns {scanned, total, {category, n, ...}, {id, priority, ...}}: how many queue
--- entries were looked at, how many pass the article and score filters, their
--- counts per category, and up to `want` page entries after the cursor.
+-- Returns {scanned, total, {category, n, ...}, {id, priority, ...}}: how many index
+-- entries were looked at, how many pass the score filters, their counts per
+-- category, and up to `want` page entries after the cursor.
 local rows = redis.call('ZRANGE', KEYS[1], ARGV[3], tonumber(ARGV[3]) + tonumber(ARGV[4]) - 1,
                         'WITHSCORES')
 local counts, total, page, want = {}, 0, {}, tonumber(ARGV[12])
@@ -160,7 +236,7 @@ local scored = ARGV[7] ~= '' or ARGV[8] ~= ''
 for i = 1, #rows, 2 do
   local id, priority = rows[i], rows[i + 1]
   local f = redis.call('HMGET', ARGV[1] .. encode_id(id), 'article_id', 'reasons', 'scores')
-  if f[1] and (ARGV[5] == '' or f[1] == ARGV[5]) then
+  if f[1] then
     local keep = true
     if scored then
       -- Scores are decoded only when a score filter asks for them (the slow part).
@@ -236,40 +312,113 @@ class ModerationStore:
         self._scan = redis.register_script(_SCAN)
 
     # Queue ------------------------------------------------------------------------------
+    def _indexes(self, tenant: str | None) -> tuple[str, Callable[[str], str], str]:
+        """(queue, category index by name, set of categories) of one tenant, or of all."""
+        if tenant is None or tenant == ALL_TENANTS:
+            return self.keys.held_queue, self.keys.held_category, self.keys.held_categories
+        own = self.keys.tenant(tenant)
+        return own.held_queue, own.held_category, own.held_categories
+
     def queue(
         self,
         *,
+        tenant: str | None,
         article_id: str | None = None,
         category: str | None = None,
         min_score: float | None = None,
         max_score: float | None = None,
         cursor: str | None = None,
         limit: int = 50,
-        moderator: str | None = None,
+        moderator: Moderator | None = None,
     ) -> dict[str, Any]:
-        """One page of the held queue in priority order, with counts per category.
+        """One page of a tenant's held queue (``tenant`` None: all tenants') in priority
+        order, with counts per category.
 
         Counts cover every queued comment that passes the article and score
         filters (whatever its category or claim), so a client can show how many
         wait under each category next to the filter. Scores filter on the
         category's score when a model category is chosen, else on the highest.
         With ``moderator``, comments another moderator has claimed are left out.
-        The filtering runs in Redis, ``_SCAN_CHUNK`` queued comments per script
-        call (so no call blocks Redis for long), then one round trip reads the
-        page's records.
+        An article filter needs a tenant (article ids are the site's own).
+
+        Without an article or score filter, counts are the sizes of the category
+        indexes and the page is read from the (category) index from the cursor
+        on. With one, the article's index (or for score filters the tenant's
+        queue) is read in Redis, ``_SCAN_CHUNK`` entries per script call, so no
+        call blocks Redis for long.
         """
         after = _parse_cursor(cursor)
+        queue_key, category_key, categories_key = self._indexes(tenant)
+        if article_id is not None:
+            if tenant is None or tenant == ALL_TENANTS:
+                raise ValueError("an article filter needs a tenant")
+            index = self.keys.tenant(tenant).held_article(article_id)
+        else:
+            index = queue_key
+        token = moderator.token if moderator is not None else None
+        if article_id is None and min_score is None and max_score is None:
+            counts, total = self._counts(queue_key, category_key, categories_key)
+            source = category_key(category) if category else queue_key
+            page = self._page_from_index(source, after, limit + 1, token)
+        else:
+            page, counts, total = self._scan_index(index, category, min_score, max_score, after,
+                                                   limit + 1, token)
+        more = len(page) > limit
+        page = page[:limit]
+        items = self._page_records([cid for cid, _ in page])
+        next_cursor = None
+        if more and page:
+            next_cursor = f"{float(page[-1][1])!r}|{page[-1][0]}"
+        return {"items": items, "next_cursor": next_cursor, "counts": counts, "total": total}
+
+    def _counts(self, queue_key: str, category_key: Callable[[str], str], categories_key: str
+                ) -> tuple[dict[str, int], int]:
+        names = sorted(_text(c) for c in self.redis.smembers(categories_key))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(queue_key)
+        for name in names:
+            pipe.zcard(category_key(name))
+        total, *sizes = pipe.execute()
+        return {n: int(c) for n, c in zip(names, sizes, strict=True) if c}, int(total)
+
+    def _page_from_index(self, index: str, after: tuple[float, str] | None, want: int,
+                         token: str | None) -> list[tuple[str, str]]:
+        """Up to ``want`` (id, priority) entries of ``index`` after the cursor, skipping
+        comments another moderator has claimed."""
+        page: list[tuple[str, str]] = []
+        low = repr(after[0]) if after else "-inf"
+        offset = 0
+        while len(page) < want:
+            rows = self.redis.zrangebyscore(index, low, "+inf", start=offset, num=_PAGE_CHUNK,
+                                            withscores=True)
+            if not rows:
+                break
+            offset += len(rows)
+            entries = [(_text(m), score) for m, score in rows]
+            if after:
+                entries = [(m, p) for m, p in entries if p > after[0] or m > after[1]]
+            holders = (self.redis.mget([self.keys.claim(m) for m, _ in entries])
+                       if token is not None and entries else [None] * len(entries))
+            for (member, priority), holder in zip(entries, holders, strict=True):
+                if holder is None or _text(holder) == token:
+                    page.append((member, repr(priority)))
+                    if len(page) >= want:
+                        break
+        return page
+
+    def _scan_index(self, index: str, category: str | None, min_score: float | None,
+                    max_score: float | None, after: tuple[float, str] | None, want: int,
+                    token: str | None) -> tuple[list[tuple[str, str]], dict[str, int], int]:
         counts: dict[str, int] = {}
         total = 0
         page: list[tuple[str, str]] = []
-        want = limit + 1  # one more than a page tells whether there is a next one
         start = 0
         while True:
             scanned, found, flat_counts, flat_page = self._scan(
-                keys=[self.keys.held_queue],
+                keys=[index],
                 args=[self.keys.comment(""), self.keys.claim(""), start, _SCAN_CHUNK,
-                      article_id or "", category or "", _arg(min_score), _arg(max_score),
-                      moderator or "", repr(after[0]) if after else "", after[1] if after else "",
+                      "", category or "", _arg(min_score), _arg(max_score),
+                      token or "", repr(after[0]) if after else "", after[1] if after else "",
                       want - len(page)],
             )
             total += int(found)
@@ -281,14 +430,7 @@ class ModerationStore:
             if int(scanned) < _SCAN_CHUNK:
                 break
             start += _SCAN_CHUNK
-
-        more = len(page) > limit
-        page = page[:limit]
-        items = self._page_records([cid for cid, _ in page])
-        next_cursor = None
-        if more and page:
-            next_cursor = f"{float(page[-1][1])!r}|{page[-1][0]}"
-        return {"items": items, "next_cursor": next_cursor, "counts": counts, "total": total}
+        return page, counts, total
 
     def _page_records(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         if not ids:
@@ -306,27 +448,38 @@ class ModerationStore:
             if record is None:
                 continue
             holder, ttl, reports = extras[3 * n: 3 * n + 3]
-            record["claimed_by"] = _text(holder)
+            key_id, name = claim_holder_parts(_text(holder))
+            record["claimed_by"] = name
+            record["claimed_by_key_id"] = key_id
             record["claim_expires"] = now + ttl / 1000 if holder is not None and ttl > 0 else None
             record["report_count"] = int(reports)
             items.append(record)
         return items
 
     # Claims -----------------------------------------------------------------------------
-    def claim(self, moderator: str, ids: list[str] | None = None, limit: int = 20) -> list[str]:
-        """Claim ``ids`` (those still queued and not claimed by another), or else the next
-        ``limit`` unclaimed comments in queue order. Renews the moderator's own claims.
-        Returns the ids now claimed by ``moderator``."""
+    def visible(self, moderator: Moderator, ids: Iterable[str]) -> list[str]:
+        """The ``ids`` (in order, once each) of comments the moderator may see."""
+        ids = list(dict.fromkeys(ids))
+        if moderator.tenant == ALL_TENANTS:
+            return ids
+        owners = self.comments.get_many(ids, ["tenant", "status"])
+        return [cid for cid, record in zip(ids, owners, strict=True) if moderator.may_see(record)]
+
+    def claim(self, moderator: Moderator, ids: list[str] | None = None, limit: int = 20) -> list[str]:
+        """Claim ``ids`` (those the moderator may see, still queued and not claimed by another),
+        or else the next ``limit`` unclaimed comments of the moderator's queue. Renews the
+        moderator's own claims. Returns the ids now claimed by ``moderator``."""
         ttl_ms = int(self.settings.claim_seconds * 1000)
-        event = _event("claimed", by=f"moderator:{moderator}")
+        event = _event("claimed", by=moderator.by, by_name=moderator.name)
         if ids is not None:
-            return self._run_claim(moderator, list(dict.fromkeys(ids)), len(ids), ttl_ms, event)
+            wanted = self.visible(moderator, ids)
+            return self._run_claim(moderator, wanted, len(wanted), ttl_ms, event)
+        queue_key, _, _ = self._indexes(moderator.tenant)
         claimed: list[str] = []
         start = 0
         chunk = max(limit * 2, 50)
         while len(claimed) < limit:
-            window = [m.decode() for m in self.redis.zrange(self.keys.held_queue, start,
-                                                            start + chunk - 1)]
+            window = [m.decode() for m in self.redis.zrange(queue_key, start, start + chunk - 1)]
             if not window:
                 break
             holders = self.redis.mget([self.keys.claim(cid) for cid in window])
@@ -336,33 +489,36 @@ class ModerationStore:
             start += chunk
         return claimed
 
-    def _run_claim(self, moderator: str, ids: list[str], limit: int, ttl_ms: int,
+    def _run_claim(self, moderator: Moderator, ids: list[str], limit: int, ttl_ms: int,
                    event: str) -> list[str]:
         if not ids or limit <= 0:
             return []
         keys = [self.keys.held_queue]
         for cid in ids:
             keys += [self.keys.claim(cid), self.keys.history(cid)]
-        result = self._claim(keys=keys, args=[moderator, ttl_ms, limit, event, *ids])
+        result = self._claim(keys=keys, args=[moderator.token, ttl_ms, limit, event, *ids])
         return [_text(r) for r in result]
 
-    def release(self, moderator: str, ids: Iterable[str]) -> list[str]:
+    def release(self, moderator: Moderator, ids: Iterable[str]) -> list[str]:
         """Give up the moderator's claims on ``ids``; returns the ids released."""
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        result = self._release(keys=[self.keys.claim(cid) for cid in ids], args=[moderator, *ids])
+        result = self._release(keys=[self.keys.claim(cid) for cid in ids],
+                               args=[moderator.token, *ids])
         return [_text(r) for r in result]
 
     def claim_holder(self, comment_id: str) -> str | None:
-        return _text(self.redis.get(self.keys.claim(comment_id)))
+        """The key id of the claim's holder (the name, for a claim from before key ids)."""
+        key_id, name = claim_holder_parts(_text(self.redis.get(self.keys.claim(comment_id))))
+        return key_id or name
 
     # Decisions --------------------------------------------------------------------------
     def decide(
         self,
         comment_id: str,
         *,
-        moderator: str,
+        moderator: Moderator,
         action: str,
         reason_code: str,
         note: str | None = None,
@@ -372,7 +528,8 @@ class ModerationStore:
 
         Any status may be decided again (each decision is a history event and
         replaces the comment's training example). A comment claimed by another
-        moderator raises ClaimConflict; the decider's own claim ends with it.
+        moderator raises ClaimConflict; the decider's own claim ends with it. A
+        comment of a tenant the moderator may not see raises NotFound.
 
         The decision is a compare-and-set on what the moderator saw, so of two people (or a
         moderator and the worker) deciding at once exactly one decides: ``expected_status``
@@ -381,18 +538,20 @@ class ModerationStore:
         """
         _validate(action, reason_code, note)
         new_status = "approved" if action == "approve" else "rejected"
-        by = f"moderator:{moderator}"
+        by = moderator.by
         claim_key = self.keys.claim(comment_id)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(claim_key, self.keys.comment(comment_id))
-                    holder = _text(pipe.get(claim_key))
-                    if holder is not None and holder != moderator:
-                        raise ClaimConflict(holder)
                     record = self.comments.get(comment_id)
-                    if record is None:
+                    if not moderator.may_see(record):
                         raise NotFound(comment_id)
+                    holder = _text(pipe.get(claim_key))
+                    if holder is not None and holder != moderator.token:
+                        key_id, name = claim_holder_parts(holder)
+                        raise ClaimConflict(name or "another moderator", key_id)
+                    tenant = tenant_of(record)
                     # Read under WATCH: a decision landing after this check fails the EXEC,
                     # and the retry sees it here.
                     _check_unchanged(record, moderator, expected_status)
@@ -400,14 +559,16 @@ class ModerationStore:
                     pipe.multi()
                     self.comments.transition(
                         comment_id,
+                        tenant=tenant,
                         article_id=record["article_id"],
                         expected="*",
                         new_status=new_status,
                         fields={"decided": repr(now), "decided_by": by,
+                                "decided_by_name": moderator.name,
                                 "decision_reason": reason_code, "decision_note": note or ""},
                         event="decided",
-                        event_data={"by": by, "action": action, "status": new_status,
-                                    "previous_status": record["status"],
+                        event_data={"by": by, "by_name": moderator.name, "action": action,
+                                    "status": new_status, "previous_status": record["status"],
                                     "reason_code": reason_code, "note": note},
                         pipe=pipe,
                     )
@@ -415,15 +576,15 @@ class ModerationStore:
                     self.examples.record(
                         comment_id, text=record.get("text", ""),
                         labels=labels_for(action, reason_code), scores=record.get("scores"),
-                        model_version=record.get("model_version"), moderator=moderator,
-                        reason_code=reason_code, decided_at=now, action=action,
-                        article_id=record["article_id"], pipe=pipe,
+                        model_version=record.get("model_version"), moderator=moderator.key_id,
+                        moderator_name=moderator.name, reason_code=reason_code, decided_at=now,
+                        action=action, article_id=record["article_id"], tenant=tenant, pipe=pipe,
                     )
                     if record.get("author_id"):
                         self.authors.queue_decided(
-                            pipe, author_id=record["author_id"], comment_id=comment_id,
-                            created=record.get("created", now), old_status=record["status"],
-                            new_status=new_status,
+                            pipe, tenant=tenant, author_id=record["author_id"],
+                            comment_id=comment_id, created=record.get("created", now),
+                            old_status=record["status"], new_status=new_status,
                         )
                     pipe.execute()
                     break
@@ -444,7 +605,7 @@ class ModerationStore:
         self,
         ids: Sequence[str],
         *,
-        moderator: str,
+        moderator: Moderator,
         action: str,
         reason_code: str,
         note: str | None = None,
@@ -474,36 +635,57 @@ class ModerationStore:
                 results.append({"id": cid, "ok": True, "status": record["status"]})
         return results
 
-    def history(self, comment_id: str) -> list[dict[str, Any]]:
-        events = self.comments.history(comment_id)
-        if not events and not self.redis.exists(self.keys.comment(comment_id)):
+    def history(self, comment_id: str, *, tenant: str, offset: int = 0,
+                limit: int = DEFAULT_HISTORY_PAGE) -> tuple[list[dict[str, Any]], int]:
+        """(events from ``offset``, at most ``limit`` of them, oldest first; how many there
+        are) of a comment a key of ``tenant`` may see."""
+        record = self.comments.get_many([comment_id], ["tenant", "status"])[0]
+        if record is None or not may_see(tenant, tenant_of(record)):
             raise NotFound(comment_id)
-        return events
+        limit = max(1, min(limit, MAX_HISTORY_PAGE))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.lrange(self.keys.history(comment_id), offset, offset + limit - 1)
+        pipe.llen(self.keys.history(comment_id))
+        raw, total = pipe.execute()
+        return [json.loads(e) for e in raw], int(total)
 
     # Readers' reports -------------------------------------------------------------------
-    def report(self, comment_id: str, *, reader_id: str, reason: str) -> dict[str, Any]:
-        """Record a reader's report; returns ``{report_count, queued, status}``.
+    def report(self, comment_id: str, *, tenant: str, reader_id: str, reason: str
+               ) -> dict[str, Any]:
+        """Record a reader's report; returns ``{report_count, queued, status, counted}``.
 
         A report on a published comment queues it for review (reason
         ``reader_report``) but leaves it published until a moderator decides.
-        A reader who reports the same comment again is not counted again.
+        A reader who reports the same comment again is not counted again; a
+        comment keeps at most ``MAX_REPORTS_PER_COMMENT`` readers' reports (more
+        are answered but not stored); a reader over ``MAX_REPORTS_PER_READER`` in
+        ``REPORT_WINDOW_SECONDS`` raises ReportLimited. Readers are the site's own
+        ids: ``tenant`` is the reporting site's, and another tenant's comment is
+        not found.
         """
-        record = self.comments.get_many([comment_id], ["status", "scores", "seq", "erased"])[0]
-        if record is None:
+        record = self.comments.get_many([comment_id], ["status", "scores", "seq", "tenant",
+                                                       "article_id", "erased"])[0]
+        if record is None or tenant_of(record) != tenant:
             raise NotFound(comment_id)
         if "erased" in record:
             # Its author was erased: a reason quoting what the reader saw must not bring it back.
             reason = ERASED
         priority = hold_priority(record.get("scores") or {}, [REPORT_REASON], record.get("seq", 0))
-        found, count, queued = self._report(
+        settings = self.settings
+        found, count, queued, outcome = self._report(
             keys=[self.keys.comment(comment_id), self.keys.history(comment_id),
-                  self.keys.reports(comment_id), self.keys.held_queue],
+                  self.keys.reports(comment_id), self.keys.tenant(tenant).reader_reports(reader_id),
+                  *queue_index_keys(self.keys, tenant, record.get("article_id") or "")],
             args=[comment_id, reader_id, _event("reported", by=f"reader:{reader_id}", reason=reason),
-                  repr(priority), REPORT_REASON],
+                  repr(priority), REPORT_REASON, settings.max_reports_per_comment,
+                  settings.max_reports_per_reader, max(1, int(settings.report_window_seconds))],
         )
         if not found:
             raise NotFound(comment_id)
-        return {"report_count": int(count), "queued": bool(queued), "status": record["status"]}
+        if _text(outcome) == "reader_limit":
+            raise ReportLimited(reader_id)
+        return {"report_count": int(count), "queued": bool(queued), "status": record["status"],
+                "counted": _text(outcome) == "counted"}
 
 
 def _validate(action: str, reason_code: str, note: str | None) -> None:
@@ -515,13 +697,14 @@ def _validate(action: str, reason_code: str, note: str | None) -> None:
         raise InvalidDecision(f"note is longer than {MAX_NOTE_CHARS} characters")
 
 
-def _check_unchanged(record: dict[str, Any], moderator: str, expected_status: str | None) -> None:
+def _check_unchanged(record: dict[str, Any], moderator: Moderator,
+                     expected_status: str | None) -> None:
     if expected_status is not None:
         if record["status"] != expected_status:
             raise DecisionConflict(record["status"], record.get("decided_by"))
         return
     by = record.get("decided_by") or ""
-    if by.startswith("moderator:") and by != f"moderator:{moderator}":
+    if by.startswith("moderator:") and by != moderator.by:
         raise DecisionConflict(record["status"], by)
 
 

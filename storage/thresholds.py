@@ -2,6 +2,10 @@
 
 Workers read the overrides once per batch (worker/policy.py), so a change
 applies to comments scored after it and never to half a batch.
+
+Two levels: the all-tenants overrides (``tenant=None``, set by an all-tenants
+admin) and each tenant's own (set by that tenant's admin), which come first
+for the tenant's comments.
 """
 
 from __future__ import annotations
@@ -23,17 +27,25 @@ class ThresholdStore:
         self.redis = redis
         self.keys = keys
 
-    def overrides(self) -> dict[str, float]:
-        return {k.decode(): float(v) for k, v in self.redis.hgetall(self.keys.thresholds).items()}
+    def _keys(self, tenant: str | None) -> tuple[str, str]:
+        if tenant is None:
+            return self.keys.thresholds, self.keys.policy_audit
+        own = self.keys.tenant(tenant)
+        return own.thresholds, own.policy_audit
 
-    def update(self, changes: dict[str, float | None], *, by: str, key_id: str | None = None
-               ) -> tuple[dict[str, float], dict[str, float]]:
+    def overrides(self, tenant: str | None = None) -> dict[str, float]:
+        """The all-tenants overrides (``tenant`` None) or one tenant's own."""
+        key, _ = self._keys(tenant)
+        return {k.decode(): float(v) for k, v in self.redis.hgetall(key).items()}
+
+    def update(self, changes: dict[str, float | None], *, by: str, key_id: str | None = None,
+               tenant: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
         """Set (a number) or clear (None) overrides; returns (old, new) and audits the change.
 
         WATCH makes the audited "old" the value actually replaced, even when two
         admins change thresholds at the same moment.
         """
-        key = self.keys.thresholds
+        key, audit_key = self._keys(tenant)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
@@ -52,14 +64,15 @@ class ThresholdStore:
                     if new:
                         pipe.hset(key, mapping={c: repr(v) for c, v in new.items()})
                     event = {"kind": "thresholds", "at": time.time(), "by": by, "key_id": key_id,
-                             "old": old, "new": new}
-                    pipe.lpush(self.keys.policy_audit, json.dumps(event))
-                    pipe.ltrim(self.keys.policy_audit, 0, AUDIT_KEEP - 1)
+                             "tenant": tenant, "old": old, "new": new}
+                    pipe.lpush(audit_key, json.dumps(event))
+                    pipe.ltrim(audit_key, 0, AUDIT_KEEP - 1)
                     pipe.execute()
                     return old, new
                 except WatchError:
                     continue
 
-    def audit(self, limit: int = 50) -> list[dict[str, Any]]:
-        events = [json.loads(raw) for raw in self.redis.lrange(self.keys.policy_audit, 0, limit - 1)]
+    def audit(self, limit: int = 50, tenant: str | None = None) -> list[dict[str, Any]]:
+        _, audit_key = self._keys(tenant)
+        events = [json.loads(raw) for raw in self.redis.lrange(audit_key, 0, limit - 1)]
         return [e for e in events if e.get("kind", "thresholds") == "thresholds"]

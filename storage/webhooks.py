@@ -19,7 +19,8 @@ from typing import Any
 
 from redis import Redis
 
-from storage.keys import ALL_TENANTS, DEFAULT_TENANT, Keys
+from core.tenants import ALL_TENANTS, DEFAULT_TENANT
+from storage.keys import Keys
 
 
 @dataclass(frozen=True)

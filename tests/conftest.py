@@ -86,9 +86,14 @@ def client(app):
 
 
 @pytest.fixture
-def make_key(runtime) -> Callable[[str], str]:
-    def make(role: str) -> str:
-        return runtime.api_keys.create(role, f"test {role}")[1]
+def make_key(runtime) -> Callable[..., str]:
+    """A new key of ``role``. Site and moderator keys belong to the default tenant (as
+    `moderation keys create` makes them); admin keys to every tenant ("*"), as the first admin
+    key `moderation init` makes (model versions take one). ``tenant`` overrides either."""
+
+    def make(role: str, tenant: str | None = None, name: str | None = None) -> str:
+        tenant = tenant or ("*" if role == "admin" else "default")
+        return runtime.api_keys.create(role, name or f"test {role}", tenant)[1]
 
     return make
 

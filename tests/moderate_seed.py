@@ -91,18 +91,20 @@ ROTHERHAM: list[Held] = [
 ]
 
 
-def seed_held(comments: CommentStore, items: list[Held] = ROTHERHAM) -> list[str]:
+def seed_held(comments: CommentStore, items: list[Held] = ROTHERHAM,
+              tenant: str = "default") -> list[str]:
     """Store each comment as the worker would leave a held one; returns their ids in order."""
     ids = []
     now = time.time()
     for n, item in enumerate(items):
-        created = comments.create(article_id=item.article_id, text=item.text,
+        created = comments.create(tenant=tenant, article_id=item.article_id, text=item.text,
                                   author_id=f"reader-{n}", author_name=item.author)
         # The age shows on the page ("12 min ago"); the record's created time drives it.
         created_at = now - item.age_minutes * 60
         comments.redis.hset(comments.keys.comment(created.id), "created", repr(created_at))
         changed = comments.transition(
-            created.id, article_id=item.article_id, expected="pending", new_status="held",
+            created.id, tenant=tenant, article_id=item.article_id, expected="pending",
+            new_status="held",
             fields={"scores": item.scores, "reasons": item.reasons, "spans": item.spans(),
                     "model_version": "test-seed", "decided": repr(now), "decided_by": "model"},
             event="scored",

@@ -56,6 +56,27 @@ def test_external_id_makes_retries_idempotent(client, site_headers, redis_client
     assert other.status_code == 202 and other.get_json()["id"] != first.get_json()["id"]
 
 
+@pytest.mark.parametrize("change", [
+    {"text": "The IOPC report is damning!"},
+    {"author": {"id": "r2"}},
+    {"author": {"id": "r1", "name": "Someone Else"}},
+    {"parent_id": "c-9"},
+])
+def test_a_known_external_id_with_a_different_comment_is_a_conflict(client, site_headers,
+                                                                    redis_client, change):
+    body = {**VALID, "author": {"id": "r1"}, "external_id": "site-7"}
+    first = post(client, site_headers, body)
+    assert first.status_code == 202
+    retry = post(client, site_headers, body)
+    assert retry.status_code == 200 and retry.get_json()["id"] == first.get_json()["id"]
+    conflict = assert_error(post(client, site_headers, {**body, **change}), 409, "external_id_conflict")
+    assert conflict["details"] == {"external_id": "site-7", "id": first.get_json()["id"]}
+    # Nothing of the second body was stored.
+    stored = client.get(first.headers["Location"], headers=site_headers).get_json()
+    assert stored["text"] == VALID["text"] and stored["author"] == {"id": "r1", "name": None}
+    assert redis_client.zcard("mod:pending") == 1
+
+
 @pytest.mark.parametrize(
     "body, fields",
     [

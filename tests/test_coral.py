@@ -264,7 +264,7 @@ def test_hold_answers_system_withheld_and_records_the_comment(client, runtime, a
     assert response.get_json() == {"status": "SYSTEM_WITHHELD", "actions": [
         {"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"}]}
     story = coral_request()["story"]["id"]
-    ids = runtime.redis.zrange(runtime.keys.article_comments(story), 0, -1)
+    ids = runtime.redis.zrange(runtime.keys.tenant("default").article_comments(story), 0, -1)
     assert len(ids) == 1
     record = runtime.comments.get(ids[0].decode())
     assert record["status"] == "held" and record["decided_by"] == "model"
@@ -284,7 +284,7 @@ def test_pass_answers_204_and_records_an_approved_comment(client, runtime, activ
     response = send(client, coral_request(), "whsec_new")
     assert response.status_code == 204 and response.get_data() == b""
     story = coral_request()["story"]["id"]
-    (cid,) = runtime.redis.zrange(runtime.keys.article_comments(story, "approved"), 0, -1)
+    (cid,) = runtime.redis.zrange(runtime.keys.tenant("default").article_comments(story, "approved"), 0, -1)
     assert runtime.comments.get(cid.decode())["decided_by"] == "model"
 
 
@@ -297,7 +297,7 @@ def test_a_retried_request_with_coral_comment_id_is_recorded_once(client, runtim
     # The second answer is the recorded decision, not a fresh one.
     assert first.status_code == second.status_code == 200
     story = coral_request()["story"]["id"]
-    assert runtime.redis.zcard(runtime.keys.article_comments(story)) == 1
+    assert runtime.redis.zcard(runtime.keys.tenant("default").article_comments(story)) == 1
 
 
 def test_a_replayed_request_without_coral_comment_id_is_recorded_once(client, runtime,
@@ -311,7 +311,7 @@ def test_a_replayed_request_without_coral_comment_id_is_recorded_once(client, ru
     assert {(r.status_code, r.get_data()) for r in again} == {(first.status_code, first.get_data())}
     assert first.status_code == 200
     story = coral_request()["story"]["id"]
-    (cid,) = runtime.redis.zrange(runtime.keys.article_comments(story), 0, -1)
+    (cid,) = runtime.redis.zrange(runtime.keys.tenant("default").article_comments(story), 0, -1)
     record = runtime.comments.get(cid.decode())
     assert record["external_id"].startswith("sha256:")
     assert [e["event"] for e in runtime.comments.history(cid.decode())] == ["posted", "scored"]
@@ -327,7 +327,7 @@ def test_an_edit_or_another_author_is_a_new_comment(client, runtime, active_smal
     reply = coral_request(body="First version.", parentID="coral-parent")
     send(client, reply, "whsec_new")
     story = coral_request()["story"]["id"]
-    assert runtime.redis.zcard(runtime.keys.article_comments(story)) == 4
+    assert runtime.redis.zcard(runtime.keys.tenant("default").article_comments(story)) == 4
 
 
 def test_odd_ids_and_unstorable_text_are_refused_or_ignored(client, runtime, active_small_model):
@@ -340,7 +340,7 @@ def test_odd_ids_and_unstorable_text_are_refused_or_ignored(client, runtime, act
     # A parent id that is not a valid id is dropped, not stored.
     assert send(client, coral_request(parentID="p\n"), "whsec_new").status_code == 204
     story = coral_request()["story"]["id"]
-    (cid,) = runtime.redis.zrange(runtime.keys.article_comments(story), 0, -1)
+    (cid,) = runtime.redis.zrange(runtime.keys.tenant("default").article_comments(story), 0, -1)
     assert runtime.comments.get(cid.decode()).get("parent_id") is None
 
 

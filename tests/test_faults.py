@@ -65,7 +65,8 @@ def test_worker_killed_mid_scoring_loses_nothing_and_decides_once(
     # Indexes agree with the records: each comment in exactly one status listing.
     listed = Counter()
     for status in ("pending", "approved", "held", "rejected"):
-        members = runtime.redis.zrange(runtime.keys.article_comments(ARTICLE, status), 0, -1)
+        key = runtime.keys.tenant("default").article_comments(ARTICLE, status)
+        members = runtime.redis.zrange(key, 0, -1)
         listed.update(m.decode() for m in members)
     assert set(listed) == set(ids) and set(listed.values()) == {1}
     assert runtime.comments.pending_count() == 0

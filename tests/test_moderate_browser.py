@@ -112,6 +112,10 @@ def test_sign_in_and_see_a_held_comment_with_its_span(open_page, runtime, modera
     assert first.locator("mark.vi[title=school]").inner_text() == "Wingfield Academy"
     assert page.card(ids[5]).locator("mark.abuse").first.inner_text() == "spineless cowards"
     assert page.tab.locator(".comment").count() == len(ROTHERHAM)
+    # The page's script claims what it shows (a POST with the CSRF token), in the key's name.
+    page.tab.locator("body[data-claimed]").wait_for()
+    holders = {runtime.redis.get(runtime.keys.claim(cid)) for cid in ids}
+    assert holders == {f"{moderator_key.split('_')[1]}:alice".encode()}
     assert page.errors == []
 
 
@@ -161,7 +165,9 @@ def test_approve_with_the_keyboard(open_page, runtime, moderator_key):
     page.tab.keyboard.press("a")
     page.card(ids[1]).wait_for(state="detached")
     record = runtime.comments.get(ids[1])
-    assert record["status"] == "approved" and record["decided_by"] == "moderator:alice"
+    key_id = moderator_key.split("_")[1]
+    assert record["status"] == "approved" and record["decided_by"] == f"moderator:{key_id}"
+    assert record["decided_by_name"] == "alice"
     # Focus moved on to the next comment, ready for the next key.
     assert "current" in page.card(ids[2]).get_attribute("class")
     assert [runtime.comments.get(c)["status"] for c in (ids[0], ids[2])] == ["held", "held"]

@@ -8,7 +8,7 @@ import pytest
 from markupsafe import escape
 
 from service.web.highlight import segments
-from storage.moderation import ModerationStore
+from storage.moderation import ModerationStore, Moderator
 from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -142,18 +142,38 @@ def test_queue_shows_escaped_text_with_highlighted_spans(signed_in, runtime):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_opening_the_queue_claims_what_it_shows(client, app, runtime, make_key):
+def claim_page(client, path: str = "/moderate") -> list[str]:
+    """What the page's script does when it loads: POST the shown ids to /moderate/claims."""
+    page = client.get(path).get_data(as_text=True)
+    ids = re.findall(r'data-id="([0-9a-f]+)"', page)
+    token = TOKEN.search(page).group(1)
+    response = client.post("/moderate/claims", data={"ids": ids, "csrf_token": token},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["claimed"]
+
+
+def key_id(plain: str) -> str:
+    return plain.split("_")[1]
+
+
+def test_opening_the_queue_claims_nothing_until_the_page_posts(client, app, runtime, make_key):
     ids = seed_held(runtime.comments, ROTHERHAM[:3])
-    sign_in(client, make_key("moderator"))
+    key = make_key("moderator")
+    sign_in(client, key)
+    # A plain GET (a link or an image on another site would make one) claims nothing...
     assert client.get("/moderate").status_code == 200
-    holders = {store(runtime).claim_holder(cid) for cid in ids}
-    assert holders == {"test moderator"}
-    # A colleague opening the queue meanwhile gets none of them.
+    assert {store(runtime).claim_holder(cid) for cid in ids} == {None}
+    # ...the page's own POST, with its CSRF token, does.
+    assert sorted(claim_page(client)) == sorted(ids)
+    assert {store(runtime).claim_holder(cid) for cid in ids} == {key_id(key)}
+    # A colleague opening the queue meanwhile sees them greyed out and claims none of them.
     other_key = runtime.api_keys.create("moderator", "bob")[1]
     colleague = app.test_client()
     sign_in(colleague, other_key)
     page = colleague.get("/moderate").get_data(as_text=True)
     assert 'data-testid="empty"' in page
+    assert claim_page(colleague, "/moderate?include_claimed=1") == []
     # ...and deciding one of them anyway is refused with a clear conflict.
     token = csrf_token(colleague, "/moderate")
     refused = colleague.post("/moderate/decide", headers={"Accept": "application/json"},
@@ -170,16 +190,42 @@ def test_opening_the_queue_claims_what_it_shows(client, app, runtime, make_key):
     assert "test moderator is reviewing this comment" in followed.get_data(as_text=True)
 
 
-def test_the_page_renews_its_claims_and_learns_which_it_lost(signed_in, runtime):
+def test_two_keys_with_one_name_are_two_moderators(client, app, runtime):
+    """Claims belong to key ids: a second key named like the first cannot take over its claims."""
+    ids = seed_held(runtime.comments, ROTHERHAM[:2])
+    first = runtime.api_keys.create("moderator", "alice")[1]
+    second = runtime.api_keys.create("moderator", "alice")[1]
+    assert key_id(first) != key_id(second)
+    sign_in(client, first)
+    assert sorted(claim_page(client)) == sorted(ids)
+    twin = app.test_client()
+    sign_in(twin, second)
+    assert claim_page(twin, "/moderate?include_claimed=1") == []
+    token = csrf_token(twin, "/moderate")
+    refused = twin.post("/moderate/decide", headers={"Accept": "application/json"},
+                        data={"id": ids[0], "action": "approve", "reason_code": "other",
+                              "csrf_token": token})
+    assert refused.status_code == 409
+    # The first key decides; the record and history name its key id.
+    token = csrf_token(client, "/moderate")
+    client.post("/moderate/decide", data={"id": ids[0], "action": "approve", "reason_code": "other",
+                                          "csrf_token": token})
+    record = runtime.comments.get(ids[0])
+    assert record["decided_by"] == f"moderator:{key_id(first)}" and record["decided_by_name"] == "alice"
+
+
+def test_the_page_renews_its_claims_and_learns_which_it_lost(signed_in, runtime, moderator_key):
     ids = seed_held(runtime.comments, ROTHERHAM[:3])
     page = signed_in.get("/moderate").get_data(as_text=True)
     assert 'data-renew-seconds="150"' in page  # half of CLAIM_SECONDS
     token = TOKEN.search(page).group(1)
+    claim_page(signed_in)
     moderation = store(runtime)
+    me = Moderator(key_id=key_id(moderator_key), name="test moderator")
     # One claim lapsed and a colleague took the comment; another was decided meanwhile.
     runtime.redis.delete(runtime.keys.claim(ids[0]))
-    assert moderation.claim("bob", ids=[ids[0]]) == [ids[0]]
-    moderation.decide(ids[1], moderator="test moderator", action="approve", reason_code="other")
+    assert moderation.claim(Moderator("b0b", "bob"), ids=[ids[0]]) == [ids[0]]
+    moderation.decide(ids[1], moderator=me, action="approve", reason_code="other")
     runtime.redis.pexpire(runtime.keys.claim(ids[2]), 1000)
     response = signed_in.post("/moderate/claims", data={"ids": ids, "csrf_token": token})
     assert response.get_json() == {"claimed": [ids[2]], "lost": [ids[0], ids[1]]}
@@ -195,7 +241,8 @@ def test_decide_from_the_page(signed_in, runtime):
                               "note": "names the complainant", "csrf_token": token})
     assert ok.status_code == 200 and ok.get_json()["status"] == "rejected"
     record = runtime.comments.get(ids[0])
-    assert record["status"] == "rejected" and record["decided_by"] == "moderator:test moderator"
+    assert record["status"] == "rejected" and record["decided_by"].startswith("moderator:")
+    assert record["decided_by_name"] == "test moderator"
     assert record["decision_reason"] == "victim_identification"
     plain = signed_in.post("/moderate/decide", data={"id": ids[1], "action": "approve",
                                                      "reason_code": "other", "csrf_token": token,
@@ -240,6 +287,7 @@ def test_filters(signed_in, runtime):
 
 def test_history_page_is_escaped(signed_in, runtime):
     [cid] = seed_held(runtime.comments, ROTHERHAM[-1:])
+    assert claim_page(signed_in) == [cid]
     token = csrf_token(signed_in, "/moderate")
     signed_in.post("/moderate/decide", data={"id": cid, "action": "reject", "reason_code": "spam",
                                              "note": "<b>spam</b>", "csrf_token": token})

@@ -43,6 +43,11 @@ def held(client, site_headers, scorer, worker_ctx):
     return make
 
 
+def key_id(headers: dict) -> str:
+    """The id of the key in ``headers`` (a key is mk_<id>_<secret>)."""
+    return headers["Authorization"].split("_")[1]
+
+
 def queue(client, headers, **params):
     response = client.get("/v1/moderation/queue", query_string=params, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -131,7 +136,9 @@ def test_claims_are_exclusive_and_block_other_moderators(client, mod_a, mod_b, h
     assert decide(client, mod_b, first, "reject", "abuse").status_code == 200
     history = client.get(f"/v1/comments/{first}/history", headers=mod_a).get_json()["events"]
     assert [e["event"] for e in history] == ["posted", "scored", "claimed", "decided"]
-    assert history[2]["by"] == "moderator:test moderator"
+    assert history[2]["by"] == f"moderator:{key_id(mod_a)}"
+    assert history[2]["by_name"] == "test moderator"
+    assert history[3]["by"] == f"moderator:{key_id(mod_b)}" and history[3]["by_name"] == "bea"
 
 
 def test_claims_expire(client, mod_a, mod_b, held, runtime, redis_client):
@@ -167,7 +174,8 @@ def test_decision_changes_status_at_once_and_redeciding_is_recorded(
     response = decide(client, mod_a, cid, "approve", "other", note="sarcasm, fine in context")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["status"] == "approved" and body["decided_by"] == "moderator:test moderator"
+    assert body["status"] == "approved" and body["decided_by"] == f"moderator:{key_id(mod_a)}"
+    assert body["decided_by_name"] == "test moderator"
     assert body["decision_reason"] == "other" and body["decision_note"] == "sarcasm, fine in context"
     assert client.get(f"/v1/comments/{cid}", headers=site_headers).get_json()["status"] == "approved"
     assert queue(client, mod_a)["total"] == 0
@@ -189,7 +197,8 @@ def test_decision_changes_status_at_once_and_redeciding_is_recorded(
     example = ExampleStore(runtime.redis, runtime.keys).get(cid)
     assert example["labels"] == {"abuse": 1, "victim_identification": None}
     assert example["text"] == "you are an idiot" and example["scores"]["abuse"] == 0.9
-    assert example["model_version"] == "stub-moderation" and example["moderator"] == "test moderator"
+    assert example["model_version"] == "stub-moderation" and example["moderator"] == key_id(mod_a)
+    assert example["moderator_name"] == "test moderator" and example["tenant"] == "default"
 
 
 @pytest.mark.parametrize("body, field", [
@@ -285,7 +294,7 @@ def test_ban_rejects_new_comments_and_unban_restores(client, mod_a, held, site_h
     assert response.status_code == 200
     body = response.get_json()
     assert body["banned"] is True and body["ban"]["reason"] == "repeated doxxing"
-    assert body["ban"]["by"] == "moderator:test moderator"
+    assert body["ban"]["by"] == f"moderator:{key_id(mod_a)}"
     (cid,) = held({"text": "buy cheap watches"}, author="spammer")
     record = runtime.comments.get(cid)
     assert record["status"] == "rejected" and record["reasons"] == ["banned_author"]
@@ -324,8 +333,10 @@ def test_reader_reports_queue_a_published_comment_without_unpublishing(
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()
 
-    assert report("r1") == {"comment_id": cid, "report_count": 1, "queued": True, "status": "approved"}
-    assert report("r1", "again")["report_count"] == 1
+    assert report("r1") == {"comment_id": cid, "report_count": 1, "queued": True, "status": "approved",
+                            "counted": True}
+    again = report("r1", "again")
+    assert again["report_count"] == 1 and again["counted"] is False
     assert report("r2")["report_count"] == 2
     # Still published for the site...
     assert client.get(f"/v1/comments/{cid}", headers=site_headers).get_json()["status"] == "approved"
@@ -343,6 +354,65 @@ def test_reader_reports_queue_a_published_comment_without_unpublishing(
     assert queue(client, mod_a)["total"] == 0
     # A report on a rejected comment is counted but queues nothing.
     assert report("r3")["queued"] is False
+
+
+@pytest.fixture
+def capped(redis_url, redis_client, worker_ctx):
+    """An app whose report caps are small."""
+    from service.app import create_app
+    from service.runtime import Runtime
+    from tests.conftest import make_settings
+
+    settings = make_settings(redis_url, max_reports_per_comment=3, max_reports_per_reader=2,
+                             report_window_seconds=60)
+    runtime = Runtime.build(settings, redis_client)
+    app = create_app(settings, runtime)
+    site = {"Authorization": f"Bearer {runtime.api_keys.create('site', 's')[1]}"}
+    return app.test_client(), runtime, site
+
+
+def test_reports_are_capped_per_comment_and_per_reader(capped):
+    client, runtime, site = capped
+    ids = [post(client, site, f"comment {n}") for n in range(3)]
+
+    def report(cid, reader):
+        return client.post(f"/v1/comments/{cid}/reports", headers=site,
+                           json={"reader_id": reader, "reason": "rude"})
+
+    # Per comment: three readers' reports are kept; a fourth is answered but not stored.
+    for reader in ("a", "b", "c"):
+        assert report(ids[0], reader).get_json()["counted"] is True
+    fourth = report(ids[0], "d").get_json()
+    assert fourth["counted"] is False and fourth["report_count"] == 3
+    assert runtime.redis.scard(runtime.keys.reports(ids[0])) == 3
+    assert sum(1 for e in runtime.comments.history(ids[0]) if e["event"] == "reported") == 3
+    # Per reader: "a" has one report in this window; one more, then 429.
+    assert report(ids[1], "a").get_json()["counted"] is True
+    refused = assert_error(report(ids[2], "a"), 429, "report_limit_reached")
+    assert refused["details"]["retry_after"] == 60
+    assert runtime.redis.scard(runtime.keys.reports(ids[2])) == 0
+    # A repeated report does not use the reader's allowance up.
+    assert report(ids[1], "a").get_json()["counted"] is False
+
+
+def test_history_is_read_a_page_at_a_time(client, mod_a, site_headers, held, runtime):
+    (cid,) = held({"text": "reported a lot"})
+    for n in range(7):
+        client.post(f"/v1/comments/{cid}/reports", headers=site_headers,
+                    json={"reader_id": f"r{n}", "reason": "x"})
+    # posted, scored, 7 reported
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.get(f"/v1/comments/{cid}/history?offset={offset}&limit=4",
+                          headers=mod_a).get_json()
+        assert page["total"] == 9 and len(page["events"]) <= 4
+        pages.append([e["event"] for e in page["events"]])
+        offset = page["next_offset"]
+    assert pages == [["posted", "scored", "reported", "reported"], ["reported"] * 4, ["reported"]]
+    default = client.get(f"/v1/comments/{cid}/history", headers=mod_a).get_json()
+    assert len(default["events"]) == 9 and default["next_offset"] is None
+    too_many = client.get(f"/v1/comments/{cid}/history?limit=501", headers=mod_a)
+    assert_error(too_many, 422, "validation_error")
 
 
 def test_report_errors(client, site_headers, mod_a, held):
@@ -379,10 +449,13 @@ def test_queue_scans_in_chunks_and_pages_through_ties(client, mod_a, held, runti
 
     ids = held({"abuse": 0.9}, {"vi": 0.7}, {"abuse": 0.6}, {"abuse": 0.8}, {"abuse": 0.7})
     whole = queue(client, mod_a)
+    scanned = queue(client, mod_a, min_score=0.0)
     monkeypatch.setattr(storage.moderation, "_SCAN_CHUNK", 2)
-    chunked = queue(client, mod_a)
-    assert chunked == whole and whole["total"] == 5
+    monkeypatch.setattr(storage.moderation, "_PAGE_CHUNK", 2)
+    assert queue(client, mod_a) == whole and whole["total"] == 5
+    assert queue(client, mod_a, min_score=0.0) == scanned == whole
     # Equal priorities (the same score within the same instant) page by id without loss.
+    tenant_queue = runtime.keys.tenant("default").held_queue
     for cid in ids:
-        runtime.redis.zadd(runtime.keys.held_queue, {cid: 1.5})
+        runtime.redis.zadd(tenant_queue, {cid: 1.5})
     assert queue_ids_by_pages(client, mod_a) == sorted(ids)

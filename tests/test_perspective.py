@@ -249,9 +249,10 @@ def test_author_id_extension_gives_the_stored_comment_an_author(analyze, runtime
     assert response.status_code == 200
     comment_id = response.headers["X-Moderation-Comment-Id"]
     assert runtime.comments.get(comment_id)["author_id"] == "reader-77"
-    assert runtime.redis.zscore(runtime.keys.author_stored("reader-77"), comment_id) is not None
+    stored = runtime.keys.tenant("default").author_stored("reader-77")
+    assert runtime.redis.zscore(stored, comment_id) is not None
     # The model's decision counts in the author's history, as for a native comment.
-    assert runtime.redis.hget(runtime.keys.author("reader-77"), "posted") == b"1"
+    assert runtime.redis.hget(runtime.keys.tenant("default").author("reader-77"), "posted") == b"1"
 
 
 def test_without_author_id_the_stored_comment_has_no_author(analyze, runtime, redis_client,

@@ -33,8 +33,8 @@ def score(abuse: float = 0.05, vi: float = 0.05, spans: list[Span] | None = None
 def policy(article: ArticlePolicy | None = None, author: AuthorState | None = None,
            factor: float = 0.5) -> Policy:
     return Policy(thresholds={"abuse": 0.5, VI: 0.5},
-                  articles={"story": article} if article else {},
-                  authors={"au": author} if author else {},
+                  articles={("default", "story"): article} if article else {},
+                  authors={("default", "au"): author} if author else {},
                   sensitive_vi_factor=factor)
 
 
@@ -174,23 +174,35 @@ def test_policy_load_reads_a_batch_in_one_round_trip(redis_url, redis_client, se
     from storage.article_policy import ArticlePolicyStore
     from storage.authors import AuthorStore
 
-    ArticlePolicyStore(redis_client, runtime.keys).put("s1", mode="premoderate", sensitive=True,
-                                                       protected_terms=["X Y"], by="t")
-    AuthorStore(redis_client, runtime.keys, settings).ban("bad", by="t", reason="r")
+    ArticlePolicyStore(redis_client, runtime.keys).put("default", "s1", mode="premoderate",
+                                                       sensitive=True, protected_terms=["X Y"],
+                                                       by="t")
+    AuthorStore(redis_client, runtime.keys, settings).ban("default", "bad", by="t", reason="r")
     redis_client.hset(runtime.keys.thresholds, "abuse", "0.7")
+    # Another title: its own article, author and thresholds of the same ids.
+    ArticlePolicyStore(redis_client, runtime.keys).put("acme", "s2", mode="closed", by="t")
+    AuthorStore(redis_client, runtime.keys, settings).ban("acme", "ok", by="t", reason="r")
+    redis_client.hset(runtime.keys.tenant("acme").thresholds, "abuse", "0.9")
 
     class Model:
         thresholds = {"abuse": 0.5, VI: 0.4}
 
     counting = CountingRedis.from_url(redis_url)
     comments = [{"article_id": "s1", "author_id": "bad"}, {"article_id": "s2", "author_id": "ok"},
-                {"article_id": "s1", "author_id": "ok"}]
+                {"article_id": "s1", "author_id": "ok", "tenant": "default"},
+                {"article_id": "s2", "author_id": "ok", "tenant": "acme"}]
     loaded = Policy.load(counting, runtime.keys, settings, Model(), comments)
     assert (counting.single, counting.batches) == (0, 1)
+    ours, theirs = comments[1], comments[3]
     assert loaded.thresholds == {"abuse": 0.7, VI: 0.4}
-    assert loaded.article("s1").mode == "premoderate" and loaded.article("s1").sensitive
-    assert loaded.article("s2") == ArticlePolicy() and loaded.article("never") == ArticlePolicy()
-    assert loaded.author("bad").banned and not loaded.author("ok").banned
+    assert loaded.base_threshold("abuse", ours) == 0.7 and loaded.base_threshold("abuse", theirs) == 0.9
+    assert loaded.base_threshold(VI, theirs) == 0.4
+    s1 = loaded.article(comments[0])
+    assert s1.mode == "premoderate" and s1.sensitive
+    assert loaded.article(ours) == ArticlePolicy() and loaded.article(theirs).mode == "closed"
+    assert loaded.article({"article_id": "never"}) == ArticlePolicy()
+    assert loaded.author(comments[0]).banned and not loaded.author(ours).banned
+    assert loaded.author(theirs).banned
     counting.close()
 
 
@@ -212,7 +224,9 @@ def test_policy_api_validates_and_round_trips(client, admin_headers, moderator_h
     # Duplicates after folding are dropped, spacing normalised.
     assert got["protected_terms"] == ["Zoë O'Neil", "Elm Street"]
     assert got["mode"] == "premoderate" and got["sensitive"] is True
-    assert got["updated_by"] == "admin:test admin" and got["updated_at"]
+    admin_key_id = admin_headers["Authorization"].split("_")[1]
+    assert got["updated_by"] == f"admin:{admin_key_id}" and got["updated_at"]
+    assert got["tenant"] == "default"
 
     for bad, field in [({"mode": "open"}, "mode"), ({}, "mode"),
                        ({"mode": "auto", "protected_terms": ["  "]}, "protected_terms"),

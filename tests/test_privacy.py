@@ -69,8 +69,9 @@ def decide(runtime, cid: str, article_id: str, status: str, *, decided: float | 
     event_data = {"by": "model", "status": status}
     if note:
         event_data["note"] = note
-    assert runtime.comments.transition(cid, article_id=article_id, expected="*", new_status=status,
-                                       fields=fields, event="scored", event_data=event_data) == 1
+    assert runtime.comments.transition(cid, tenant="default", article_id=article_id, expected="*",
+                                       new_status=status, fields=fields, event="scored",
+                                       event_data=event_data) == 1
 
 
 @pytest.fixture
@@ -84,8 +85,8 @@ def seeded(runtime, redis_client):
                      author_name="Other Person").id
     decide(runtime, decided, "story-1", "held", note=f"quotes: {SECRET_TEXT[:30]}")
     decide(runtime, other, "story-1", "approved")
-    redis_client.zadd(runtime.keys.author_comments("victim-author"), {decided: 1.0})
-    redis_client.hset(runtime.keys.author("victim-author"),
+    redis_client.zadd(runtime.keys.tenant("default").author_comments("victim-author"), {decided: 1.0})
+    redis_client.hset(runtime.keys.tenant("default").author("victim-author"),
                       mapping={"posted": 2, "held": 1, "name": SECRET_NAME})
     ExampleStore(redis_client, runtime.keys).record(
         decided, text=SECRET_TEXT, labels={"abuse": 1}, scores={"abuse": 0.9}, model_version="v1",
@@ -103,7 +104,8 @@ def test_erasing_an_author_removes_texts_and_names_everywhere(client, admin_head
     assert response.status_code == 200, response.get_data(as_text=True)
     report = response.get_json()
     assert report == {
-        "author_id": "victim-author", "comments": 2, "texts_erased": 2, "names_erased": 2,
+        "author_id": "victim-author", "tenant": "default", "comments": 2, "texts_erased": 2,
+        "names_erased": 2,
         "history_events_redacted": 1, "examples_deleted": 1, "pending_withdrawn": 1,
         "profile_fields_erased": 1,
     }
@@ -121,7 +123,7 @@ def test_erasing_an_author_removes_texts_and_names_everywhere(client, admin_head
     withdrawn = runtime.comments.get(seeded["pending"])
     assert withdrawn["status"] == "rejected" and withdrawn["reasons"] == ["author_erased"]
     assert seeded["pending"] not in {m.decode() for m in redis_client.zrange(runtime.keys.pending, 0, -1)}
-    assert redis_client.hget(runtime.keys.author("victim-author"), "posted") == b"2"
+    assert redis_client.hget(runtime.keys.tenant("default").author("victim-author"), "posted") == b"2"
     history = runtime.comments.history(seeded["decided"])
     assert [e["event"] for e in history] == ["posted", "scored", "erased"]
     assert history[1]["note"] == ERASED and history[1]["status"] == "held"
@@ -144,9 +146,9 @@ def test_erasure_finds_pending_comments_through_the_author_index(runtime, redis_
     # author's counted index only learns of a comment when it is decided.
     cid = runtime.comments.create(article_id="s", text=SECRET_TEXT, author_id="au-x").id
     runtime.comments.detach_from_lease(cid)
-    assert redis_client.zscore(runtime.keys.author_comments("au-x"), cid) is None
-    assert redis_client.zscore(runtime.keys.author_stored("au-x"), cid) is not None
-    report = Eraser(redis_client, runtime.keys).erase_author("au-x", by="test")
+    assert redis_client.zscore(runtime.keys.tenant("default").author_comments("au-x"), cid) is None
+    assert redis_client.zscore(runtime.keys.tenant("default").author_stored("au-x"), cid) is not None
+    report = Eraser(redis_client, runtime.keys).erase_author("default", "au-x", by="test")
     assert report.comments == 1 and report.texts_erased == 1
     assert SECRET_TEXT.encode() not in everything_in_redis(redis_client)
 
@@ -225,7 +227,8 @@ def test_erasure_work_grows_with_the_authors_comments_not_the_store(
     assert "scan" not in calls and "keys" not in calls
     assert sum(calls.values()) <= PER_REQUEST + PER_COMMENT * authored, calls
     for author in ("prolific", "cli-author"):
-        ids = [m.decode() for m in redis_client.zrange(runtime.keys.author_stored(author), 0, -1)]
+        index = runtime.keys.tenant("default").author_stored(author)
+        ids = [m.decode() for m in redis_client.zrange(index, 0, -1)]
         assert len(ids) == authored
         assert all("text" not in r and "erased" in r for r in map(runtime.comments.get, ids))
 
@@ -286,7 +289,7 @@ def test_report_reasons_are_erased_with_the_comment(client, site_headers, admin_
     report(cid, "reader-1", "it says he lives at 14 Larkspur Close!")
     report(cid, "reader-2", "doxxing")
     report(other, "reader-1", "off topic, not abusive")
-    erased = Eraser(redis_client, runtime.keys).erase_author("au-r", by="test")
+    erased = Eraser(redis_client, runtime.keys).erase_author("default", "au-r", by="test")
     assert erased.history_events_redacted >= 2
     history = runtime.comments.history(cid)
     reported = [e for e in history if e["event"] == "reported"]
@@ -333,8 +336,9 @@ def test_retention_purges_only_old_decided_comments(runtime, redis_client):
     old_pending = c.create(article_id="s", text="old but pending", author_id="a").id
     decide(runtime, old_decided, "s", "held", decided=time.time() - 40 * day)
     decide(runtime, recent_decided, "s", "approved", decided=time.time() - 2 * day)
-    redis_client.zadd(runtime.keys.author_comments("a"), {old_decided: 1, recent_decided: 2})
-    redis_client.hset(runtime.keys.author("a"), mapping={"posted": 2})
+    redis_client.zadd(runtime.keys.tenant("default").author_comments("a"),
+                      {old_decided: 1, recent_decided: 2})
+    redis_client.hset(runtime.keys.tenant("default").author("a"), mapping={"posted": 2})
 
     off = make_settings(runtime.settings.redis_url, retention_days=0.0)
     assert purge_expired(redis_client, runtime.keys, off) is None
@@ -348,7 +352,7 @@ def test_retention_purges_only_old_decided_comments(runtime, redis_client):
     assert old_decided.encode() not in stored
     assert b"old and decided" not in stored
     # Counters stay; the site's external id can be used again.
-    assert redis_client.hget(runtime.keys.author("a"), "posted") == b"2"
+    assert redis_client.hget(runtime.keys.tenant("default").author("a"), "posted") == b"2"
     assert c.create(article_id="s", text="reposted", author_id="a", external_id="e1").created
     # A second sweep finds nothing more.
     assert purge_expired(redis_client, runtime.keys, settings).purged == 0

@@ -75,6 +75,19 @@ def test_posting_comments_has_its_own_limit(limited):
     assert rt.comments.pending_count() == 2
 
 
+def test_readers_reports_have_their_own_limit(limited):
+    client, rt = limited(rate_limit_reports="2/minute", rate_limit_default="100/minute")
+    site = bearer(rt, "site")
+    cid = client.post("/v1/comments", json=COMMENT, headers=site).get_json()["id"]
+    for reader in ("r1", "r2"):
+        assert client.post(f"/v1/comments/{cid}/reports", headers=site,
+                           json={"reader_id": reader, "reason": "rude"}).status_code == 200
+    assert_limited(client.post(f"/v1/comments/{cid}/reports", headers=site,
+                               json={"reader_id": "r3", "reason": "rude"}))
+    # Other routes keep the default allowance.
+    assert client.get(f"/v1/comments/{cid}", headers=site).status_code == 200
+
+
 def test_requests_without_a_valid_key_count_per_address(limited):
     client, rt = limited(rate_limit_anonymous="2/minute")
     wrong = {"Authorization": "Bearer mk_guess_notakey"}

@@ -94,7 +94,7 @@ def test_a_repeated_decision_is_refused(ctx):
     jobs.drain_pending()
     record = ctx.comments.get(cid)
     changed = ctx.comments.transition(
-        cid, article_id="story", expected="pending", new_status="held", fields={},
+        cid, tenant="default", article_id="story", expected="pending", new_status="held", fields={},
         event="scored", event_data={},
     )
     assert changed == 0

@@ -19,6 +19,7 @@ from core.metrics import (
     SCORING_SECONDS,
     record_decision,
 )
+from core.tenants import tenant_of
 from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
@@ -35,8 +36,8 @@ log = logging.getLogger("worker.jobs")
 # timeout and other workers get a share of a long backlog.
 DRAIN_BUDGET_SECONDS = 20.0
 # The record fields scoring needs (also read by the API's synchronous scoring).
-RECORD_FIELDS = ("id", "article_id", "text", "author_id", "status", "created", "seq", "request_id",
-           "external_id", "tenant")
+RECORD_FIELDS = ("id", "tenant", "article_id", "text", "author_id", "status", "created", "seq",
+                 "request_id", "external_id")
 
 
 def drain_pending() -> dict[str, int]:
@@ -145,6 +146,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     transitions: list[int] = []
     outcomes: list[dict[str, Any]] = []
     for record, score in scored:
+        # Records from before tenants carry none: they are the default tenant's.
+        record = {**record, "tenant": tenant_of(record)}
         decision = decide(record, score, policy)
         scores = {k: round(float(v), 4) for k, v in score.scores.items()}
         spans = [
@@ -153,6 +156,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         ]
         ctx.comments.transition(
             record["id"],
+            tenant=record["tenant"],
             article_id=record["article_id"],
             expected="pending",
             new_status=decision.status,
@@ -175,8 +179,9 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                          "decided_by": "model", "model_version": version, "decided": now})
         if record.get("author_id"):
             # Same pipeline: the author's counters cost no extra round trip.
-            authors.queue_scored(pipe, author_id=record["author_id"], comment_id=record["id"],
-                                 created=record["created"], status=decision.status)
+            authors.queue_scored(pipe, tenant=record["tenant"], author_id=record["author_id"],
+                                 comment_id=record["id"], created=record["created"],
+                                 status=decision.status)
     # One failing command (say, a key of the wrong type) must not hide the decisions the
     # rest of the pipeline did write: those still get their webhooks and metrics.
     results = pipe.execute(raise_on_error=False)

@@ -1,8 +1,10 @@
-"""The rules in force for one batch: hold thresholds (admin > environment > model),
-the policies of the batch's articles and the standing of its authors.
+"""The rules in force for one batch: hold thresholds (a tenant's admin > all tenants'
+admin > environment > model), the policies of the batch's articles and the standing
+of its authors.
 
 Everything is read in one pipelined round trip per batch and kept for that
 batch only, so a policy change applies to every comment scored after it.
+Articles and authors are the sites' own ids, so both are looked up per tenant.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from redis import Redis
 
 from core.config import Settings
+from core.tenants import tenant_of
 from model.scoring import Scorer
 from storage.article_policy import DEFAULT as DEFAULT_ARTICLE_POLICY
 from storage.article_policy import ArticlePolicy, ArticlePolicyStore
@@ -27,58 +30,76 @@ _NO_AUTHOR_STATE = AuthorState()
 class Policy:
     thresholds: dict[str, float]
     extras: dict[str, Any] = field(default_factory=dict)
-    articles: dict[str, ArticlePolicy] = field(default_factory=dict)
-    authors: dict[str, AuthorState] = field(default_factory=dict)
+    # (tenant, article id) -> policy; (tenant, author id) -> standing
+    articles: dict[tuple[str, str], ArticlePolicy] = field(default_factory=dict)
+    authors: dict[tuple[str, str], AuthorState] = field(default_factory=dict)
+    # tenant -> that tenant's own threshold overrides
+    tenant_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     sensitive_vi_factor: float = 1.0
 
-    def base_threshold(self, category: str) -> float:
+    def base_threshold(self, category: str, comment: dict[str, Any] | None = None) -> float:
+        """The comment's tenant's own threshold if it set one, else the deployment's."""
+        if comment is not None:
+            own = self.tenant_thresholds.get(tenant_of(comment), {})
+            if category in own:
+                return own[category]
         return self.thresholds.get(category, 0.5)
 
     def threshold(self, category: str, comment: dict[str, Any] | None = None) -> float:
         """The hold threshold for ``comment``: lower for victim identification on
         articles marked sensitive (stories about sexual offences or children)."""
-        value = self.base_threshold(category)
+        value = self.base_threshold(category, comment)
         if (comment is not None and category == "victim_identification"
-                and self.article(comment.get("article_id")).sensitive):
+                and self.article(comment).sensitive):
             value *= self.sensitive_vi_factor
         return value
 
-    def article(self, article_id: str | None) -> ArticlePolicy:
-        return self.articles.get(article_id or "", DEFAULT_ARTICLE_POLICY)
+    def article(self, comment: dict[str, Any]) -> ArticlePolicy:
+        """The policy of the comment's article (in the comment's tenant)."""
+        key = (tenant_of(comment), comment.get("article_id") or "")
+        return self.articles.get(key, DEFAULT_ARTICLE_POLICY)
 
-    def author(self, author_id: str | None) -> AuthorState:
-        return self.authors.get(author_id or "", _NO_AUTHOR_STATE)
+    def author(self, comment: dict[str, Any]) -> AuthorState:
+        """The standing of the comment's author (in the comment's tenant)."""
+        key = (tenant_of(comment), comment.get("author_id") or "")
+        return self.authors.get(key, _NO_AUTHOR_STATE)
 
     @classmethod
     def load(cls, redis: Redis, keys: Keys, settings: Settings, scorer: Scorer,
              comments: Sequence[dict[str, Any]] = ()) -> Policy:
-        """The policy for a batch of ``comments`` (records with article_id and author_id)."""
+        """The policy for a batch of ``comments`` (records with tenant, article_id, author_id)."""
         thresholds = dict(scorer.thresholds)
         env = {
             "abuse": settings.hold_threshold_abuse,
             "victim_identification": settings.hold_threshold_victim_identification,
         }
         thresholds.update({k: v for k, v in env.items() if v >= 0})
-        article_ids = sorted({c["article_id"] for c in comments if c.get("article_id")})
-        author_ids = sorted({c["author_id"] for c in comments if c.get("author_id")})
+        tenants = sorted({tenant_of(c) for c in comments})
+        articles = sorted({(tenant_of(c), c["article_id"]) for c in comments if c.get("article_id")})
+        authors = sorted({(tenant_of(c), c["author_id"]) for c in comments if c.get("author_id")})
         article_store = ArticlePolicyStore(redis, keys)
         author_store = AuthorStore(redis, keys, settings)
         pipe = redis.pipeline(transaction=False)
         pipe.hgetall(keys.thresholds)
-        for article_id in article_ids:
-            article_store.queue_get(pipe, article_id)
-        for author_id in author_ids:
-            author_store.queue_state(pipe, author_id)
+        for tenant in tenants:
+            pipe.hgetall(keys.tenant(tenant).thresholds)
+        for tenant, article_id in articles:
+            article_store.queue_get(pipe, tenant, article_id)
+        for tenant, author_id in authors:
+            author_store.queue_state(pipe, tenant, author_id)
         results = pipe.execute()
         admin = results[0]
         thresholds.update({k.decode(): float(v) for k, v in admin.items()})
-        raw_articles = results[1: 1 + len(article_ids)]
-        raw_authors = results[1 + len(article_ids):]
+        raw_tenants = results[1: 1 + len(tenants)]
+        raw_articles = results[1 + len(tenants): 1 + len(tenants) + len(articles)]
+        raw_authors = results[1 + len(tenants) + len(articles):]
         return cls(
             thresholds=thresholds,
-            articles={a: ArticlePolicy.parse(raw) for a, raw in zip(article_ids, raw_articles,
+            tenant_thresholds={t: {k.decode(): float(v) for k, v in raw.items()}
+                               for t, raw in zip(tenants, raw_tenants, strict=True) if raw},
+            articles={a: ArticlePolicy.parse(raw) for a, raw in zip(articles, raw_articles,
                                                                     strict=True)},
             authors={a: author_store.parse_state(raw_authors[2 * n], raw_authors[2 * n + 1])
-                     for n, a in enumerate(author_ids)},
+                     for n, a in enumerate(authors)},
             sensitive_vi_factor=settings.sensitive_vi_factor,
         )

@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker, Worker
 
 from core.config import Settings
 from storage.connection import connect_blocking
+from storage.migrations import migrate
 from worker.context import WorkerContext, set_context
 from worker.recovery import RecoveryLoop, requeue_if_due
 from worker.retention import RetentionLoop
@@ -53,6 +54,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     allow_list(settings.webhook_allowed_hosts)
     ctx = WorkerContext.build(settings)
     set_context(ctx)
+    # A store from an older release gets its new indexes before this worker writes to it.
+    migrate(ctx.redis, ctx.keys)
     names = queue_names(settings, queues)
     scoring = ctx.queue.name in names
     recovery = RecoveryLoop(ctx, settings.recovery_interval)

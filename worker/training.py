@@ -48,14 +48,17 @@ def enqueue_training(queue: Queue, settings: Settings, *, started_by: str,
     )
 
 
-def moderator_examples(redis: Redis, keys: Keys) -> tuple[list[Any], dict[str, int]]:
-    """Moderator decisions as training examples (source "moderator") and their counts."""
+def moderator_examples(redis: Redis, keys: Keys, tenant: str | None = None
+                       ) -> tuple[list[Any], dict[str, int]]:
+    """Moderator decisions as training examples (source "moderator") and their counts:
+    every tenant's (``tenant`` None), or one tenant's only."""
     from model.corpora import Example
 
     examples = []
     counts: Counter[str] = Counter()
     # Sorted so that the same decisions always train the same model.
-    for doc in sorted(ExampleStore(redis, keys).iter_examples(), key=lambda d: d["comment_id"]):
+    for doc in sorted(ExampleStore(redis, keys).iter_examples(tenant),
+                      key=lambda d: d["comment_id"]):
         labels = {k: (None if v is None else int(v)) for k, v in (doc.get("labels") or {}).items()}
         text = doc.get("text")
         counts["decisions"] += 1
@@ -100,10 +103,12 @@ def run_training(settings: Settings, redis: Redis, keys: Keys, *, started_by: st
     options = dict(options)
     max_per_source = options.get("max_per_source")
     activate = bool(options.get("activate_if_passed", True))
+    # Whose moderator decisions to learn from: every tenant's (None, the default) or one's.
+    tenant = options.get("tenant")
     _reporter(job, (0.0, 1.0))("reading moderator decisions", 0.0)
-    extra, decisions = moderator_examples(redis, keys)
+    extra, decisions = moderator_examples(redis, keys, tenant)
     log.info("training started", extra={"started_by": started_by, "moderator_examples": len(extra),
-                                        "max_per_source": max_per_source})
+                                        "max_per_source": max_per_source, "tenant": tenant or "*"})
     scorer = train(settings, max_per_source=max_per_source, extra=extra,
                    progress=_reporter(job, _TRAIN_SPAN))
     meta = {"moderator_decisions": decisions, "options": options}

@@ -43,7 +43,8 @@ from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from core.config import Settings
-from storage.keys import ALL_TENANTS, Keys
+from core.tenants import ALL_TENANTS
+from storage.keys import Keys
 from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore, record_tenant
 from worker.webhook_targets import (
     AllowList,

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from core.tenants import ALL_TENANTS, check_tenant
 from model.categories import CATEGORIES
 from moderation.progress import ProgressBar
 
@@ -85,6 +86,13 @@ def train_main(args) -> object:
     return scorer
 
 
+def _tenant_or_all(value: str) -> str:
+    try:
+        return check_tenant(value, allow_all=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _cmd_train(args) -> int:
     if not (args.register or args.activate):
         train_main(args)
@@ -100,11 +108,15 @@ def _cmd_train(args) -> int:
 
     settings = _settings()
     redis, keys = connect(settings), Keys(settings.key_prefix)
-    args.extra, decisions = moderator_examples(redis, keys)
-    print(f"moderator decisions: {json.dumps(decisions)}", file=sys.stderr)
+    tenant = None if args.tenant == ALL_TENANTS else args.tenant
+    args.extra, decisions = moderator_examples(redis, keys, tenant)
+    print(f"moderator decisions ({'all tenants' if tenant is None else 'tenant ' + tenant}): "
+          f"{json.dumps(decisions)}", file=sys.stderr)
     scorer = train_main(args)
     result = publish(ModelRegistry(redis, keys), settings, scorer, created_by=f"cli:{getpass.getuser()}",
-                     activate_if_passed=args.activate, extra_meta={"moderator_decisions": decisions},
+                     activate_if_passed=args.activate,
+                     extra_meta={"moderator_decisions": decisions,
+                                 "options": {"tenant": tenant} if tenant else {}},
                      progress=ProgressBar())
     gate = result["gate"]
     verdict = "passed" if gate["passed"] else "failed: " + ", ".join(gate["failed"])
@@ -209,6 +221,9 @@ def register(subparsers) -> None:
                         "Redis registry as a candidate (with its model card) and run the quality gate")
     p.add_argument("--activate", action="store_true",
                    help="with --register: activate the new version if it passes the quality gate")
+    p.add_argument("--tenant", default=ALL_TENANTS, type=_tenant_or_all, metavar="T",
+                   help="with --register: learn from the moderator decisions of tenant T only "
+                        "(default '*': every tenant's)")
     p.set_defaults(func=_cmd_train)
 
     p = subparsers.add_parser("score", help="score JSON lines from stdin",

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from core.config import Settings
+from core.tenants import DEFAULT_TENANT, check_tenant
 from storage.connection import connect
 from storage.erasure import Eraser
 from storage.keys import Keys
@@ -27,7 +28,7 @@ def _purge(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     report = Eraser(connect(settings), Keys(settings.key_prefix)).erase_author(
-        args.author_id, by="cli")
+        args.tenant, args.author_id, by="cli")
     print(json.dumps(report.as_dict()))
     return 0
 
@@ -39,4 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     purge.set_defaults(func=_purge)
     erase = sub.add_parser("erase-author", help="erase an author's comment texts and names")
     erase.add_argument("author_id")
+    erase.add_argument("--tenant", default=DEFAULT_TENANT, type=_tenant, metavar="T",
+                       help=f"the title the author is of (default {DEFAULT_TENANT!r})")
     erase.set_defaults(func=_erase)
+
+
+def _tenant(value: str) -> str:
+    try:
+        return check_tenant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc

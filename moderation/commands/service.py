@@ -66,18 +66,20 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from moderation.bootstrap import ensure_admin_key, ensure_model
+    from moderation.bootstrap import ensure_admin_key, ensure_migrated, ensure_model
     from moderation.progress import ProgressBar
     from service.runtime import Runtime
 
     runtime = Runtime.build(Settings.from_env())
+    for number, description, touched in ensure_migrated(runtime.redis, runtime.keys):
+        print(f"migration {number} ({description}): {touched} items")
     print(f"active model: {ensure_model(runtime.models, runtime.settings, progress=ProgressBar())}")
     admin_key = ensure_admin_key(runtime.api_keys)
     if admin_key:
-        print("created the first admin key; it is shown once:")
+        print("created an all-tenants admin key; it is shown once:")
         print(admin_key)
     else:
-        print("an admin key exists already; none created")
+        print("an all-tenants admin key exists already; none created")
     return 0
 
 

@@ -1,7 +1,9 @@
 """Model versions for admins: retrain, inspect, promote and roll back.
 
 Training runs as an RQ job on its own queue; this process only enqueues it
-and reads the registry, and never loads a model.
+and reads the registry, and never loads a model. One model scores every
+tenant's comments, so these routes take an all-tenants admin key ("*"); an
+admin of one tenant gets 403 all_tenants_required.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from marshmallow import validate
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from core.tenants import ALL_TENANTS, TENANT_PATTERN
 from model.quality_gate import summary
 from service.auth import current_key
 from service.auth import require as require_role
 from service.errors import ApiError
 from service.runtime import Runtime
+from service.tenancy import all_tenants_only
 from storage.model_registry import UnknownVersion, activate_version, status_of
 from worker.training import TRAIN_JOB, enqueue_training, training_queue
 
@@ -51,6 +55,12 @@ class TrainingOptionsSchema(ma.Schema):
         metadata={"description": "Cap the training examples taken from each abuse corpus (quick "
                                  "runs). Held-out sets shrink with it; the gate compares both "
                                  "versions on the same sets. Default: all."},
+    )
+    tenant = ma.fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(f"^(\\*|{TENANT_PATTERN})$"),
+        metadata={"description": "Learn from the moderator decisions of this tenant only; "
+                                 "'*' or absent (the default): every tenant's."},
     )
     activate_if_passed = ma.fields.Boolean(
         load_default=True,
@@ -198,6 +208,7 @@ def _card_markdown(names: list[str], version: str) -> str | None:
 @blp.route("")
 class Models(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.response(200, ModelListSchema)
     def get(self):
         """Every model version, newest first, with held-out metrics, training-data counts,
@@ -222,6 +233,7 @@ class Models(MethodView):
         }
 
     @require_role("admin")
+    @all_tenants_only
     @blp.arguments(TrainingOptionsSchema, required=False)
     @blp.response(202, TrainingStartedSchema,
                   headers={"Location": {"description": "URL of the training job",
@@ -241,6 +253,8 @@ class Models(MethodView):
                            {"job_id": busy, "url": url_for("admin_models.TrainingJob", job_id=busy)})
         by, _ = actor()
         options = {k: v for k, v in (options or {}).items() if v is not None}
+        if options.get("tenant") == ALL_TENANTS:
+            options.pop("tenant")
         job = enqueue_training(training_queue(rt.redis, rt.settings), rt.settings,
                                started_by=by, options=options)
         location = url_for("admin_models.TrainingJob", job_id=job.id)
@@ -250,6 +264,7 @@ class Models(MethodView):
 @blp.route("/jobs/<job_id>")
 class TrainingJob(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.response(200, TrainingJobSchema)
     def get(self, job_id: str):
         """A training job: its status, progress, and when finished the version it made
@@ -293,6 +308,7 @@ class TrainingJob(MethodView):
 @blp.route("/<version>")
 class ModelVersion(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.response(200, ModelVersionSchema)
     def get(self, version: str):
         """One version with all its held-out metrics, training details and model card text."""
@@ -308,6 +324,7 @@ class ModelVersion(MethodView):
 @blp.route("/<version>/activate")
 class ActivateVersion(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.arguments(ActivateInSchema, required=False)
     @blp.response(200, ActivatedSchema)
     def post(self, body: dict | None, version: str):
@@ -331,6 +348,7 @@ class ActivateVersion(MethodView):
 @blp.route("/<version>/card")
 class ModelCard(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.doc(responses={"200": {"description": "The model card (Markdown)",
                                 "content": {"text/markdown": {"schema": {"type": "string"}}}}})
     def get(self, version: str):
@@ -345,6 +363,7 @@ class ModelCard(MethodView):
 @blp.route("/<version>/card/<path:name>")
 class ModelCardFile(MethodView):
     @require_role("admin")
+    @all_tenants_only
     @blp.doc(responses={"200": {"description": "One file of the model card (Markdown or PNG)",
                                 "content": {"image/png": {"schema": {"type": "string",
                                                                      "format": "binary"}}}}})

@@ -12,9 +12,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
 
-from service.auth import current_key, require
+from service import tenancy
+from service.auth import require
 from service.errors import ApiError
 from service.schemas import ID_PATTERN
+from service.tenancy import TenantQuerySchema
 from storage.article_policy import MAX_TERM_CHARS, MAX_TERMS, MODES, ArticlePolicy, ArticlePolicyStore
 
 blp = Blueprint("article_policy", __name__, url_prefix="/v1/articles",
@@ -60,14 +62,15 @@ class ArticlePolicyInSchema(ma.Schema):
 
 class ArticlePolicyOutSchema(ArticlePolicyInSchema):
     article_id = ma.fields.String(required=True)
+    tenant = ma.fields.String(required=True, metadata={"description": "The title the article is of."})
     updated_at = ma.fields.DateTime(allow_none=True)
     updated_by = ma.fields.String(allow_none=True)
 
 
-def _present(article_id: str, policy: ArticlePolicy) -> dict[str, Any]:
+def _present(tenant: str, article_id: str, policy: ArticlePolicy) -> dict[str, Any]:
     data = policy.to_dict()
     at = data.pop("updated_at")
-    return {**data, "article_id": article_id,
+    return {**data, "article_id": article_id, "tenant": tenant,
             "updated_at": datetime.fromtimestamp(at, UTC) if at is not None else None}
 
 
@@ -85,19 +88,24 @@ def policies() -> ArticlePolicyStore:
 @blp.route("/<article_id>/policy")
 class Policy(MethodView):
     @require("moderator")
+    @blp.arguments(TenantQuerySchema, location="query")
     @blp.response(200, ArticlePolicyOutSchema)
-    def get(self, article_id: str):
-        """The article's policy (an article never configured has the defaults: auto, not sensitive)."""
-        return _present(article_id, policies().get(_checked(article_id)))
+    def get(self, query: dict, article_id: str):
+        """The article's policy (an article never configured has the defaults: auto, not sensitive).
+        Article ids are each site's own: this is the key's tenant's article."""
+        tenant = tenancy.acting_tenant()
+        return _present(tenant, article_id, policies().get(tenant, _checked(article_id)))
 
     @require("admin")
+    @blp.arguments(TenantQuerySchema, location="query")
     @blp.arguments(ArticlePolicyInSchema)
     @blp.response(200, ArticlePolicyOutSchema)
-    def put(self, body: dict, article_id: str):
+    def put(self, query: dict, body: dict, article_id: str):
         """Replace the article's policy. It applies to comments scored from now on."""
+        tenant, key = tenancy.acting_tenant(), tenancy.key()
         policy = policies().put(
-            _checked(article_id), mode=body["mode"], sensitive=body["sensitive"],
+            tenant, _checked(article_id), mode=body["mode"], sensitive=body["sensitive"],
             protected_terms=body["protected_terms"], allowed_names=body["allowed_names"],
-            by=f"admin:{current_key().name}",
+            by=f"admin:{key.id}", by_name=key.name,
         )
-        return _present(article_id, policy)
+        return _present(tenant, article_id, policy)

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service import present
+from service import present, tenancy
 from service.auth import require
 from service.schemas import ArticleQuerySchema, CommentPageSchema
 
@@ -22,12 +22,15 @@ class ArticleComments(MethodView):
     def get(self, query: dict, article_id: str):
         """The article's comments in posting order, optionally only one status.
 
-        Pass `next_cursor` back as `cursor` for the next page; it is null on the last.
+        Article ids are the site's own: the listing is the key's tenant's article
+        (an all-tenants key names the tenant with `tenant`). Pass `next_cursor`
+        back as `cursor` for the next page; it is null on the last.
         """
         rt = current_app.extensions["moderation"]
         limit = query.get("limit") or rt.settings.page_size
         after = int(query["cursor"]) if query.get("cursor") else None
-        records, next_cursor = rt.comments.list_article(article_id, query.get("status"), after, limit)
+        records, next_cursor = rt.comments.list_article(tenancy.acting_tenant(), article_id,
+                                                        query.get("status"), after, limit)
         return {
             "items": [present.comment(r) for r in records],
             "next_cursor": str(next_cursor) if next_cursor is not None else None,

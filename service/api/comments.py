@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.metrics import COMMENTS_ACCEPTED
-from service import present
+from service import present, tenancy
 from service.auth import require
-from service.errors import ApiError
+from service.errors import ApiError, ErrorSchema
 from service.runtime import Runtime
 from service.schemas import (
     AcceptedSchema,
@@ -34,8 +34,9 @@ def runtime() -> Runtime:
 
 def visible(record: dict[str, Any] | None) -> bool:
     """Whether the caller may read this comment: the one per-comment check of the single and
-    the batch read (a comment the caller may not see reads as one that does not exist)."""
-    return record is not None
+    the batch read (a comment the caller may not see, another tenant's, reads as one that does
+    not exist)."""
+    return tenancy.can_see(record)
 
 
 @blp.route("")
@@ -46,8 +47,8 @@ class Comments(MethodView):
     def get(self, query: dict):
         """Read up to 100 comments at once: `?ids=a,b,c`.
 
-        Each item has the same fields as the single read; ids with no comment are
-        listed under `missing`. One request however many ids, for a site polling
+        Each item has the same fields as the single read; ids with no comment (or
+        another tenant's) are listed under `missing`. One request however many ids, for a site polling
         the comments it has posted until they are decided.
         """
         ids = query["ids"]
@@ -66,15 +67,23 @@ class Comments(MethodView):
                   headers={"Location": {"description": "URL of the comment",
                                         "schema": {"type": "string"}}})
     @blp.alt_response(200, schema=AcceptedSchema,
-                      description="A retry with a known external_id: the comment already stored.")
+                      description="A retry with a known external_id and the same comment (text, "
+                                  "author, author name, parent): the comment already stored.")
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="`external_id_conflict`: the external_id is taken by a "
+                                  "different comment (another text, author or parent) under "
+                                  "this article; nothing was stored.")
+    @blp.doc(parameters=[{"in": "query", "name": "tenant", "schema": {"type": "string"},
+                          "description": tenancy.TENANT_DESCRIPTION}])
     def post(self, body: dict):
         """Submit a comment for moderation.
 
         The comment is stored as `pending` and queued for scoring; poll its URL
-        (the `Location` header) for the decision.
+        (the `Location` header) for the decision. It belongs to the key's tenant.
         """
         rt = runtime()
         created = rt.comments.create(
+            tenant=tenancy.acting_tenant(),
             article_id=body["article_id"],
             text=body["text"],
             author_id=body["author"]["id"],
@@ -90,6 +99,11 @@ class Comments(MethodView):
             schedule_drain(rt.queue, g.get("request_id"))
         location = url_for("comments.Comment", comment_id=created.id)
         if not created.created:
+            if not created.same_submission:
+                raise ApiError(409, "external_id_conflict",
+                               "This external_id is already used by a different comment under this "
+                               "article (another text, author or parent); nothing was stored.",
+                               {"external_id": body.get("external_id"), "id": created.id})
             record = rt.comments.get(created.id)
             return {"id": created.id, "status": record["status"]}, 200, {"Location": location}
         return {"id": created.id, "status": "pending"}, 202, {"Location": location}
@@ -100,7 +114,8 @@ class Comment(MethodView):
     @require("site", "moderator")
     @blp.response(200, CommentSchema)
     def get(self, comment_id: str):
-        """A comment with its status, scores, hold reasons and who decided."""
+        """A comment with its status, scores, hold reasons and who decided (another tenant's
+        comment is not found)."""
         record = runtime().comments.get(comment_id)
         if not visible(record):
             raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")

@@ -276,6 +276,8 @@ class CoralModeration(MethodView):
         author = body["author"]["id"]
         stored = scoring.store_pending(
             rt,
+            # Coral calls without an API key; its comments are CORAL_TENANT's.
+            tenant=rt.settings.coral_tenant,
             article_id=body["story"]["id"],
             text=text,
             author_id=author,

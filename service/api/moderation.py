@@ -11,16 +11,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
 
+from core.tenants import DEFAULT_TENANT, TENANT_PATTERN
 from model.categories import CATEGORIES
-from service import present
-from service.auth import current_key, require
+from service import present, tenancy
+from service.auth import require
 from service.errors import ApiError, ErrorSchema
 from service.moderation_store import moderation_store
 from service.schemas import ID_PATTERN, CommentSchema
 from storage.comments import STATUSES
 from storage.moderation import (
     ACTIONS,
+    DEFAULT_HISTORY_PAGE,
     MAX_BULK,
+    MAX_HISTORY_PAGE,
     MAX_NOTE_CHARS,
     REASON_CODES,
     ClaimConflict,
@@ -29,6 +32,7 @@ from storage.moderation import (
     InvalidDecision,
     ModerationStore,
     NotFound,
+    ReportLimited,
 )
 
 blp = Blueprint("moderation", __name__, url_prefix="/v1",
@@ -46,13 +50,6 @@ def store() -> ModerationStore:
     return moderation_store()
 
 
-def moderator_name() -> str:
-    key = current_key()
-    if key is None:  # the auth hook guarantees a key; this keeps the type checker honest
-        raise ApiError(401, "unauthorized", "Authentication required.")
-    return key.name
-
-
 def _iso(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
@@ -60,7 +57,10 @@ def _iso(ts: float | None) -> datetime | None:
 def present_item(record: dict[str, Any]) -> dict[str, Any]:
     return {
         **present.comment(record),
+        "tenant": record.get("tenant") or DEFAULT_TENANT,
+        "decided_by_name": record.get("decided_by_name") or None,
         "claimed_by": record.get("claimed_by"),
+        "claimed_by_key_id": record.get("claimed_by_key_id"),
         "claim_expires_at": _iso(record.get("claim_expires")),
         "report_count": record.get("report_count", 0),
         "decision_reason": record.get("decision_reason") or None,
@@ -75,7 +75,7 @@ def not_found(comment_id: str) -> ApiError:
 def claimed_by_other(conflict: ClaimConflict) -> ApiError:
     return ApiError(409, "claimed_by_other",
                     f"Another moderator ({conflict.holder}) has claimed this comment.",
-                    {"holder": conflict.holder})
+                    {"holder": conflict.holder, "holder_key_id": conflict.holder_key_id})
 
 
 def already_decided(conflict: DecisionConflict) -> ApiError:
@@ -89,8 +89,13 @@ def already_decided(conflict: DecisionConflict) -> ApiError:
 # Schemas ----------------------------------------------------------------------------------------
 
 class ModeratedCommentSchema(CommentSchema):
+    tenant = ma.fields.String(required=True, metadata={"description": "The title it was posted to."})
+    decided_by_name = ma.fields.String(allow_none=True, metadata={
+        "description": "The deciding moderator's key name (`decided_by` names the key id)."})
     claimed_by = ma.fields.String(allow_none=True,
-                                  metadata={"description": "Moderator holding a claim, if any."})
+                                  metadata={"description": "Name of the key holding a claim, if any."})
+    claimed_by_key_id = ma.fields.String(allow_none=True,
+                                         metadata={"description": "Id of the key holding the claim."})
     claim_expires_at = ma.fields.DateTime(allow_none=True)
     report_count = ma.fields.Integer(metadata={"description": "Readers who reported it."})
     decision_reason = ma.fields.String(allow_none=True, validate=validate.OneOf(REASON_CODES),
@@ -99,6 +104,11 @@ class ModeratedCommentSchema(CommentSchema):
 
 
 class QueueQuerySchema(ma.Schema):
+    tenant = ma.fields.String(
+        validate=validate.Regexp(f"^{TENANT_PATTERN}$"), load_default=None,
+        metadata={"description": "All-tenants keys: one tenant's queue (default: every tenant's; "
+                                 "an article_id filter then means the default tenant's article). "
+                                 "Other keys see their own tenant's queue only."})
     article_id = ma.fields.String(validate=_ID, load_default=None)
     category = ma.fields.String(validate=validate.OneOf(QUEUE_CATEGORIES), load_default=None)
     min_score = ma.fields.Float(validate=validate.Range(min=0.0, max=1.0), load_default=None)
@@ -180,7 +190,9 @@ class HistoryEventSchema(ma.Schema):
                              metadata={"description": "posted, scored, claimed, decided, reported…"})
     at = ma.fields.DateTime(required=True)
     by = ma.fields.String(allow_none=True, metadata={
-        "description": "author id (posted), 'model', 'moderator:<name>' or 'reader:<id>'"})
+        "description": "author id (posted), 'model', 'moderator:<key id>' or 'reader:<id>'"})
+    by_name = ma.fields.String(allow_none=True, metadata={
+        "description": "The moderator's key name (claimed, decided)."})
     status = ma.fields.String()
     previous_status = ma.fields.String()
     action = ma.fields.String()
@@ -195,6 +207,16 @@ class HistoryEventSchema(ma.Schema):
 class HistorySchema(ma.Schema):
     comment_id = ma.fields.String(required=True)
     events = ma.fields.List(ma.fields.Nested(HistoryEventSchema), required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Events the comment has."})
+    next_offset = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Pass as `offset` for the next page; null on the last."})
+
+
+class HistoryQuerySchema(ma.Schema):
+    offset = ma.fields.Integer(validate=validate.Range(min=0, max=10_000_000), load_default=0)
+    limit = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_HISTORY_PAGE),
+                              load_default=DEFAULT_HISTORY_PAGE,
+                              metadata={"description": f"Events per page (at most {MAX_HISTORY_PAGE})."})
 
 
 class ReportInSchema(ma.Schema):
@@ -209,6 +231,9 @@ class ReportOutSchema(ma.Schema):
     queued = ma.fields.Boolean(required=True,
                                metadata={"description": "Whether it waits in the review queue."})
     status = ma.fields.String(required=True, metadata={"description": "Its (unchanged) status."})
+    counted = ma.fields.Boolean(required=True, metadata={
+        "description": "False when the reader had reported it before, or the comment already "
+                       "keeps as many reports as MAX_REPORTS_PER_COMMENT allows."})
 
 
 # Views ------------------------------------------------------------------------------------------
@@ -221,16 +246,20 @@ class Queue(MethodView):
     def get(self, query: dict):
         """Held comments, most urgent first: victim identification, then score, then age.
 
-        Comments another moderator has claimed are left out unless
-        `include_claimed`. Pass `next_cursor` back as `cursor` for the next page.
+        A key sees its own tenant's queue; an all-tenants key every tenant's (or
+        one, with `tenant`). Comments another moderator has claimed are left out
+        unless `include_claimed`. Pass `next_cursor` back as `cursor` for the next page.
         """
         rt = current_app.extensions["moderation"]
+        tenant = tenancy.viewing_tenant()
+        if tenant is None and query["article_id"] is not None:
+            tenant = DEFAULT_TENANT  # article ids are a tenant's own
         try:
             page = store().queue(
-                article_id=query["article_id"], category=query["category"],
+                tenant=tenant, article_id=query["article_id"], category=query["category"],
                 min_score=query["min_score"], max_score=query["max_score"],
                 cursor=query["cursor"], limit=query["limit"] or rt.settings.page_size,
-                moderator=None if query["include_claimed"] else moderator_name(),
+                moderator=None if query["include_claimed"] else tenancy.moderator(),
             )
         except InvalidCursor as exc:
             raise ApiError(400, "invalid_cursor", str(exc)) from exc
@@ -246,11 +275,12 @@ class Claims(MethodView):
         """Claim comments for review: the given `ids`, or the next `limit` unclaimed ones.
 
         A claim lasts CLAIM_SECONDS; claiming again renews it. Claimed comments
-        are not handed to other moderators, who cannot decide them (409).
+        are not handed to other moderators, who cannot decide them (409). Claims
+        belong to the key (its id), not to its name.
         """
         rt = current_app.extensions["moderation"]
         ids = body.get("ids")
-        claimed = store().claim(moderator_name(), ids, body["limit"])
+        claimed = store().claim(tenancy.moderator(), ids, body["limit"])
         requested = list(dict.fromkeys(ids or []))
         expires = datetime.now(UTC).timestamp() + rt.settings.claim_seconds if claimed else None
         return {"claimed": claimed, "not_claimed": [i for i in requested if i not in claimed],
@@ -261,7 +291,7 @@ class Claims(MethodView):
     @blp.response(200, ReleaseOutSchema)
     def delete(self, body: dict):
         """Release your claims on `ids` (others' claims are left alone)."""
-        return {"released": store().release(moderator_name(), body["ids"])}
+        return {"released": store().release(tenancy.moderator(), body["ids"])}
 
 
 @blp.route("/comments/<comment_id>/decision")
@@ -281,8 +311,9 @@ class Decision(MethodView):
         one is made: see `expected_status`.
         """
         try:
-            record = store().decide(comment_id, moderator=moderator_name(), action=body["action"],
-                                    reason_code=body["reason_code"], note=body.get("note"),
+            record = store().decide(comment_id, moderator=tenancy.moderator(),
+                                    action=body["action"], reason_code=body["reason_code"],
+                                    note=body.get("note"),
                                     expected_status=body.get("expected_status"))
         except ClaimConflict as conflict:
             raise claimed_by_other(conflict) from conflict
@@ -303,7 +334,7 @@ class BulkDecisions(MethodView):
     def post(self, body: dict):
         """Decide many comments at once, each on its own: see `results` for each id."""
         try:
-            results = store().decide_many(body["ids"], moderator=moderator_name(),
+            results = store().decide_many(body["ids"], moderator=tenancy.moderator(),
                                           action=body["action"], reason_code=body["reason_code"],
                                           note=body.get("note"),
                                           expected_status=body.get("expected_status"))
@@ -316,14 +347,20 @@ class BulkDecisions(MethodView):
 @blp.route("/comments/<comment_id>/history")
 class History(MethodView):
     @require("moderator")
+    @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistorySchema)
-    def get(self, comment_id: str):
-        """Every event of a comment, oldest first (append-only)."""
+    def get(self, query: dict, comment_id: str):
+        """A comment's events, oldest first (append-only), a page at a time: `limit` events
+        (at most 500, default 100) from `offset`; `next_offset` reads on."""
+        offset, limit = query["offset"], query["limit"]
         try:
-            events = store().history(comment_id)
+            events, total = store().history(comment_id, tenant=tenancy.key().tenant,
+                                            offset=offset, limit=limit)
         except NotFound as exc:
             raise not_found(comment_id) from exc
-        return {"comment_id": comment_id,
+        following = offset + len(events)
+        return {"comment_id": comment_id, "total": total,
+                "next_offset": following if following < total else None,
                 "events": [{**e, "at": _iso(e.get("at"))} for e in events]}
 
 
@@ -332,13 +369,25 @@ class Reports(MethodView):
     @require("site")
     @blp.arguments(ReportInSchema)
     @blp.response(200, ReportOutSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such comment in the key's tenant.")
+    @blp.alt_response(429, schema=ErrorSchema,
+                      description="`report_limit_reached`: the reader made MAX_REPORTS_PER_READER "
+                                  "reports in REPORT_WINDOW_SECONDS (or the key hit "
+                                  "RATE_LIMIT_REPORTS: `rate_limited`).")
     def post(self, body: dict, comment_id: str):
-        """A reader reports a comment: a published one goes back to the moderators' queue
-        (reason `reader_report`) but stays published until a moderator decides.
-        A reader's repeated reports count once."""
+        """A reader reports a comment of the key's tenant: a published one goes back to the
+        moderators' queue (reason `reader_report`) but stays published until a moderator
+        decides. A reader's repeated reports count once; a comment keeps at most
+        MAX_REPORTS_PER_COMMENT reports."""
         try:
-            result = store().report(comment_id, reader_id=body["reader_id"], reason=body["reason"])
+            result = store().report(comment_id, tenant=tenancy.acting_tenant(),
+                                    reader_id=body["reader_id"], reason=body["reason"])
         except NotFound as exc:
             raise not_found(comment_id) from exc
+        except ReportLimited as exc:
+            window = current_app.extensions["moderation"].settings.report_window_seconds
+            raise ApiError(429, "report_limit_reached",
+                           "This reader has made as many reports as one window allows.",
+                           {"retry_after": window}) from exc
         return {"comment_id": comment_id, **result}
 

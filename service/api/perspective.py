@@ -37,7 +37,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from service import scoring
+from service import scoring, tenancy
 from service.auth import accepts_query_key, current_key, require
 from service.schemas import ID_PATTERN
 
@@ -280,7 +280,8 @@ class Analyze(MethodView):
             # Without the authorId extension the comment has no author: no erasure by author
             # reaches it (retention does), and author history and bans do not apply.
             stored = scoring.store_pending(
-                rt, article_id=community if community and _ID.fullmatch(community) else "perspective",
+                rt, tenant=tenancy.acting_tenant(),
+                article_id=community if community and _ID.fullmatch(community) else "perspective",
                 text=parsed["text"], author_id=parsed["author_id"] or "",
                 request_id=g.get("request_id"))
             headers["X-Moderation-Comment-Id"] = stored.id

@@ -19,9 +19,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from core.tenants import DEFAULT_TENANT
 from service.auth import current_key, require
 from service.errors import ApiError
-from storage.keys import DEFAULT_TENANT
 from storage.webhooks import FailedDelivery, FailureScope, InvalidCursor, WebhookStore
 from worker.webhook_targets import TargetRefused, allow_list, check_registration, parse_target
 from worker.webhooks import enqueue_delivery, webhooks_queue
@@ -126,12 +126,8 @@ def _failure(f: FailedDelivery) -> dict:
 
 
 def _tenant(key) -> str:
-    """The caller's tenant. Tenant seam: ``ApiKey.tenant`` once keys carry it; until then
-    the key record's ``tenant`` field (absent: the default tenant)."""
-    tenant = getattr(key, "tenant", None)
-    if tenant:
-        return tenant
-    return _store().key_tenant(key.id) or DEFAULT_TENANT
+    """The caller's tenant (keys from before tenants: the default one)."""
+    return key.tenant or DEFAULT_TENANT
 
 
 def _scope() -> FailureScope:

@@ -36,6 +36,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from core.tenants import ALL_TENANTS, DEFAULT_TENANT, is_tenant
 from service.schemas import ID_PATTERN
 from service.web import backend, session
 from service.web.highlight import segments
@@ -59,6 +60,8 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PAGE_SIZE = 20
+# History events one page shows (storage.moderation.MAX_HISTORY_PAGE at most).
+HISTORY_PAGE = 200
 CATEGORY_LABELS = {
     "victim_identification": "Victim identification",
     "abuse": "Abuse",
@@ -192,12 +195,14 @@ def _default_reason(reasons: list[str]) -> str:
     return "other"
 
 
-def _card(record: dict[str, Any], mine: set[str], me: str) -> dict[str, Any]:
+def _card(record: dict[str, Any], me: str) -> dict[str, Any]:
     reasons = list(record.get("reasons") or [])
     holder = record.get("claimed_by")
+    holder_id = record.get("claimed_by_key_id")
     return {
         "id": record["id"],
         "status": record.get("status", ""),
+        "tenant": record.get("tenant") or "",
         "article_id": record.get("article_id", ""),
         "author": record.get("author_name") or record.get("author_id") or "",
         "author_id": record.get("author_id") or "",
@@ -206,10 +211,8 @@ def _card(record: dict[str, Any], mine: set[str], me: str) -> dict[str, Any]:
         "scores": sorted((record.get("scores") or {}).items(), key=lambda kv: -kv[1]),
         "reasons": [(r, _reason_category(r)) for r in reasons],
         "default_reason": _default_reason(reasons),
-        # Not claimed by this moderator: a colleague holds it, even one who claimed it between
-        # the queue read and this page's claim (the read still showed it free).
-        "locked_by": None if record["id"] in mine else (
-            holder if holder and holder != me else "a colleague"),
+        # Claims belong to key ids: a colleague's key of the same name still locks the card.
+        "locked_by": holder if holder and holder_id != me else None,
     }
 
 
@@ -252,6 +255,12 @@ def _filters() -> tuple[dict[str, Any], list[str]]:
     """The queue filters from the query string, and a note for each one ignored as invalid."""
     args = request.args
     problems: list[str] = []
+    tenant = (args.get("tenant") or "").strip() or None
+    if tenant and (g.moderator.tenant != ALL_TENANTS or not is_tenant(tenant)):
+        # Only an all-tenants moderator picks a title; others always see their own.
+        if g.moderator.tenant == ALL_TENANTS:
+            problems.append("That is not a tenant id.")
+        tenant = None
     article = (args.get("article") or "").strip() or None
     if article and not _ID.fullmatch(article):
         problems.append("The article id has characters an id never has.")
@@ -276,7 +285,18 @@ def _filters() -> tuple[dict[str, Any], list[str]]:
     cursor = (args.get("cursor") or "").strip() or None
     if cursor and not re.fullmatch(r"[A-Za-z0-9._:|+-]{1,120}", cursor):
         cursor = None
-    return {"article_id": article, "category": category, **scores, "cursor": cursor}, problems
+    return {"tenant": tenant, "article_id": article, "category": category, **scores,
+            "cursor": cursor}, problems
+
+
+def _queue_tenant(filters: dict[str, Any]) -> str | None:
+    """Whose queue the page shows: the moderator's tenant; for an all-tenants moderator the
+    chosen one, or every tenant's (an article filter then means the default tenant's)."""
+    if g.moderator.tenant != ALL_TENANTS:
+        return g.moderator.tenant
+    if filters["tenant"] is None and filters["article_id"] is not None:
+        return DEFAULT_TENANT
+    return filters["tenant"]
 
 
 @blp.route("", methods=["GET"])
@@ -285,17 +305,20 @@ def queue():
     me = g.moderator.identity
     filters, problems = _filters()
     store = backend.store()
+    query = {k: v for k, v in filters.items() if k != "tenant"}
+    tenant = _queue_tenant(filters)
     try:
-        page = store.queue(**filters, limit=PAGE_SIZE, moderator=me)
+        page = store.queue(**query, tenant=tenant, limit=PAGE_SIZE, moderator=me)
     except backend.InvalidCursor:
         problems.append("That page link is out of date; showing the first page.")
-        page = store.queue(**{**filters, "cursor": None}, limit=PAGE_SIZE, moderator=me)
+        page = store.queue(**{**query, "cursor": None}, tenant=tenant, limit=PAGE_SIZE,
+                           moderator=me)
     items = page.get("items") or []
-    # Opening the queue claims what it shows, so two moderators never review the same comment.
-    free = [r["id"] for r in items if r.get("claimed_by") in (None, "", me)]
-    mine = set(store.claim(me, ids=free, limit=len(free))) if free else set()
-    cards = [_card(r, mine, me) for r in items]
-    log.info("queue shown", extra={"items": len(cards), "claimed": len(mine)})
+    # A GET claims nothing (a link on another site must not claim comments for a signed-in
+    # moderator): the page's script claims what it shows with a POST (/moderate/claims)
+    # carrying the CSRF token, as soon as it loads.
+    cards = [_card(r, me.key_id) for r in items]
+    log.info("queue shown", extra={"items": len(cards)})
     shown = {k: v for k, v in filters.items() if v is not None and k != "cursor"}
     next_url = None
     if page.get("next_cursor"):
@@ -306,6 +329,7 @@ def queue():
         counts=page.get("counts") or {},
         total=page.get("total", len(cards)),
         filters=filters,
+        all_tenants=g.moderator.tenant == ALL_TENANTS,
         problems=problems,
         next_url=next_url,
         reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
@@ -381,8 +405,9 @@ def decide_many():
 @blp.route("/claims", methods=["POST"])
 @login_required
 def renew_claims():
-    """Renew the moderator's claims on the comments still on their page (the page calls this
-    while the moderator is active, so an open but idle tab lets its claims lapse)."""
+    """Claim the comments on the moderator's page: once when it loads, then again while the
+    moderator is active (so an open but idle tab lets its claims lapse). Comments of a
+    tenant the moderator may not see are never claimed (they are reported lost)."""
     ids = [i for i in request.form.getlist("ids") if _ID.fullmatch(i)][:PAGE_SIZE * 2]
     mine = backend.store().claim(g.moderator.identity, ids=ids, limit=len(ids)) if ids else []
     return jsonify({"claimed": mine, "lost": [i for i in ids if i not in set(mine)]})
@@ -400,13 +425,24 @@ def _bulk_outcome(results: list[dict[str, Any]]) -> tuple[list[str], dict[str, s
 def history(comment_id: str):
     rt = current_app.extensions["moderation"]
     record = rt.comments.get(comment_id) if _ID.fullmatch(comment_id) else None
-    if record is None:
+    if not g.moderator.identity.may_see(record):
         return _error(404, "comment_not_found", "That comment no longer exists.")
-    events = backend.store().history(comment_id)
+    try:
+        offset = max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    events, total = backend.store().history(comment_id, tenant=g.moderator.tenant, offset=offset,
+                                            limit=HISTORY_PAGE)
+    following = offset + len(events)
+    more_url = None
+    if following < total:
+        more_url = url_for("moderate.history", comment_id=comment_id, offset=following)
     template = "moderate/_history.html" if request.args.get("fragment") else "moderate/history.html"
     return render_template(
         template,
         record=record,
         segments=segments(record.get("text") or "", record.get("spans")),
         events=events,
+        total=total,
+        more_url=more_url,
     )

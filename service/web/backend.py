@@ -45,7 +45,7 @@ def _translate(exc: Exception) -> DecisionError:
     return DecisionError(422, "invalid_decision", str(exc) or "That decision is not allowed.")
 
 
-def decide(comment_id: str, *, moderator: str, action: str, reason_code: str,
+def decide(comment_id: str, *, moderator: moderation.Moderator, action: str, reason_code: str,
            note: str | None, expected_status: str | None = None) -> dict[str, Any]:
     try:
         return store().decide(comment_id, moderator=moderator, action=action,
@@ -54,7 +54,7 @@ def decide(comment_id: str, *, moderator: str, action: str, reason_code: str,
         raise _translate(exc) from exc
 
 
-def decide_many(ids: list[str], *, moderator: str, action: str, reason_code: str,
+def decide_many(ids: list[str], *, moderator: moderation.Moderator, action: str, reason_code: str,
                 note: str | None) -> list[dict[str, Any]]:
     try:
         return store().decide_many(ids, moderator=moderator, action=action,

@@ -29,7 +29,7 @@ def _allowed(name: str, allowed: list[frozenset[str]]) -> bool:
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    allowed = policy.article(decision.comment.get("article_id")).folded_names
+    allowed = policy.article(decision.comment).folded_names
     if not allowed:
         return
     score = decision.score

@@ -7,7 +7,7 @@ from worker.policy import Policy
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    mode = policy.article(decision.comment.get("article_id")).mode
+    mode = policy.article(decision.comment).mode
     if mode == "closed":
         decision.reject("article_closed")
         decision.final = True

@@ -7,5 +7,5 @@ from worker.policy import Policy
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    if policy.author(decision.comment.get("author_id")).premoderated:
+    if policy.author(decision.comment).premoderated:
         decision.hold("author_history")

@@ -7,6 +7,6 @@ from worker.policy import Policy
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    if policy.author(decision.comment.get("author_id")).banned:
+    if policy.author(decision.comment).banned:
         decision.reject("banned_author")
         decision.final = True

@@ -14,7 +14,7 @@ from worker.policy import Policy
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    terms = policy.article(decision.comment.get("article_id")).folded_terms
+    terms = policy.article(decision.comment).folded_terms
     if not terms:
         return
     found = find_terms(decision.comment.get("text") or "", terms)

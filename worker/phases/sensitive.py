@@ -15,8 +15,8 @@ VI = "victim_identification"
 
 
 def apply(decision: Decision, policy: Policy) -> None:
-    if decision.status != "held" or not policy.article(decision.comment.get("article_id")).sensitive:
+    if decision.status != "held" or not policy.article(decision.comment).sensitive:
         return
     value = decision.score.scores.get(VI, 0.0)
-    if policy.threshold(VI, decision.comment) <= value < policy.base_threshold(VI):
+    if policy.threshold(VI, decision.comment) <= value < policy.base_threshold(VI, decision.comment):
         decision.hold("sensitive_article")

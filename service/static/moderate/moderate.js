@@ -134,29 +134,39 @@
     panel.hidden = false;
   }
 
+  // The page claims what it shows with a POST as soon as it loads (a plain GET never
+  // claims: a link on another site must not claim comments for a signed-in moderator).
   // Claims lapse after CLAIM_SECONDS; renew them at half that while the moderator is
   // active, so an abandoned tab does not keep comments from colleagues.
   let activeSinceRenewal = false;
+  async function claimShown(queue, quiet) {
+    const body = new FormData();
+    body.set("csrf_token", csrf());
+    const shown = cards().filter((card) => !card.classList.contains("locked"));
+    if (!shown.length) return;
+    shown.forEach((card) => body.append("ids", card.dataset.id));
+    const result = await post(queue.dataset.claims, body);
+    if (!result.ok) return;
+    (result.data.lost || []).forEach((id) => {
+      const card = document.getElementById("c-" + id);
+      if (card && !card.classList.contains("locked")) {
+        card.classList.add("locked");
+        card.querySelectorAll("button, input").forEach((el) => { el.disabled = true; });
+        if (!quiet) toast("A colleague has taken or decided a comment on this page; it is greyed out.", true);
+      }
+    });
+    document.body.dataset.claimed = "1";  // for tests and tools: the page's claims are in
+  }
   function startClaimRenewal() {
     const queue = document.querySelector(".queue[data-claims]");
     if (!queue) return;
+    claimShown(queue, true);
     ["keydown", "click", "scroll"].forEach((kind) =>
       document.addEventListener(kind, () => { activeSinceRenewal = true; }, { passive: true }));
     setInterval(async () => {
       if (!activeSinceRenewal) return;
       activeSinceRenewal = false;
-      const body = new FormData();
-      body.set("csrf_token", csrf());
-      cards().forEach((card) => body.append("ids", card.dataset.id));
-      const result = await post(queue.dataset.claims, body);
-      if (!result.ok) return;
-      (result.data.lost || []).forEach((id) => {
-        const card = document.getElementById("c-" + id);
-        if (card && !card.classList.contains("locked")) {
-          card.classList.add("locked");
-          toast("A colleague has taken or decided a comment on this page; it is greyed out.", true);
-        }
-      });
+      claimShown(queue, false);
     }, Number(queue.dataset.renewSeconds) * 1000);
   }
 

@@ -1,0 +1,84 @@
+"""Data migrations: run by `moderation init`, `moderation up` and every worker at start.
+
+Each step is idempotent (running it twice, or in two processes at once, gives the
+same data), and ``Keys.schema_version`` records the last step applied, so a
+migrated store costs one read.
+
+Tenants needed no migration of existing data: the default tenant keeps the key
+names of everything stored before tenants (storage/keys.py). What they did
+bring is new indexes of the held queue (per tenant, per tenant and category,
+per tenant and article); step 1 builds them for comments held before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from redis import Redis
+
+from core.tenants import tenant_of
+from storage.comments import QUEUE_INDEX_LUA, queue_index_keys
+from storage.keys import Keys
+
+log = logging.getLogger("storage.migrations")
+
+_CHUNK = 500
+
+_INDEX = QUEUE_INDEX_LUA + """
+-- KEYS: the 7 queue index keys, comment ; ARGV: id
+local priority = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not priority or not redis.call('HGET', KEYS[8], 'status') then return 0 end
+index_held({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}, KEYS[8], ARGV[1],
+           priority)
+return 1
+"""
+
+
+def _index_held_queue(redis: Redis, keys: Keys) -> int:
+    """Index every queued comment by tenant, category and article."""
+    script = redis.register_script(_INDEX)
+    indexed = 0
+    start = 0
+    while True:
+        ids = [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]
+        if not ids:
+            return indexed
+        pipe = redis.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hmget(keys.comment(cid), ["tenant", "article_id"])
+        owners = pipe.execute()
+        pipe = redis.pipeline(transaction=False)
+        for cid, (tenant, article) in zip(ids, owners, strict=True):
+            tenant = tenant_of({"tenant": tenant.decode() if tenant else None})
+            article_id = article.decode() if article else ""
+            script(keys=[*queue_index_keys(keys, tenant, article_id), keys.comment(cid)], args=[cid],
+                   client=pipe)
+        indexed += sum(int(r) for r in pipe.execute())
+        start += _CHUNK
+
+
+# (version, what it does, step). Append only; never renumber.
+MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
+    (1, "index the held queue by tenant, category and article", _index_held_queue),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(redis: Redis, keys: Keys) -> int:
+    raw = redis.get(keys.schema_version)
+    return int(raw) if raw else 0
+
+
+def migrate(redis: Redis, keys: Keys) -> list[tuple[int, str, int]]:
+    """Apply the steps not applied yet; returns (version, description, items touched) of each."""
+    done = []
+    version = current_version(redis, keys)
+    for number, description, step in MIGRATIONS:
+        if number <= version:
+            continue
+        touched = step(redis, keys)
+        redis.set(keys.schema_version, number)
+        log.info("migration applied", extra={"version": number, "touched": touched})
+        done.append((number, description, touched))
+    return done
