@@ -124,7 +124,8 @@ def test_a_moderator_and_the_worker_at_once_make_exactly_one_decision(
         assert decisions == (["decided"] if cid in by_moderator else ["scored"]), (cid, decisions)
     assert totals["decided"] == len(ids) - len(by_moderator)
     # The author's counters count each comment once, whoever decided it.
-    author = {k.decode(): int(v) for k, v in runtime.redis.hgetall(runtime.keys.author("reader-9")).items()
+    profile = runtime.redis.hgetall(runtime.keys.tenant("default").author("reader-9"))
+    author = {k.decode(): int(v) for k, v in profile.items()
               if k.decode() in ("posted", "approved", "rejected")}
     assert author["posted"] == len(ids)
     assert author.get("rejected", 0) == len(by_moderator)
