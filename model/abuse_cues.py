@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from model.caseless import ascii_twin
+from model.caseless import ascii_twin, twin_lower
 from model.gazetteer import ABUSE_LEXICON, _words
 
 CUE_NAMES = ("targeted_insult", "violence_call", "group_hate", "victim_blame", "sexual")
@@ -228,7 +228,7 @@ _TWINS = tuple(ascii_twin(rx) for _, _, rx in _RULES)
 
 def _active(text: str, tokens: Iterable[str] | None) -> list[tuple[int, str, re.Pattern, str]]:
     """(index, cue, pattern, string) of the rules the comment's words open, in ``_RULES`` order:
-    the pattern to run on the string (a twin and the lower-cased text when the text is ASCII)."""
+    the pattern to run on the string (a twin and the lower-cased text when ``twin_lower`` allows)."""
     if tokens is None:
         words = set(_tokens(text.lower()))
     else:
@@ -239,7 +239,7 @@ def _active(text: str, tokens: Iterable[str] | None) -> list[tuple[int, str, re.
         return []
     candidates = sorted({i for w in listed for i in _RULE_INDEX[w]})
     active = [i for i in candidates if _open(_RULES[i][1], words)]
-    folded = text.lower() if active and text.isascii() else None
+    folded = twin_lower(text) if active else None
     return [(i, _RULES[i][0], _RULES[i][2], text) if folded is None or _TWINS[i] is None
             else (i, _RULES[i][0], _TWINS[i], folded) for i in active]
 

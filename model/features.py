@@ -26,8 +26,9 @@ from __future__ import annotations
 import re
 import string
 import zlib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from itertools import islice, repeat
+from itertools import accumulate, islice, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,7 +37,8 @@ from sklearn.pipeline import FeatureUnion
 
 from model import gazetteer as g
 from model.abuse_cues import CUE_NAMES, cue_counts, cue_spans
-from model.caseless import ascii_twin
+from model.caches import BytesBoundedDict, BytesBoundedSet
+from model.caseless import ascii_twin, twin_lower
 
 # Bump when a detector or list changes what a saved model would compute.
 FEATURE_VERSION = "15"
@@ -116,15 +118,14 @@ def word_grams(text: str, token_re: re.Pattern, ngram_range=(1, 2)
 
 _MIX = 0x9E3779B97F4A7C15
 _MASK64 = (1 << 64) - 1
-_TOKEN_HASHES: dict[str, int] = {}
+# token -> CRC-32 (about 400,000 everyday tokens; longer ones are not kept)
+_TOKEN_HASHES: BytesBoundedDict = BytesBoundedDict(64 << 20, max_key_chars=64)
 
 
 def _token_hash(tok: str) -> int:
     h = _TOKEN_HASHES.get(tok)
     if h is None:
-        if len(_TOKEN_HASHES) > 500_000:
-            _TOKEN_HASHES.clear()
-        h = _TOKEN_HASHES[tok] = zlib.crc32(tok.encode("utf-8"))
+        h = _TOKEN_HASHES.put(tok, zlib.crc32(tok.encode("utf-8")))
     return h
 
 
@@ -289,7 +290,11 @@ def _sk_tags(est, tags):
 
 _I = re.IGNORECASE
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_TITLE_BEFORE = re.compile(r"(?:\b(?:" + g.OFFICIAL_TITLES + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
+# the leading look-ahead lists the titles' first letters: re then skips the other positions of
+# the 40 characters before each name without entering the alternation (only a speed-up)
+_TITLE_FIRST = "".join(sorted({t[0] for t in g.OFFICIAL_TITLES.split("|")}))
+_TITLE_BEFORE = re.compile(r"(?:(?=[" + _TITLE_FIRST + r"])\b(?:" + g.OFFICIAL_TITLES
+                           + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
 _SPEECH_AFTER = re.compile(r"^[^.!?]{0,25}\b(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", _I)
 _NON_NAME_CAPS = g._words("""
 police force council court crown yorkshire south north east west city town county borough
@@ -314,29 +319,63 @@ _STREET = re.compile(
     r"(?:[A-Z][a-z']+\s+){1,2}(?:" + _PLACE_SUFFIX.title().replace("|", "|") + r")\b"
 )
 _STREET_LOWER_SUFFIX = "street|road|lane|close|avenue|drive|crescent|grove|terrace|gardens|way|rd"
-_STREET_LOWER = re.compile(
-    r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
-    r"(?!(?:main|high|the|a|this|that|our|my|same|long|back|ring|wrong|right|one|every|any|"
-    r"that|busy|main|side|dual|toll|slip|country|private|quiet|his|her|their)\s)"
-    r"[a-z][a-z']{2,}\s+(?:" + _STREET_LOWER_SUFFIX + r")\b"
-)
+
+# Joined-up words. A pattern whose word part is a run of letters and apostrophes (or hyphens),
+# "[a-z][a-z']{2,}\s+street", may start at every letter after an apostrophe (a word boundary),
+# and from each start it reads to the end of the run: "ab'ab'ab'..." costs n^2 steps. A word
+# of a real comment has a few such joints at most ("mother-in-law's"), where this costs a few
+# re-reads; a text with a word of eight or more parts (_JOINED) is matched instead with the
+# twin of each pattern whose word starts only where the run starts (or after one leading
+# apostrophe, "d'arcy"): at most two starts per run, linear. The twins find the same streets,
+# estates and schools except a fragment after a joint ("cde street" in "Xab'cde street").
+_JOINED = re.compile(r"(?<![a-z])(?:[a-z]++['\-]++){7}[a-z]", _I)
+_FIRST_LOWER_APOS = r"(?:(?<![\w'])|(?<=')(?<![a-z']'))"  # a run of [a-z'] starts here
+_FIRST_ANY_APOS = r"(?:(?<![\w'])|(?<=')(?<![A-Za-z']'))"  # a run of [A-Za-z']
+_FIRST_ANY_HYPHEN = r"(?:(?<![\w'\-])|(?<=['\-])(?<![A-Za-z'\-]['\-]))"  # [A-Za-z'-]
+_FIRST_LOWER_HYPHEN = r"(?:(?<![\w'\-])|(?<=['\-])(?<![a-z'\-]['\-]))"  # [a-z'-]
+
+
+def _street_lower(first: str = "") -> re.Pattern:
+    return re.compile(
+        r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\s+|\d{1,4}[a-z]?\s+)?"
+        r"(?!(?:main|high|the|a|this|that|our|my|same|long|back|ring|wrong|right|one|every|any|"
+        r"that|busy|main|side|dual|toll|slip|country|private|quiet|his|her|their)\s)"
+        + first + r"[a-z][a-z']{2,}\s+(?:" + _STREET_LOWER_SUFFIX + r")\b"
+    )
+
+
+_STREET_LOWER, _STREET_LOWER_JOINED = _street_lower(), _street_lower(_FIRST_LOWER_APOS)
 # Both street patterns end with whitespace and a street word (title-case, lower-case): a text with
 # neither cannot match them, and these two scan for whitespace alone
 _STREET_WORD = re.compile(r"\s(?:" + _PLACE_SUFFIX.title() + r")\b")
 _STREET_LOWER_WORD = re.compile(r"\s(?:" + _STREET_LOWER_SUFFIX + r")\b")
-_ESTATE = re.compile(
-    r"\b(?:the\s+)?(?!(?:real|housing|council|same|whole|entire|an?|this|that|our|his|her|"
-    r"their|the)\s)([A-Za-z][a-z']{2,})\s+(?:estate|flats|towers|house\s+flats)\b", _I)
+
+
+def _estate(first: str = "") -> re.Pattern:
+    return re.compile(
+        r"\b(?:the\s+)?(?!(?:real|housing|council|same|whole|entire|an?|this|that|our|his|her|"
+        r"their|the)\s)" + first + r"([A-Za-z][a-z']{2,})\s+(?:estate|flats|towers|house\s+flats)\b",
+        _I)
+
+
+_ESTATE, _ESTATE_JOINED = _estate(), _estate(_FIRST_ANY_APOS)
 _ADDRESS = re.compile(
     r"\b(?:(?:number|no\.?|num)\s*\d{1,4}\b|[A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2}\b|"
     r"(?:house|flat|bungalow)\s+(?:with|next\s+to|opposite|by)\s+the\s+\w+(?:\s+\w+)?)", _I)
-_SCHOOL = re.compile(
-    r"\b(?:(?:St\.?\s+)?[A-Z][A-Za-z'\-]+\s+){1,3}(?:Academy|School|College|Primary|"
-    r"Comprehensive|Comp|High|Grammar|Juniors|Infants|Sixth\s+Form)\b"
-    r"|\b(?:st\.?\s+)?[a-z][a-z'\-]{2,}(?:\s+[a-z][a-z'\-]{2,})?\s+(?:academy|comp|"
-    r"comprehensive|high\s+school|primary|college|grammar|juniors|infants|sixth\s+form)\b"
-    r"|\bst\.?\s+[a-z]+'?s\b(?=[^.]{0,30}\b(?:school|year|yr|form)\b)",
-)
+
+
+def _school(first_title: str = "", first_lower: str = "") -> re.Pattern:
+    return re.compile(
+        r"\b(?:(?:St\.?\s+)?" + first_title + r"[A-Z][A-Za-z'\-]+\s+){1,3}(?:Academy|School|"
+        r"College|Primary|Comprehensive|Comp|High|Grammar|Juniors|Infants|Sixth\s+Form)\b"
+        r"|\b(?:st\.?\s+)?" + first_lower + r"[a-z][a-z'\-]{2,}(?:\s+[a-z][a-z'\-]{2,})?\s+(?:"
+        r"academy|comp|comprehensive|high\s+school|primary|college|grammar|juniors|infants|"
+        r"sixth\s+form)\b"
+        r"|\bst\.?\s+[a-z]+'?s\b(?=[^.]{0,30}\b(?:school|year|yr|form)\b)",
+    )
+
+
+_SCHOOL, _SCHOOL_JOINED = _school(), _school(_FIRST_ANY_HYPHEN, _FIRST_LOWER_HYPHEN)
 _SCHOOL_BAD_FIRST = re.compile(
     r"^(?:the|a|an|this|that|her|his|my|our|their|same|local|secondary|primary|high|any|"
     r"every|each|which|what|sixth|at|to|in|from|of|and|or|all|some|no)\b", _I)
@@ -363,16 +402,20 @@ _AGE = re.compile(
     r"\s+(?:only\s+|just\s+|barely\s+)?(?:[4-9]|1[0-7])\b(?!\s*(?:years|times|%|mins|minutes|hours|"
     r"days|weeks|months|miles|pm|am))|\b(?:only|just\s+turned|barely)\s+(?:[4-9]|1[0-7])\b"
     r"(?!\s*(?:years|times|%|mins|minutes|hours|days|weeks|months|miles|pm|am|officers|people))", _I)
+# "\s*+X?\s*+" (here, in _SOCIAL_HANDLE and _MEDIA_*): white space on both sides of an optional
+# part is read possessively. With plain "\s*" a failed match tries every split of a long white
+# space run between the two (n^2 steps); a split other than the greedy one ends on the same
+# character or on white space, so it never matches where the greedy one did not: the same matches.
 _GENERIC_AGE = re.compile(
     r"\b(?:an?|any|every|no|as\s+young\s+as|under|over|aged\s+between|between)\s+(?:[4-9]|1[0-9])"
-    r"(?:\s*-?\s*(?:year|yr)s?[- ]olds?)?\b|\bchildren\s+(?:as\s+young\s+as|aged)\b", _I)
+    r"(?:\s*+-?\s*+(?:year|yr)s?[- ]olds?)?\b|\bchildren\s+(?:as\s+young\s+as|aged)\b", _I)
 _HANDLE = re.compile(r"(?<![\w.])@(?!user\b)[A-Za-z0-9_.]{3,}")
 _LINK = re.compile(
     r"\b(?:https?://\S+|www\.\S+|(?:facebook|fb|instagram|tiktok|twitter|x|snapchat|youtube|"
     r"linkedin|onlyfans)\.com/\S+)", _I)
 _SOCIAL_HANDLE = re.compile(
     r"\b(?:insta|instagram|ig|snap|snapchat|sc|tiktok|tik\s+tok|twitter|fb|facebook|onlyfans)\b"
-    r"(?:\s+(?:name|handle|account|page|profile))?\s*(?:is|as|:|=|-|called|under)?\s*"
+    r"(?:\s+(?:name|handle|account|page|profile))?\s*+(?:is|as|:|=|-|called|under)?\s*+"
     r"((?=[A-Za-z0-9_.]*[0-9_.x])[A-Za-z0-9_.]{4,}|[a-z][a-z0-9_.]{5,}(?=\s|$|,))", _I)
 _SOCIAL_CTX = re.compile(
     r"\b(?:her|his|their)\s+(?:insta|instagram|snap|snapchat|tiktok|twitter|fb|facebook|"
@@ -478,8 +521,8 @@ _CAP_PAIR = re.compile(r"([A-Z](?<!\w[A-Z])[a-z'\-]{2,}) ([A-Z][a-z'\-]{2,})\b")
 
 # token -> its name base ("Sarah's" -> "sarah") when it can be a name; tokens that cannot are
 # remembered in _NON_NAME_TOKENS so the scan of a text is one set look-up per token
-_BASE_CACHE: dict[str, str] = {}
-_NON_NAME_TOKENS: set[str] = set()
+_BASE_CACHE: BytesBoundedDict = BytesBoundedDict(8 << 20, max_key_chars=64)
+_NON_NAME_TOKENS: BytesBoundedSet = BytesBoundedSet(32 << 20, max_key_chars=64)
 
 
 def _name_base(tok: str) -> str | None:
@@ -493,14 +536,9 @@ def _name_base(tok: str) -> str | None:
     if base not in _NAMESET:
         head = base.split("-", 1)[0]
         if "-" not in base or head not in _NAMESET:  # "Ellie-May" counts as a name
-            if len(_NON_NAME_TOKENS) > 500_000:
-                _NON_NAME_TOKENS.clear()
-            _NON_NAME_TOKENS.add(tok)
+            _NON_NAME_TOKENS.put(tok)
             return None
-    if len(_BASE_CACHE) > 100_000:
-        _BASE_CACHE.clear()
-    _BASE_CACHE[tok] = base
-    return base
+    return _BASE_CACHE.put(tok, base)
 
 
 _ASCII_NON_NAME_CHAR = _ascii_table(lambda c: c.isascii() and (c.isalpha() or c in "'-"))
@@ -520,7 +558,7 @@ def _name_tokens(text: str) -> list[str]:
 
 def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
     """(start, end, kind, official, nickname, full) for person-name mentions. ``folded``: the
-    text lower-cased when it is ASCII (for the patterns' case-sensitive twins)."""
+    text lower-cased when ``twin_lower`` allows it (for the patterns' case-sensitive twins)."""
     out = []
     taken: list[tuple[int, int]] = []
     media = words is None or not words.isdisjoint(_GATE_MEDIA)
@@ -581,13 +619,14 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
                 out.append((start, end, "name", _official(text, start, end, media, folded), nick, full))
                 taken.append((start, end))
     if not lower_text:
+        overlaps_taken = _Overlaps(taken)
         for m in _CAP_PAIR.finditer(text):
             a, b = m.group(1), m.group(2)
             la, lb = a.lower().removesuffix("'s"), b.lower().removesuffix("'s")
             start = m.start()
             if la in _NON_NAME_CAPS or lb in _NON_NAME_CAPS or la in _NAMESET or lb in _PLACE_SUFFIX_SET:
                 continue
-            if _is_sentence_start(text, start) or any(s_ < m.end() and start < e_ for s_, e_ in taken):
+            if _is_sentence_start(text, start) or overlaps_taken(start, m.end()):
                 continue
             if _match(_ORG_AFTER, text, folded, m.end()):
                 continue
@@ -598,10 +637,11 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
 
 # "Hannah Kershaw from Look North", "Jodie Lockwood at the Star": a journalist by-line
 _MEDIA_AFTER = re.compile(
-    r"^(?:'s)?\s*,?\s*(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
+    r"^(?:'s)?\s*+,?\s*+(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
     r"yorkshire\s+post|police\s+oracle|bbc|itv|look\s+north|calendar|sky|guardian|times|mail|"
     r"telegraph|mirror|sun|independent|echo|chronicle|gazette|herald|paper|radio|news)\b", _I)
-_MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?)\s*:?\s*)$", _I)
+_MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?)\s*+:?\s*+)$",
+                           _I)
 # "Zahid Wigfield got 8 years", "Lee Whiteley, of Foxglove Way, was convicted": an offender
 # dealt with in open court (the gap must not turn to someone else: "who", "for abusing" ...)
 _CONVICTED_AFTER = re.compile(
@@ -653,6 +693,19 @@ def _offender(text: str, start: int, end: int, folded: str | None = None) -> boo
     b0 = max(0, start - 40)
     return _search(_CONVICTED_BEFORE, text[b0:start], None if folded is None else folded[b0:start]) \
         is not None
+
+
+class _Overlaps:
+    """``_Overlaps(spans)(start, end)``: does [start, end) overlap one of ``spans``, (start, end)
+    pairs in order of start? A binary search, not a pass over every span per question."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.starts = [s for s, _ in spans]
+        self.max_end = list(accumulate((e for _, e in spans), max))  # of the spans up to each
+
+    def __call__(self, start: int, end: int) -> bool:
+        k = bisect_left(self.starts, end)  # the spans that start before `end`
+        return k > 0 and self.max_end[k - 1] > start
 
 
 _W = g._words
@@ -716,14 +769,14 @@ def _tokens(lower: str) -> list[str]:
 # (model/caseless.py: the same matches, several times faster). Keyed by id: hashing a pattern
 # hashes its compiled code.
 _TWIN = {id(rx): twin for rx in (
-    _TITLE_BEFORE, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ADDRESS, _YEAR_GROUP, _WORKPLACE, _SHOP_FROM,
-    _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED, _PHOTO, _LIVES, _MEDIA_AFTER,
-    _MEDIA_BEFORE, _CONVICTED_AFTER, _CONVICTED_BEFORE,
+    _TITLE_BEFORE, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ESTATE_JOINED, _ADDRESS, _YEAR_GROUP,
+    _WORKPLACE, _SHOP_FROM, _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED,
+    _PHOTO, _LIVES, _MEDIA_AFTER, _MEDIA_BEFORE, _CONVICTED_AFTER, _CONVICTED_BEFORE,
 ) if (twin := ascii_twin(rx)) is not None}
 
 
 def _finditer(rx: re.Pattern, text: str, folded: str | None):
-    """``rx.finditer(text)``, through its twin when ``folded`` (the text lower-cased, ASCII) is given."""
+    """``rx.finditer(text)``, through its twin when ``folded`` (``twin_lower(text)``) is given."""
     twin = None if folded is None else _TWIN.get(id(rx))
     return rx.finditer(text) if twin is None else twin.finditer(folded)
 
@@ -752,7 +805,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     if words is None:
         words = token_set
     lower_text = lower == text
-    folded = lower if text.isascii() else None  # for the patterns' twins
+    folded = twin_lower(text, lower)  # for the patterns' twins
     has_digit = _DIGIT.search(text) is not None
 
     names = _names(text, lower_text, words, folded)
@@ -777,8 +830,9 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     own = [m.end() for m in _OWN_FAMILY.finditer(lower)] if (
         "my" in words or "as" in words) and len(lower) == len(text) else []
 
-    def owned(pos: int) -> bool:
-        return any(o <= pos and pos - o <= 60 and not _CLAUSE_END.search(text, o, pos) for o in own)
+    def owned(pos: int) -> bool:  # own is in text order: only those within 60 characters before
+        return any(not _CLAUSE_END.search(text, o, pos)
+                   for o in own[bisect_left(own, pos - 60):bisect_right(own, pos)])
 
     def add(regex, kind, group=0):
         c = 0
@@ -792,22 +846,30 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     def count(regex, gate):  # count-only patterns are lower-case, matched on `lower`
         return len(regex.findall(lower)) if not words.isdisjoint(gate) else 0
 
+    joined: bool | None = None  # a word of eight or more joined parts (see _JOINED)
+
+    def unjoined() -> bool:
+        nonlocal joined
+        if joined is None:
+            joined = _JOINED.search(text) is not None
+        return not joined
+
     n_street = 0
     if not words.isdisjoint(_GATE_STREET):
         if _STREET_WORD.search(text):
             n_street += add(_STREET, "street")
         if _STREET_LOWER_WORD.search(text):
-            n_street += add(_STREET_LOWER, "street")
+            n_street += add(_STREET_LOWER if unjoined() else _STREET_LOWER_JOINED, "street")
     n_estate = 0
     if not words.isdisjoint(_GATE_ESTATE):
-        n_estate += add(_ESTATE, "street")
+        n_estate += add(_ESTATE if unjoined() else _ESTATE_JOINED, "street")
     if has_digit or not words.isdisjoint(_GATE_ADDRESS):
         n_estate += add(_ADDRESS, "street")
     if not words.isdisjoint(_GATE_LIVES):
         n_estate += add(_LIVES, "street", 1)
     n_school = 0
     if not words.isdisjoint(_GATE_SCHOOL):
-        for m in _SCHOOL.finditer(text):
+        for m in (_SCHOOL if unjoined() else _SCHOOL_JOINED).finditer(text):
             if _SCHOOL_BAD_FIRST.match(m.group(0)) and len(m.group(0).split()) <= 2:
                 continue
             if own and owned(m.start()):
@@ -827,12 +889,13 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     age_words = has_digit and not words.isdisjoint(_GATE_AGE_WORDS)
     if has_digit:
         generic = [m.span() for m in _finditer(_GENERIC_AGE, text, folded)] if age_words else []
+        overlaps_generic = _Overlaps(generic)
         for m in _finditer(_AGE, text, folded):
             if own and owned(m.start()):
                 continue
             spans.append((m.start(), m.end(), "age"))
             n_age += 1
-            if not any(a < m.end() and m.start() < b for a, b in generic):
+            if not overlaps_generic(m.start(), m.end()):
                 n_specific_age += 1
     n_photo = add(_PHOTO, "photo") if not words.isdisjoint(_GATE_PHOTO) else 0
     n_quoted = 0
@@ -975,14 +1038,25 @@ def lexicon_spans(text: str, found: dict | None = None) -> list[tuple[int, int, 
     if not _GATE_THREAT.isdisjoint(tokens):
         threats = found.get("threat") if found else None
         if threats is None:
-            threats = [m.span() for m in _finditer(_THREAT, text, lowered if text.isascii() else None)]
+            threats = [m.span() for m in _finditer(_THREAT, text, twin_lower(text, lowered))]
         spans += [(s, e, "threat") for s, e in threats]
     # a cue's phrase is shown only when no listed word inside it is shown already: "you absolute
     # moron" highlights "moron", "Noonan is a spineless worm" the phrase
-    words = list(spans)
-    for s, e, cue in cue_spans(text, found):
+    cues = cue_spans(text, found)
+    if not cues:
+        return spans
+    # the spans of one kind do not overlap (whole [a-z]+ runs; matches of one pattern): the first
+    # to start inside a phrase is the one that ends soonest
+    by_kind: dict[str, tuple[list[int], list[int]]] = {}
+    for ws, we, wk in sorted(spans):
+        starts, ends = by_kind.setdefault(wk, ([], []))
+        starts.append(ws)
+        ends.append(we)
+    for s, e, cue in cues:
         kind = _CUE_KIND[cue]
-        if not any(s <= ws and we <= e and wk == kind for ws, we, wk in words):
+        starts, ends = by_kind.get(kind, ((), ()))
+        k = bisect_left(starts, s)
+        if not (k < len(starts) and ends[k] <= e):
             spans.append((s, e, kind))
     return spans
 
@@ -1021,7 +1095,7 @@ def lexicon_vector(text: str, tokens: list[str] | None = None, found: dict | Non
     n_second = sum(map(tokens.count, _SECOND & words))
     n_threat = 0
     if not _GATE_THREAT.isdisjoint(words):
-        threats = [m.span() for m in _finditer(_THREAT, text, text.lower() if text.isascii() else None)]
+        threats = [m.span() for m in _finditer(_THREAT, text, twin_lower(text))]
         n_threat = len(threats)
         if found is not None:
             found["threat"] = threats

@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain, repeat
 
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from model.caches import BytesBoundedDict
 
 # Look-alikes NFKD does not fold to ASCII.
 _HOMOGLYPHS = {
@@ -54,9 +57,16 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # "f u c k", "f.u.c.k", "f-u-c-k", "f*u*c*k": four or more single letters
 # joined by one separator character (the same one throughout).
 _SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?P<sep>[ .\-_*])[A-Za-z](?:(?P=sep)[A-Za-z]){2,}(?![A-Za-z])")
-_LEET_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*")
+# A leet token: a run of [A-Za-z0-9@$!|+] holding a letter, digits or symbols, and a letter,
+# from its first character not preceded by [@\w]. As one regex,
+#   (?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*
+# it re-scans the rest of the run from every symbol in it ("!!!!..." costs n^2/2 steps), so
+# _undo_leet finds the same tokens from their core (_LEET_CORE) in one pass.
+_LEET_CORE = re.compile(r"[A-Za-z][0-9@$!|+]+[A-Za-z]")
+_LEET_RUN = re.compile(r"[A-Za-z0-9@$!|+]*")
+_LEET_AFTER = re.compile(r"[$!|+]")  # inside a run, a token may start after one of these only
+_WORD_OR_AT = re.compile(r"[@\w]")
 _ELONG = re.compile(r"([A-Za-z])\1{2,}")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Cheap tests for "is there anything to undo?" (most comments have nothing): a symbol or digit
 # inside a word, three identical letters, or two single letters each followed by a separator.
 # The first and last start with the (rarer) symbol or separator and look behind for the letter
@@ -82,19 +92,87 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
-def _drop(text: str, offsets: list[int] | None, drop: set[int]) -> tuple[str, list[int]]:
-    """``text`` and ``offsets`` without the positions in ``drop`` (copied slice by slice)."""
+def _undo_leet(text: str) -> str:
+    r"""The leet tokens of ``text`` translated: what the regex above finds, in linear time.
+
+    A match of that regex lies in one run of [A-Za-z0-9@$!|+] and, its last part being greedy,
+    ends where the run ends. It starts at the run's first position not preceded by [@\w]: a
+    later start sees less of the same run, so where the first fails every later one fails too.
+    So: for each run holding a core (a letter, digits or symbols, a letter), take that first
+    start and look for a core after it."""
+    core = _LEET_CORE.search(text)
+    if core is None:
+        return text
+    n = len(text)
+    backwards = text[::-1]  # the run's start, found as the end of a match on the reversed text
+    pieces: list[str] = []
+    done = 0
+    while core is not None:
+        start = n - _LEET_RUN.match(backwards, n - 1 - core.start()).end()
+        end = _LEET_RUN.match(text, core.end()).end()
+        first: int | None = start
+        if start > 0 and _WORD_OR_AT.match(text, start - 1):
+            after = _LEET_AFTER.search(text, start, end - 1)
+            first = None if after is None else after.end()
+        if first is not None and (first <= core.start() or _LEET_CORE.search(text, first, end)):
+            pieces.append(text[done:first])
+            pieces.append(text[first:end].translate(_LEET))
+            done = end
+        core = _LEET_CORE.search(text, end)
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _drop(text: str, offsets: list[int] | None, drops: list[range]) -> tuple[str, list[int]]:
+    """``text`` and ``offsets`` without the positions in ``drops``: ranges in text order, of
+    step 1 (a run) or 2 (every other character), copied slice by slice rather than one
+    character at a time."""
     offs: range | list[int] = range(len(text)) if offsets is None else offsets
     pieces: list[str] = []
     kept: list[int] = []
     start = 0
-    for i in sorted(drop):
-        pieces.append(text[start:i])
-        kept.extend(offs[start:i])
-        start = i + 1
+    for r in drops:
+        if not r:
+            continue
+        pieces.append(text[start:r.start])
+        kept.extend(offs[start:r.start])
+        last = r[-1]
+        if r.step == 2:  # keep the characters between the dropped ones
+            pieces.append(text[r.start + 1:last:2])
+            kept.extend(offs[r.start + 1:last:2])
+        start = last + 1
     pieces.append(text[start:])
     kept.extend(offs[start:])
     return "".join(pieces), kept
+
+
+# non-ASCII character -> what _fold_char makes of it
+_FOLDED: BytesBoundedDict = BytesBoundedDict(4 << 20, max_key_chars=1)
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    """Every non-ASCII character of ``text`` through ``_fold_char`` (ASCII is left alone), and
+    the map back to the original positions (None when nothing changed)."""
+    table: dict[int, str] = {}
+    resized = False
+    for ch in set(text):  # the distinct characters, not every one
+        if ch <= "\x7f":
+            continue
+        folded = _FOLDED.get(ch)
+        if folded is None:
+            folded = _FOLDED.put(ch, _fold_char(ch))
+        if folded != ch:
+            table[ord(ch)] = folded
+            resized = resized or len(folded) != 1
+    if not table:
+        return text, None
+    folded_text = text.translate(table)
+    if not resized:
+        return folded_text, list(range(len(text)))
+    # each original position once per character it became (none for a dropped one)
+    lengths = {chr(k): len(v) for k, v in table.items()}
+    per_char = map(lengths.get, text, repeat(1))
+    return folded_text, list(chain.from_iterable(map(repeat, range(len(text)), per_char)))
 
 
 def normalize(text: str) -> tuple[str, list[int] | None]:
@@ -103,49 +181,29 @@ def normalize(text: str) -> tuple[str, list[int] | None]:
     if not text.isascii():
         text = text.translate(_ONE_TO_ONE)  # curly quotes, dashes, NBSP: same length
     if not text.isascii():
-        # fold the non-ASCII characters; the ASCII stretches between them are copied as slices
-        pieces: list[str] = []
-        offs: list[int] = []
-        changed = False
-        start = 0
-        for m in _NON_ASCII.finditer(text):
-            pieces.append(text[start:m.start()])
-            offs.extend(range(start, m.start()))
-            for i in range(m.start(), m.end()):
-                folded = _fold_char(text[i])
-                if folded != text[i]:
-                    changed = True
-                pieces.append(folded)
-                offs.extend([i] * len(folded))
-            start = m.end()
-        if changed:
-            pieces.append(text[start:])
-            offs.extend(range(start, len(text)))
-            text, offsets = "".join(pieces), offs
+        text, offsets = _fold(text)
     if _SYMBOL_IN_WORD.search(text) is None and _TRIPLE_LETTER.search(text) is None \
             and _SPACED_PAIR.search(text) is None:
         return text, offsets
 
     # spaced-out letters
-    drop: set[int] = set()
+    drops: list[range] = []
     for m in _SPACED.finditer(text):
         start = m.start()
         # "a f u c k": a leading one-letter word ("a", "i", "u") is a word, not a letter
         if text[start].lower() in "aiu" and (m.end() - start) >= 9:
             start += 2
-        drop.update(range(start + 1, m.end(), 2))
-    if drop:
-        text, offsets = _drop(text, offsets, drop)
+        drops.append(range(start + 1, m.end(), 2))
+    if drops:
+        text, offsets = _drop(text, offsets, drops)
 
     # leetspeak inside words (same length, offsets unchanged)
-    text = _LEET_TOKEN.sub(lambda m: m.group(0).translate(_LEET), text)
+    text = _undo_leet(text)
 
     # elongated runs
-    drop = set()
-    for m in _ELONG.finditer(text):
-        drop.update(range(m.start() + 2, m.end()))
-    if drop:
-        text, offsets = _drop(text, offsets, drop)
+    drops = [range(m.start() + 2, m.end()) for m in _ELONG.finditer(text)]
+    if drops:
+        text, offsets = _drop(text, offsets, drops)
     return text, offsets
 
 

@@ -1,0 +1,139 @@
+"""Scoring cost of crafted comments at the API's length limit, against a normal comment.
+
+    .venv/bin/python bench/bench_hostile.py --model bench/out/bench-model.skops [--repeat 7]
+
+Runs on one core (as bench/bench_model.py). For every family of ``bench.hostile_texts`` (long
+runs of leet characters, repeated trigger words, "street street ...", many capitalised words,
+no spaces, unicode, ...) it scores one comment of MAX_TEXT_CHARS characters (the longest the
+API accepts; core/config.py) and one of half that length, best of ``--repeat``; and, in the same
+run, a normal comment and the real held-out news comments. Prints per family the time, its
+ratio to the normal comment and the growth when the length doubles (2.0 is linear, 4.0
+quadratic), then the worst case, the median, the ratio worst / normal, and the time of a
+worker's batch of such comments against the lease. Without --model it trains a quick model.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _pin_one_core() -> str:
+    try:
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    except (AttributeError, OSError):
+        return "not pinned"
+
+
+def best_of(fn, arg, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(arg)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[1], check=False)
+        dirty = subprocess.run(["git", "status", "--porcelain", "model"], capture_output=True,
+                               text=True, cwd=Path(__file__).resolve().parents[1], check=False)
+        return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+    except OSError:
+        return "?"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--model", help="model file (with its .json manifest)")
+    ap.add_argument("--repeat", type=int, default=7, help="timings per text, best kept (default 7)")
+    ap.add_argument("--batch", type=int, default=64, help="worker batch size (default 64)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args(argv)
+
+    pinned = _pin_one_core()
+    from bench.hostile_texts import FAMILIES, NORMAL
+    from core.config import Settings
+    from model import artifact
+
+    settings = Settings.from_env()
+    chars = settings.max_text_chars
+    if args.model:
+        path = Path(args.model)
+    else:
+        import tempfile
+
+        from model.train import train
+
+        print("no --model: training a quick model (max 300 per source)...", file=sys.stderr)
+        path = Path(tempfile.mkdtemp()) / "bench.skops"
+        artifact.save(train(settings, max_per_source=300), path)
+    scorer = artifact.load(path)
+    score = scorer.score
+    score("warm up")
+
+    from model.corpora import load_jsonl
+
+    news = [e.text for e in load_jsonl(Path(__file__).resolve().parents[1]
+                                       / "model/news_comments/heldout.jsonl")]
+    normal = best_of(score, NORMAL, 5 * args.repeat)
+    news_times = [best_of(score, t, 3) for t in news]
+    rows = []
+    for name, (aim, make) in FAMILIES.items():
+        full, half = make(chars), make(chars // 2)
+        t_full, t_half = best_of(score, full, args.repeat), best_of(score, half, args.repeat)
+        rows.append({"family": name, "aim": aim, "ms": round(t_full * 1e3, 3),
+                     "x_normal": round(t_full / normal), "growth_2x": round(t_full / t_half, 2)})
+    rows.sort(key=lambda r: -r["ms"])
+    worst = rows[0]
+    # a worker's batch of the worst family, against the lease it holds the batch under
+    batch = [FAMILIES[worst["family"]][1](chars)] * args.batch
+    t_batch = best_of(scorer.score_batch, batch, 3)
+    out = {
+        "cpu": pinned, "commit": _commit(), "model_version": scorer.version, "chars": chars,
+        "normal_comment_chars": len(NORMAL), "normal_ms": round(normal * 1e3, 3),
+        "news_heldout_median_ms": round(statistics.median(news_times) * 1e3, 3),
+        "news_heldout_median_chars": round(statistics.median(map(len, news))),
+        "worst_family": worst["family"], "worst_ms": worst["ms"],
+        "median_ms": round(statistics.median(r["ms"] for r in rows), 3),
+        "worst_x_normal": round(worst["ms"] / (normal * 1e3)),
+        "max_growth_2x": max(r["growth_2x"] for r in rows),
+        f"batch{args.batch}_worst_seconds": round(t_batch, 3), "lease_seconds": settings.lease_seconds,
+        "families": rows,
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{chars}-character comments, {len(rows)} families, best of {args.repeat}; {pinned}; "
+          f"commit {out['commit']}, model {scorer.version}")
+    print(f"normal comment ({len(NORMAL)} chars): {out['normal_ms']} ms; held-out news comments: "
+          f"median {out['news_heldout_median_ms']} ms ({out['news_heldout_median_chars']} chars)")
+    print(f"\n{'family':26s} {'ms':>8s} {'x normal':>9s} {'growth 2x':>10s}")
+    for r in rows:
+        print(f"{r['family']:26s} {r['ms']:8.2f} {r['x_normal']:9d} {r['growth_2x']:10.2f}")
+    print(f"\nworst case {out['worst_ms']} ms ({out['worst_family']}), median {out['median_ms']} ms, "
+          f"worst / normal {out['worst_x_normal']}x, largest growth for 2x length "
+          f"{out['max_growth_2x']}")
+    print(f"a batch of {args.batch} worst-case comments: {out[f'batch{args.batch}_worst_seconds']} s "
+          f"(lease {settings.lease_seconds} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
