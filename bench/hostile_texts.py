@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import model.abuse_cues as cues
+import model.caseless as caseless
 import model.features as features
 import model.normalize as normalize
 
@@ -61,6 +63,10 @@ FAMILIES: dict[str, tuple[str, Callable[[int], str]]] = {
     "street_title_repeated": ("streets: Street Street Street", _rep("Street ")),
     "street_title_words": ("title-case street: capitalised words, no street word",
                            _rep("Abc Def ", "Church Street ")),
+    "street_seven_joints": ("lower-case street: words of seven joints (below the joined-word cut)",
+                            _rep("ab'ab'ab'ab'ab'ab'ab'ab ", "the street ")),
+    "school_seven_joints": ("title-case school: words of seven joints",
+                            _rep("Ab-Ab-Ab-Ab-Ab-Ab-Ab-Ab ", "Academy ")),
     "estate_apostrophes": ("estate: a long word joined by apostrophes", _rep("ab'", "the estate ")),
     "estate_repeated": ("estate: estate estate estate", _rep("estate ")),
     "school_hyphens": ("lower-case school: a long word joined by hyphens",
@@ -121,9 +127,10 @@ def families(n: int) -> Iterator[tuple[str, str]]:
 
 # -------------------------------------------------------------------- patterns of the hot path
 
-_MODULES = (normalize, features, cues)
+_MODULES = (normalize, features, cues, caseless)
 
 
+@lru_cache(maxsize=1)
 def model_patterns() -> dict[str, re.Pattern]:
     """Every compiled pattern the model's modules hold (module attributes, the cue rules, and
     the case-sensitive twins the detectors run instead on ASCII text), by name."""
@@ -131,11 +138,12 @@ def model_patterns() -> dict[str, re.Pattern]:
     for mod in _MODULES:
         short = mod.__name__.rsplit(".", 1)[-1]
         for attr, value in vars(mod).items():
-            if isinstance(value, re.Pattern) and value not in out.values():
+            if isinstance(value, re.Pattern) and attr.lstrip("_")[:1].isupper():
                 out[f"{short}.{attr}"] = value
     names = {id(rx): name for name, rx in out.items()}
     for rx_id, twin in features._TWIN.items():
-        out[f"{names.get(rx_id, rx_id)}~twin"] = twin
+        if rx_id in names:
+            out[f"{names[rx_id]}~twin"] = twin
     for i, (cue, _, rx) in enumerate(cues._RULES):
         out[f"abuse_cues._RULES[{i}]:{cue}"] = rx
         if cues._TWINS[i] is not None:
@@ -144,15 +152,26 @@ def model_patterns() -> dict[str, re.Pattern]:
     return out
 
 
-# Patterns the model runs only anchored (``match`` at one position) or on a slice of bounded
-# length around a name: their cost per call does not grow with the comment, so they are timed
-# with ``match`` (anchored at the start of the input) rather than ``findall``.
+# Patterns the model runs only anchored (``match`` at one position) or within a window of at
+# most 90 characters around a name: their cost per call does not grow with the comment, so they
+# are timed with ``match`` (anchored at the start of the input) rather than ``findall``.
 ANCHORED = frozenset({
-    "features._TITLE_BEFORE", "features._SPEECH_AFTER", "features._ORG_AFTER",
-    "features._MEDIA_AFTER", "features._MEDIA_BEFORE", "features._CONVICTED_AFTER",
-    "features._CONVICTED_BEFORE", "features._GAP_BAD", "features._SURNAME",
-    "features._SCHOOL_BAD_FIRST", "features._CLAUSE_END",
+    "features._TITLE_BEFORE", "features._TITLE_BEFORE_REV", "features._SPEECH_AFTER",
+    "features._SPEECH_AT", "features._ORG_AFTER", "features._MEDIA_AFTER", "features._MEDIA_AT",
+    "features._MEDIA_BEFORE", "features._CONVICTED_AFTER", "features._CONVICTED_BEFORE",
+    "features._GAP_BAD", "features._SURNAME", "features._SCHOOL_BAD_FIRST", "features._CLAUSE_END",
+    "features._WORD_CHAR",
 })
+
+
+# Patterns the model runs only on texts without a word of eight or more joined parts, and the
+# variant it runs on the others (features._JOINED)
+JOINED_VARIANT = {
+    "features._STREET_LOWER": "features._STREET_LOWER_JOINED",
+    "features._ESTATE": "features._ESTATE_JOINED",
+    "features._ESTATE~twin": "features._ESTATE_JOINED~twin",
+    "features._SCHOOL": "features._SCHOOL_JOINED",
+}
 
 
 def is_anchored(name: str) -> bool:
@@ -160,8 +179,15 @@ def is_anchored(name: str) -> bool:
 
 
 def runner(name: str, rx: re.Pattern) -> Callable[[str], object]:
-    """How the model runs ``rx`` at its worst: every match of a text, or one anchored match."""
-    return rx.match if is_anchored(name) else rx.findall
+    """How the model runs ``rx`` at its worst: every match of a text, or one anchored match;
+    a pattern with a variant for joined-up words runs as the detector picks between them."""
+    if is_anchored(name):
+        return rx.match
+    if name in JOINED_VARIANT:
+        other = model_patterns()[JOINED_VARIANT[name]]
+        joined = features._JOINED.search
+        return lambda text: (other if joined(text) else rx).findall(text)
+    return rx.findall
 
 
 _ESCAPE = re.compile(r"\\[A-Za-z]")

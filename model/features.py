@@ -290,11 +290,56 @@ def _sk_tags(est, tags):
 
 _I = re.IGNORECASE
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-# the leading look-ahead lists the titles' first letters: re then skips the other positions of
-# the 40 characters before each name without entering the alternation (only a speed-up)
-_TITLE_FIRST = "".join(sorted({t[0] for t in g.OFFICIAL_TITLES.split("|")}))
-_TITLE_BEFORE = re.compile(r"(?:(?=[" + _TITLE_FIRST + r"])\b(?:" + g.OFFICIAL_TITLES
-                           + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
+_TITLE_BEFORE = re.compile(r"(?:\b(?:" + g.OFFICIAL_TITLES + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
+
+
+def _reversed(source: str) -> str:
+    """A pattern for the reverse of what ``source`` matches, for the syntax the word lists use:
+    letters, digits and `` -':`` as literals, the escapes ``\\s`` and ``\\.``, ``(?:...)``
+    groups, ``|``, and ``?``, ``*``, ``+`` after an atom (anything else raises ValueError)."""
+    pos = 0
+
+    def alternation() -> str:
+        nonlocal pos
+        branches = [sequence()]
+        while pos < len(source) and source[pos] == "|":
+            pos += 1
+            branches.append(sequence())
+        return "|".join(branches)
+
+    def sequence() -> str:
+        nonlocal pos
+        atoms = []
+        while pos < len(source) and source[pos] not in "|)":
+            if source.startswith("(?:", pos):
+                pos += 3
+                atom = "(?:" + alternation() + ")"
+                if source[pos:pos + 1] != ")":
+                    raise ValueError(f"unclosed group in {source!r}")
+                pos += 1
+            elif source[pos] == "\\" and source[pos + 1:pos + 2] in ("s", "."):
+                atom, pos = source[pos:pos + 2], pos + 2
+            elif source[pos].isalnum() or source[pos] in " -':":
+                atom, pos = source[pos], pos + 1
+            else:
+                raise ValueError(f"cannot reverse {source[pos:]!r}")
+            if pos < len(source) and source[pos] in "?*+":
+                atom, pos = atom + source[pos], pos + 1
+            atoms.append(atom)
+        return "".join(reversed(atoms))
+
+    out = alternation()
+    if pos != len(source):
+        raise ValueError(f"cannot reverse {source!r}")
+    return out
+
+
+# _TITLE_BEFORE is searched in the 40 characters before every name: each of those positions
+# enters the long alternation of titles. As it ends at the end of those characters, the same
+# question is one match of the reversed pattern on the reversed text, from the name backwards
+# (a regex and its reverse match reversed strings; the word boundary reads the same both ways).
+_TITLE_BEFORE_REV = re.compile(r"(?:\s+[a-z]+[A-Z])?\s+\.?(?:" + _reversed(g.OFFICIAL_TITLES) + r")\b",
+                               _I)
 _SPEECH_AFTER = re.compile(r"^[^.!?]{0,25}\b(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", _I)
 _NON_NAME_CAPS = g._words("""
 police force council court crown yorkshire south north east west city town county borough
@@ -561,6 +606,7 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
     text lower-cased when ``twin_lower`` allows it (for the patterns' case-sensitive twins)."""
     out = []
     taken: list[tuple[int, int]] = []
+    backwards: str | None = None  # for _official, made once
     media = words is None or not words.isdisjoint(_GATE_MEDIA)
     if words is not None:
         maybe = not _NAMESET.isdisjoint(words) or "'" in text or "-" in text
@@ -616,7 +662,10 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
                         full = True
                         i_next = i + 2
             if accepted:
-                out.append((start, end, "name", _official(text, start, end, media, folded), nick, full))
+                if backwards is None:
+                    backwards = (text if folded is None else folded)[::-1]
+                out.append((start, end, "name", _official(text, start, end, media, folded, backwards),
+                            nick, full))
                 taken.append((start, end))
     if not lower_text:
         overlaps_taken = _Overlaps(taken)
@@ -631,7 +680,10 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
             if _match(_ORG_AFTER, text, folded, m.end()):
                 continue
             end = m.start(2) + len(lb)
-            out.append((start, end, "cap_pair", _official(text, start, end, media, folded), False, True))
+            if backwards is None:
+                backwards = (text if folded is None else folded)[::-1]
+            out.append((start, end, "cap_pair", _official(text, start, end, media, folded, backwards),
+                        False, True))
     return out
 
 
@@ -656,29 +708,50 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
                       r"because|after|by|and\s+her)\b", _I)
 
 
+# _SPEECH_AFTER and _MEDIA_AFTER without their "^", for match(text, pos, endpos)
+# (the look-ahead for the words' first letters only saves entering the alternation)
+_SPEECH_AT = re.compile(_SPEECH_AFTER.pattern.removeprefix("^").replace(
+    r"\b(?:", r"\b(?=[" + "".join(sorted({w[0] for w in g.SPEECH_WORDS})) + r"])(?:", 1), _I)
+_MEDIA_AT = re.compile(_MEDIA_AFTER.pattern.removeprefix("^"), _I)
+_WORD_CHAR = re.compile(r"\w\w")  # two word characters
 _GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
 _PUBLIC_FIGURES = tuple(g.PUBLIC_FIGURES)
 _SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
 
 
-def _official(text: str, start: int, end: int, media: bool = True, folded: str | None = None) -> bool:
-    if text[start:end + 16].lower().startswith(_PUBLIC_FIGURES):
+def _official(text: str, start: int, end: int, media: bool = True, folded: str | None = None,
+              backwards: str | None = None) -> bool:
+    """Is the name at [start, end) an official's, a public figure's or a journalist's?
+    ``backwards``: ``folded`` (or ``text`` when it is None) reversed, when the caller has it."""
+    if (text[start:end + 16].lower() if folded is None else folded[start:end + 16]).startswith(
+            _PUBLIC_FIGURES):
         return True
     b0 = max(0, start - 40)
-    before, after = text[b0:start], text[end:end + 60]
-    f_before, f_after = (None, None) if folded is None else (folded[b0:start], folded[end:end + 60])
-    if _search(_TITLE_BEFORE, before, f_before):
+    if backwards is None:
+        backwards = (text if folded is None else folded)[::-1]
+    n = len(text)
+    # _TITLE_BEFORE.search(text[b0:start]): its reverse, matched on the same characters reversed
+    title = _TITLE_BEFORE_REV if folded is None else _TWIN[id(_TITLE_BEFORE_REV)]
+    if title.match(backwards, n - start, n - b0):
         return True
-    if _search(_SPEECH_AFTER, after, f_after) is not None:
+    # the patterns for the 60 characters after the name run on them in place (pos, endpos)
+    # rather than on a copy: the same matches, as "^" is dropped and nothing looks behind, but
+    # for _SPEECH_AFTER's word boundary at the name's end when the name ends inside a word
+    s, f_end = (text, end + 60) if folded is None else (folded, end + 60)
+    if 0 < end < n and _WORD_CHAR.match(text, end - 1, end + 1):  # rare: ask the copy
+        after, f_after = text[end:end + 60], None if folded is None else folded[end:end + 60]
+        if _search(_SPEECH_AFTER, after, f_after) is not None:
+            return True
+    elif (_SPEECH_AT if folded is None else _TWIN[id(_SPEECH_AT)]).match(s, end, f_end):
         return True
-    if media and _search(_MEDIA_BEFORE, before, f_before):
+    if media and _search(_MEDIA_BEFORE, text[b0:start], None if folded is None else folded[b0:start]):
         return True
-    if _match(_MEDIA_AFTER, after, f_after):
+    media_at = _MEDIA_AT if folded is None else _TWIN[id(_MEDIA_AT)]
+    if media_at.match(s, end, f_end):
         return True
     # skip the rest of a full name ("Hannah Kershaw from ...")
-    m = _SURNAME.match(after)
-    return m is not None and _match(_MEDIA_AFTER, after[m.end():],
-                                    None if f_after is None else f_after[m.end():]) is not None
+    m = _SURNAME.match(text, end, end + 60)
+    return m is not None and media_at.match(s, m.end(), f_end) is not None
 
 
 def _offender(text: str, start: int, end: int, folded: str | None = None) -> bool:
@@ -769,9 +842,9 @@ def _tokens(lower: str) -> list[str]:
 # (model/caseless.py: the same matches, several times faster). Keyed by id: hashing a pattern
 # hashes its compiled code.
 _TWIN = {id(rx): twin for rx in (
-    _TITLE_BEFORE, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ESTATE_JOINED, _ADDRESS, _YEAR_GROUP,
-    _WORKPLACE, _SHOP_FROM, _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED,
-    _PHOTO, _LIVES, _MEDIA_AFTER, _MEDIA_BEFORE, _CONVICTED_AFTER, _CONVICTED_BEFORE,
+    _TITLE_BEFORE, _TITLE_BEFORE_REV, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ESTATE_JOINED, _ADDRESS,
+    _YEAR_GROUP, _WORKPLACE, _SHOP_FROM, _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED,
+    _PHOTO, _LIVES, _MEDIA_AFTER, _MEDIA_BEFORE, _SPEECH_AT, _MEDIA_AT, _CONVICTED_AFTER, _CONVICTED_BEFORE,
 ) if (twin := ascii_twin(rx)) is not None}
 
 

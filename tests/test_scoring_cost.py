@@ -1,0 +1,172 @@
+"""Scoring cost is linear in a comment's length, and the model's caches are bounded in bytes.
+
+A crafted 10,000-character comment once cost 2,000 normal ones (regexes that re-read the rest
+of a run from every position in it). No absolute time is asserted here: doubling an input's
+length must not roughly quadruple its cost, measured on the same machine in the same run --
+for every compiled pattern of the model's hot path (bench.hostile_texts.model_patterns: a
+pattern added later is covered without a hand-made input) and for whole scoring of every
+crafted family. Times are this thread's CPU time (another process taking the core does not
+count), the best of several rounds that alternate the two lengths, on inputs long enough that a
+quadratic cost is far above noise; a suspect ratio is measured again, longer, before it counts.
+bench/bench_hostile.py prints the absolute figures.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import tracemalloc
+
+import pytest
+
+from bench.hostile_texts import (
+    FAMILIES,
+    JOINED_VARIANT,
+    MAX_CHARS,
+    model_patterns,
+    pattern_inputs,
+    runner,
+)
+from core.config import Settings
+
+RATIO = 3.0  # for twice the length: linear is ~2, quadratic ~4
+SUSPECT = 2.6  # a first, quick ratio above this is measured again
+
+
+def cpu_time(fn, arg) -> float:
+    t0 = time.thread_time()
+    fn(arg)
+    return time.thread_time() - t0
+
+
+def growth(fn, short, long_, rounds: int) -> tuple[float, float, float]:
+    """(cost of ``long_`` / cost of ``short``, both costs): best of ``rounds`` alternations."""
+    t1 = t2 = float("inf")
+    for _ in range(rounds):
+        t1 = min(t1, cpu_time(fn, short))
+        t2 = min(t2, cpu_time(fn, long_))
+    return t2 / t1, t1, t2
+
+
+def super_linear(fn, make, n: int, floor: float = 2e-5) -> tuple[float, float] | None:
+    """(growth, seconds) when ``fn`` on ``make(2n)`` costs more than RATIO times ``make(n)``:
+    suspected at n / 2n, confirmed at 2n / 4n with more rounds; None when it grows linearly
+    (or is too fast at n to hide a quadratic: below ``floor`` seconds, where n^2/2 steps of the
+    regex engine would take milliseconds)."""
+    if cpu_time(fn, make(n)) < floor and cpu_time(fn, make(n)) < floor:
+        return None
+    if growth(fn, make(n), make(2 * n), 3)[0] <= SUSPECT:
+        return None
+    ratio, _, t2 = growth(fn, make(2 * n), make(4 * n), 5)
+    return (ratio, t2) if ratio > RATIO else None
+
+
+def test_the_api_limit_is_the_length_the_families_are_built_for():
+    # service/schemas.py, the Perspective and Coral endpoints refuse texts over this setting
+    assert Settings.from_env().max_text_chars <= MAX_CHARS
+
+
+def test_the_check_sees_a_quadratic_pattern():
+    # the leetspeak pattern as it was: every symbol of a run re-read the rest of the run
+    old = re.compile(r"(?<![@\w])[A-Za-z0-9@$!|+]*[A-Za-z][0-9@$!|+]+[A-Za-z][A-Za-z0-9@$!|+]*")
+    found = super_linear(old.findall, lambda n: "a1b " + "!" * n, 2000)
+    assert found is not None and found[0] > RATIO
+
+
+def test_the_patterns_cover_the_model():
+    names = set(model_patterns())
+    for expected in ("normalize._LEET_CORE", "normalize._SPACED", "features._STREET_LOWER",
+                     "features._ESTATE~twin", "features._SCHOOL", "features._SOCIAL_HANDLE",
+                     "features._CAP_PAIR", "abuse_cues._RULES[0]:targeted_insult~twin",
+                     "features.WORD_TOKEN_PATTERN"):
+        assert expected in names
+    assert set(JOINED_VARIANT) <= names and set(JOINED_VARIANT.values()) <= names
+
+
+@pytest.mark.timeout(900)  # a minute alone; more while the suite shares the machine
+def test_every_pattern_of_the_hot_path_is_linear():
+    failures = []
+    for name, rx in model_patterns().items():
+        run = runner(name, rx)
+        inputs = pattern_inputs(rx, limit=8) + [(f"family {f}", make) for f, (_, make) in FAMILIES.items()]
+        for label, make in inputs:
+            found = super_linear(run, make, 2000)
+            if found:  # one input is enough to name the pattern
+                failures.append(f"{name} on {label}: x{found[0]:.1f} ({found[1] * 1e3:.1f} ms)")
+                break
+    assert failures == []
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_scoring_cost_is_linear_in_length(small_scorer, family):
+    make = FAMILIES[family][1]
+    small_scorer.score(make(100))  # warm caches
+    half, full = make(MAX_CHARS // 2), make(MAX_CHARS)
+    ratio = growth(small_scorer.score, half, full, 3)[0]
+    if ratio > SUSPECT:  # measure again, longer, before blaming the code for a busy machine
+        ratio = growth(small_scorer.score, half, full, 9)[0]
+    assert ratio < RATIO, f"{family}: x{ratio:.2f} when the length doubles"
+
+
+def test_a_worker_batch_of_crafted_comments_costs_linearly(small_scorer):
+    make = FAMILIES["capitalised_words"][1]
+    small = [make(MAX_CHARS // 2)] * 16
+    large = [make(MAX_CHARS)] * 16
+    assert growth(small_scorer.score_batch, small, large, 3)[0] < RATIO
+
+
+# -- caches --------------------------------------------------------------------------------
+
+def test_a_bytes_bounded_dict_stays_under_its_budget():
+    from model.caches import BytesBoundedDict
+
+    cache = BytesBoundedDict(200_000, max_key_chars=64)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for i in range(50_000):
+        cache.put(f"token-{i:06d}-" + "x" * 40, i * 1_000_003)
+        assert cache.nbytes <= cache.max_bytes
+    held = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    assert 0 < len(cache) < 50_000
+    # what it counts is what it holds (within the table's growth steps)
+    assert held < 2 * cache.max_bytes
+    assert cache.put("y" * 65, 1) == 1 and "y" * 65 not in cache  # long keys are not kept
+
+
+def test_a_bytes_bounded_set_stays_under_its_budget():
+    from model.caches import BytesBoundedSet
+
+    cache = BytesBoundedSet(100_000, max_key_chars=64)
+    for i in range(20_000):
+        cache.put(f"word{i}")
+        assert cache.nbytes <= cache.max_bytes
+    assert 0 < len(cache) < 20_000
+    cache.put("z" * 100)
+    assert "z" * 100 not in cache
+
+
+def test_the_feature_caches_do_not_keep_long_tokens(small_scorer):
+    from model import features, normalize
+
+    caches = (features._TOKEN_HASHES, features._BASE_CACHE, features._NON_NAME_TOKENS,
+              normalize._FOLDED)
+    long_words = " ".join(f"{i:05d}" + "q" * 2000 for i in range(20))
+    small_scorer.score_batch([long_words, "Kayleigh" + "x" * 3000 + " lives here"])
+    for cache in caches:
+        assert cache.nbytes <= cache.max_bytes
+        assert all(len(key) <= cache.max_key_chars for key in cache)
+
+
+def test_the_token_hash_cache_is_bounded_by_bytes_not_entries():
+    from model.features import _TOKEN_HASHES, WordNgramHasher
+
+    hasher = WordNgramHasher(n_features=2**10)
+    texts = [" ".join(f"w{i}x{j}" + "k" * 50 for j in range(200)) for i in range(200)]
+    before = hasher.transform(texts)
+    assert _TOKEN_HASHES.nbytes <= _TOKEN_HASHES.max_bytes
+    # the same output whether a token's hash came from the cache or not
+    _TOKEN_HASHES.clear()
+    assert (hasher.transform(texts) != before).nnz == 0
+    assert sys.getsizeof(_TOKEN_HASHES) < 2 * _TOKEN_HASHES.max_bytes
