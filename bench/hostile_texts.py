@@ -115,6 +115,8 @@ FAMILIES: dict[str, tuple[str, Callable[[int], str]]] = {
     "unicode_zero_width": ("unicode: zero-width characters", _rep("a\u200b")),
     "unicode_combining": ("unicode: combining marks", _rep("e\u0301\u0302\u0303")),
     "emoji": ("emoji", _rep("\U0001f92c ")),
+    "unicode_expanding": ("unicode: characters the normaliser makes four (4x the length)",
+                          _rep("\u2481\ufb03")),
     "normal_repeated": ("an ordinary comment repeated", _rep(NORMAL + " ")),
 }
 

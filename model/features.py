@@ -668,7 +668,7 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
                             nick, full))
                 taken.append((start, end))
     if not lower_text:
-        overlaps_taken = _Overlaps(taken)
+        overlaps_taken = _Overlaps(taken) if taken else _no_overlap
         for m in _CAP_PAIR.finditer(text):
             a, b = m.group(1), m.group(2)
             la, lb = a.lower().removesuffix("'s"), b.lower().removesuffix("'s")
@@ -779,6 +779,10 @@ class _Overlaps:
     def __call__(self, start: int, end: int) -> bool:
         k = bisect_left(self.starts, end)  # the spans that start before `end`
         return k > 0 and self.max_end[k - 1] > start
+
+
+def _no_overlap(start: int, end: int) -> bool:
+    return False
 
 
 _W = g._words
@@ -962,7 +966,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     age_words = has_digit and not words.isdisjoint(_GATE_AGE_WORDS)
     if has_digit:
         generic = [m.span() for m in _finditer(_GENERIC_AGE, text, folded)] if age_words else []
-        overlaps_generic = _Overlaps(generic)
+        overlaps_generic = _Overlaps(generic) if generic else _no_overlap
         for m in _finditer(_AGE, text, folded):
             if own and owned(m.start()):
                 continue
