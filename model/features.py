@@ -734,9 +734,9 @@ def _official(text: str, start: int, end: int, media: bool = True, folded: str |
     title = _TITLE_BEFORE_REV if folded is None else _TWIN[id(_TITLE_BEFORE_REV)]
     if title.match(backwards, n - start, n - b0):
         return True
-    # the patterns for the 60 characters after the name run on them in place (pos, endpos)
-    # rather than on a copy: the same matches, as "^" is dropped and nothing looks behind, but
-    # for _SPEECH_AFTER's word boundary at the name's end when the name ends inside a word
+    # the 60 characters after the name are read in place (pos, endpos) rather than copied: the
+    # same matches, as "^" is dropped and nothing looks behind, but for _SPEECH_AFTER's word
+    # boundary at the name's end when the name ends inside a word (then the copy is asked)
     s, f_end = (text, end + 60) if folded is None else (folded, end + 60)
     if 0 < end < n and _WORD_CHAR.match(text, end - 1, end + 1):  # rare: ask the copy
         after, f_after = text[end:end + 60], None if folded is None else folded[end:end + 60]

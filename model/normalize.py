@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import chain, repeat
+from itertools import repeat
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from model.caches import BytesBoundedDict
@@ -151,36 +152,42 @@ _FOLDED: BytesBoundedDict = BytesBoundedDict(4 << 20, max_key_chars=1)
 
 
 def _fold(text: str) -> tuple[str, list[int] | None]:
-    """Every non-ASCII character of ``text`` through ``_fold_char`` (ASCII is left alone), and
-    the map back to the original positions (None when nothing changed)."""
+    """A non-ASCII ``text`` with the look-alikes of _ONE_TO_ONE replaced, then each character
+    still non-ASCII through ``_fold_char`` -- one ``translate`` for both --, and the map back to
+    the original positions (None when ``_fold_char`` changed nothing)."""
     table: dict[int, str] = {}
-    resized = False
+    folded_any = resized = False
+    one_to_one = _ONE_TO_ONE.get
     for ch in set(text):  # the distinct characters, not every one
-        if ch <= "\x7f":
-            continue
-        folded = _FOLDED.get(ch)
-        if folded is None:
-            folded = _FOLDED.put(ch, _fold_char(ch))
-        if folded != ch:
-            table[ord(ch)] = folded
-            resized = resized or len(folded) != 1
+        code = ord(ch)
+        mapped = one_to_one(code, ch)
+        if mapped > "\x7f":
+            folded = _FOLDED.get(mapped)
+            if folded is None:
+                folded = _FOLDED.put(mapped, _fold_char(mapped))
+            if folded != mapped:
+                folded_any = True
+                resized = resized or len(folded) != 1
+                mapped = folded
+        if mapped != ch:
+            table[code] = mapped
     if not table:
         return text, None
     folded_text = text.translate(table)
+    if not folded_any:
+        return folded_text, None
     if not resized:
         return folded_text, list(range(len(text)))
     # each original position once per character it became (none for a dropped one)
     lengths = {chr(k): len(v) for k, v in table.items()}
-    per_char = map(lengths.get, text, repeat(1))
-    return folded_text, list(chain.from_iterable(map(repeat, range(len(text)), per_char)))
+    per_char = np.fromiter(map(lengths.get, text, repeat(1)), dtype=np.intp, count=len(text))
+    return folded_text, np.repeat(np.arange(len(text)), per_char).tolist()
 
 
 def normalize(text: str) -> tuple[str, list[int] | None]:
     """Return the de-obfuscated text and its map back to the original offsets."""
     offsets: list[int] | None = None
-    if not text.isascii():
-        text = text.translate(_ONE_TO_ONE)  # curly quotes, dashes, NBSP: same length
-    if not text.isascii():
+    if not text.isascii():  # curly quotes, dashes, NBSP (same length); accents, look-alikes
         text, offsets = _fold(text)
     if _SYMBOL_IN_WORD.search(text) is None and _TRIPLE_LETTER.search(text) is None \
             and _SPACED_PAIR.search(text) is None:
