@@ -89,21 +89,6 @@ class WebhookStore:
         self.redis = redis
         self.keys = keys
 
-    # Owners ------------------------------------------------------------------
-    def key_tenant(self, key_id: str) -> str | None:
-        """The tenant of an API key by id, None when the key no longer exists (revoked).
-
-        Tenant seam: read from the key's hash (``tenant``, absent = default) so that it
-        works before and after ``ApiKey.tenant`` exists.
-        """
-        digest = self.redis.hget(self.keys.api_keys, key_id)
-        if digest is None:
-            return None
-        found, tenant = self.redis.hmget(self.keys.api_key(_text(digest)), ["id", "tenant"])
-        if found is None:
-            return None
-        return _text(tenant) or DEFAULT_TENANT
-
     # Registrations -----------------------------------------------------------
     def register(self, key_id: str, url: str, tenant: str = DEFAULT_TENANT) -> Webhook:
         """Set the key's callback URL with a new signing secret (replacing any earlier one)."""

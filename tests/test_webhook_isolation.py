@@ -56,8 +56,7 @@ def receiver():
 def tenant_key(runtime, make_key):
     """A key of a role in a tenant: (plain key, key id, auth headers)."""
     def make(role: str, tenant: str) -> tuple[str, str, dict[str, str]]:
-        plain = make_key(role)
-        set_key_tenant(runtime, plain, tenant)
+        plain = make_key(role, tenant)
         return plain, runtime.api_keys.authenticate(plain).id, {"Authorization": f"Bearer {plain}"}
 
     return make

@@ -103,8 +103,8 @@ def webhook_worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def set_key_tenant(runtime, plain_key: str, tenant: str) -> None:
-    """Give a key a tenant. Tenant seam: until `moderation keys create --tenant` exists, the
-    tenant is the key record's `tenant` field, as the tenants work stores it."""
+    """Move an existing key to another tenant (no command does this; a test needs a key whose
+    tenant changed after its deliveries were queued)."""
     key = runtime.api_keys.authenticate(plain_key)
     digest = runtime.redis.hget(runtime.keys.api_keys, key.id).decode()
     runtime.redis.hset(runtime.keys.api_key(digest), "tenant", tenant)

@@ -43,7 +43,8 @@ from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from core.config import Settings
-from core.tenants import ALL_TENANTS
+from core.tenants import may_see
+from storage.api_keys import ApiKeyStore
 from storage.keys import Keys
 from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore, record_tenant
 from worker.webhook_targets import (
@@ -294,12 +295,13 @@ def deliver_once(redis: Redis, keys: Keys, settings: Settings, job: Job | None, 
     """One delivery attempt (the body of the ``deliver`` job; ``job`` is the RQ job running
     it, None when called directly). Returns what happened, or raises DeliveryFailed."""
     store = WebhookStore(redis, keys)
-    owner = store.key_tenant(key_id)
-    if owner is None:
+    key = ApiKeyStore(redis, keys).get(key_id)
+    if key is None:
         # Revoked: nothing more goes out for it, queued or not.
         store.delete(key_id)
         return "key revoked"
-    if tenant is not None and owner not in (tenant, ALL_TENANTS):
+    owner = key.tenant
+    if tenant is not None and not may_see(owner, tenant):
         return "key no longer of this tenant"
     hook = store.get(key_id)
     if hook is None:
