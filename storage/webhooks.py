@@ -79,11 +79,6 @@ def _text(value: bytes | str | None) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def record_tenant(record: dict[str, Any]) -> str:
-    """The tenant of a comment record (records from before tenants belong to the default one)."""
-    return str(record.get("tenant") or DEFAULT_TENANT)
-
-
 class WebhookStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis

@@ -43,10 +43,10 @@ from rq import Queue, Retry, get_current_job
 from rq.job import Job
 
 from core.config import Settings
-from core.tenants import may_see
+from core.tenants import may_see, tenant_of
 from storage.api_keys import ApiKeyStore
 from storage.keys import Keys
-from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore, record_tenant
+from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore
 from worker.webhook_targets import (
     AllowList,
     Resolver,
@@ -94,7 +94,7 @@ def decision_event(record: dict[str, Any]) -> dict[str, Any]:
         "timestamp": datetime.fromtimestamp(float(decided) if decided else time.time(), UTC)
         .isoformat().replace("+00:00", "Z"),
         "comment_id": record["id"],
-        "tenant": record_tenant(record),
+        "tenant": tenant_of(record),
         "article_id": record.get("article_id"),
         "external_id": record.get("external_id"),
         "status": record["status"],
@@ -174,14 +174,14 @@ def emit_decisions(redis: Redis, keys: Keys, settings: Settings,
     records = list(records)
     if not records:
         return 0
-    targets = WebhookStore(redis, keys).targets(record_tenant(r) for r in records)
+    targets = WebhookStore(redis, keys).targets(tenant_of(r) for r in records)
     if not any(targets.values()):
         return 0
     queue = webhooks_queue(redis, settings)
     pipe = redis.pipeline()
     count = 0
     for record in records:
-        tenant = record_tenant(record)
+        tenant = tenant_of(record)
         if not targets[tenant]:
             continue
         body = json.dumps(decision_event(record), separators=(",", ":"))

@@ -19,7 +19,6 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from core.tenants import DEFAULT_TENANT
 from service.auth import current_key, require
 from service.errors import ApiError
 from storage.webhooks import FailedDelivery, FailureScope, InvalidCursor, WebhookStore
@@ -125,17 +124,12 @@ def _failure(f: FailedDelivery) -> dict:
             "last_error": f.last_error, "failed_at": _iso(f.failed_at), "event": f.event()}
 
 
-def _tenant(key) -> str:
-    """The caller's tenant (keys from before tenants: the default one)."""
-    return key.tenant or DEFAULT_TENANT
-
-
 def _scope() -> FailureScope:
     """Whose failed deliveries the caller sees: its own key's, or for an admin its tenant's
     (every tenant's for an admin over all tenants)."""
     key = current_key()
     if key.role == "admin":
-        return FailureScope(tenant=_tenant(key))
+        return FailureScope(tenant=key.tenant)
     return FailureScope(key_id=key.id)
 
 
@@ -171,7 +165,7 @@ class Webhook(MethodView):
             raise ApiError(422, "webhook_url_not_allowed", str(exc),
                            details={"json": {"url": [str(exc)]}}) from exc
         key = current_key()
-        hook = _store().register(key.id, body["url"], tenant=_tenant(key))
+        hook = _store().register(key.id, body["url"], tenant=key.tenant)
         return {"key_id": hook.key_id, "url": hook.url, "secret": hook.secret,
                 "created_at": _iso(hook.created)}
 
