@@ -21,8 +21,8 @@ from storage.webhooks import Admission, FailedDelivery, FailureScope, WebhookBre
 from tests.conftest import make_settings, wait_until, worker_env
 from tests.webhook_support import (
     LOOPBACK_ALLOWED,
-    Receiver,
     assert_error,
+    receiver_fixture,  # noqa: F401 -- the receiver fixture
     register,
     set_key_tenant,
     webhook_worker_env,
@@ -37,19 +37,6 @@ RECORD = {"id": "c1", "article_id": "story-1", "status": "held", "reasons": ["ab
 def settings(redis_url, redis_client):
     return make_settings(redis_url, webhook_retry_backoff="1,1,1",
                          webhook_allowed_hosts=LOOPBACK_ALLOWED)
-
-
-@pytest.fixture
-def receiver():
-    made: list[Receiver] = []
-
-    def make(statuses: list[int] | None = None, hang: bool = False) -> Receiver:
-        made.append(Receiver(statuses or [], hang=hang))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
 
 
 @pytest.fixture

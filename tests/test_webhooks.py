@@ -14,8 +14,8 @@ from rq.registry import FinishedJobRegistry
 from tests.conftest import make_settings, wait_until
 from tests.webhook_support import (
     LOOPBACK_ALLOWED,
-    Receiver,
     assert_error,
+    receiver_fixture,  # noqa: F401 -- the receiver fixture
     register,
     webhook_worker_env,
 )
@@ -32,19 +32,6 @@ def settings(redis_url, redis_client):
     # receivers are on loopback, which only an allow-list entry opens.
     return make_settings(redis_url, webhook_retry_backoff="1,1,1",
                          webhook_allowed_hosts=LOOPBACK_ALLOWED)
-
-
-@pytest.fixture
-def receiver():
-    made: list[Receiver] = []
-
-    def make(statuses: list[int], hang: bool = False) -> Receiver:
-        made.append(Receiver(statuses, hang=hang))
-        return made[-1]
-
-    yield make
-    for r in made:
-        r.close()
 
 
 @pytest.fixture

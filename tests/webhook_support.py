@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from core.config import Settings
 
@@ -72,6 +75,21 @@ class Receiver:
         self.release()
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(name="receiver")
+def receiver_fixture() -> Iterator[Callable[..., Receiver]]:
+    """The ``receiver`` fixture (a test module imports it): makes receivers (scripted
+    statuses, or hanging) and closes them after the test."""
+    made: list[Receiver] = []
+
+    def make(statuses: list[int] | None = None, hang: bool = False) -> Receiver:
+        made.append(Receiver(statuses or [], hang=hang))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
 
 
 def register(client, headers, url: str) -> dict:
