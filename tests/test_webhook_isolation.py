@@ -19,6 +19,7 @@ from rq.registry import ScheduledJobRegistry
 from core.config import PROJECT_ROOT
 from storage.webhooks import Admission, FailedDelivery, FailureScope, WebhookBreaker, WebhookStore
 from tests.conftest import make_settings, wait_until, worker_env
+from tests.test_policy_phases import CountingRedis
 from tests.webhook_support import (
     LOOPBACK_ALLOWED,
     assert_error,
@@ -83,6 +84,27 @@ def test_a_decision_goes_only_to_webhooks_of_its_tenant(client, runtime, setting
     assert got(beta_rx) == [("b1", "beta")]
     assert got(default_rx) == [("d1", "default")]
     assert got(all_rx) == [("a1", "alpha"), ("a2", "alpha"), ("b1", "beta"), ("d1", "default")]
+
+
+def test_emitting_costs_the_same_round_trips_whatever_the_batch(runtime, settings):
+    # emit_decisions runs inside the scoring batch: its Redis round trips must not grow with
+    # the decisions, their tenants or the webhooks.
+    store = WebhookStore(runtime.redis, runtime.keys)
+    for n, tenant in enumerate(["alpha", "beta", "default", "*", "alpha"]):
+        store.register(f"k{n}", "https://x.example/h", tenant=tenant)
+
+    def emit(tenants: list[str], count: int) -> tuple[int, int]:
+        counting = CountingRedis.from_url(settings.redis_url)
+        records = [dict(RECORD, id=f"c{n}", tenant=tenants[n % len(tenants)]) for n in range(count)]
+        queued = emit_decisions(counting, runtime.keys, settings, records)
+        return queued, counting.single + counting.batches
+
+    small = emit(["alpha"], 1)
+    large = emit(["alpha", "beta", "gamma", "default"], 200)
+    # Per 4 records: alpha 3 webhooks (two own, one "*"), beta 2, gamma 1 ("*"), default 2.
+    assert (small[0], large[0]) == (3, 400)
+    # The targets read, RQ's server-version check for the queue, and the enqueue pipeline.
+    assert small[1] == large[1] == 3
 
 
 def test_a_queued_delivery_is_dropped_if_its_key_moved_to_another_tenant(runtime, settings, tenant_key,

@@ -4,10 +4,12 @@ Whoever records a decision (the scoring jobs, the synchronous integrations,
 a moderator) calls ``emit_decisions`` after the decision is written. That
 costs one read of the registered webhooks of the batch's tenants per call and,
 only when some are registered, one pipelined round trip that enqueues one
-delivery job per decision and webhook. A decision goes only to the webhooks of
-keys of the comment's tenant (and of keys over all tenants). The HTTP call
-happens later on the webhook workers (the ``webhooks`` queue, which scoring
-workers do not consume), so a slow or dead receiver never slows scoring down.
+delivery job per decision and webhook (and RQ's read of the server version):
+three round trips at most, whatever the batch (tests/test_webhook_isolation.py).
+A decision goes only to the webhooks of keys of the comment's tenant (and of
+keys over all tenants). The HTTP call happens later on the webhook workers (the
+``webhooks`` queue, which scoring workers do not consume), so a slow or dead
+receiver never slows scoring down.
 
 Before each send the job checks that the key still exists (a revoked key's
 deliveries stop at once), asks the webhook's circuit breaker (after
