@@ -10,9 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+from redis import Redis
 from rq import Queue, Worker
 from rq.registry import ScheduledJobRegistry
 
@@ -265,6 +267,50 @@ def test_breaker_opens_after_consecutive_failures_then_lets_one_trial_through(ru
     breaker.record("k", True, t + 125)                   # the trial succeeded: closed
     assert breaker.admit("k", t + 126).state == "closed"
     assert runtime.redis.ttl(runtime.keys.webhook_breaker("k")) == -2  # nothing left behind
+
+
+def _at_once(runtime, workers: int, step) -> list:
+    """Run ``step(breaker)`` on ``workers`` threads released together, each a webhook worker
+    with its own connection to the real Redis; their results."""
+    barrier = threading.Barrier(workers)
+    results: list = [None] * workers
+    errors: list[Exception] = []
+    connections = [Redis.from_url(runtime.settings.redis_url) for _ in range(workers)]
+
+    def run(n: int) -> None:
+        breaker = WebhookBreaker(connections[n], runtime.keys, failures=3, cooloff=60,
+                                 trial_seconds=10)
+        barrier.wait(10)
+        try:
+            results[n] = step(breaker)
+        except Exception as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for connection in connections:
+        connection.close()
+    assert not errors, errors
+    return results
+
+
+def test_two_workers_racing_on_one_breaker_count_every_failure_and_send_one_trial(runtime):
+    t = 1_000_000.0
+    for round_ in range(20):
+        key = f"k{round_}"
+        # Failures recorded at once by many workers are all counted, and open the breaker.
+        counts = _at_once(runtime, 8, lambda b, key=key: b.record(key, False, t))
+        assert sorted(counts) == list(range(1, 9))
+        # After the cool-off, workers asking at once: exactly one sends the trial.
+        states = _at_once(runtime, 8, lambda b, key=key: b.admit(key, t + 61).state)
+        assert sorted(states) == ["trial"] + ["trial_in_flight"] * 7
+        # The trial's failure and a late failure of a delivery sent before the breaker
+        # opened, at once: the breaker is open again and lets no second trial through early.
+        _at_once(runtime, 2, lambda b, key=key: b.record(key, False, t + 62))
+        assert not WebhookBreaker(runtime.redis, runtime.keys, 3, 60, 10).admit(key, t + 63).send
 
 
 def test_registering_a_new_url_resets_the_breaker(client, runtime, site_headers):
