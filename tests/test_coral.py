@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 
 import pytest
+from rq import Queue
 
 from storage.comments import content_external_id
+from storage.webhooks import WebhookStore
 from tests.conftest import make_settings
 
 SECRETS = "whsec_old,whsec_new"
@@ -315,6 +318,42 @@ def test_a_replayed_request_without_coral_comment_id_is_recorded_once(client, ru
     record = runtime.comments.get(cid.decode())
     assert record["external_id"].startswith("sha256:")
     assert [e["event"] for e in runtime.comments.history(cid.decode())] == ["posted", "scored"]
+
+
+def test_the_same_request_twice_at_once_is_recorded_and_decided_once(app, runtime, make_key,
+                                                                      active_small_model):
+    # Coral retries on a timeout while the first request may still be scoring: both race
+    # on one replay key. One comment, one decision, one webhook event, one answer.
+    hold_everything(runtime, True)
+    key_id = runtime.api_keys.authenticate(make_key("site")).id
+    WebhookStore(runtime.redis, runtime.keys).register(key_id, "https://x.example/h")
+    for n in range(5):
+        raw, headers = signed(coral_request(body=f"Sent twice at once, round {n}."), "whsec_new")
+        barrier = threading.Barrier(2)
+        answers: list = []
+
+        def post(raw=raw, headers=headers, barrier=barrier, answers=answers) -> None:
+            client = app.test_client()
+            barrier.wait(10)
+            response = client.post(URL, data=raw, headers=headers)
+            answers.append((response.status_code, response.get_data()))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == 200
+    story = coral_request()["story"]["id"]
+    ids = [c.decode() for c in runtime.redis.zrange(
+        runtime.keys.tenant("default").article_comments(story), 0, -1)]
+    assert len(ids) == 5
+    for cid in ids:
+        events = [e["event"] for e in runtime.comments.history(cid)]
+        assert events == ["posted", "scored"], events
+    author = coral_request()["author"]["id"]
+    assert runtime.redis.zcard(runtime.keys.tenant("default").author_comments(author)) == 5
+    assert len(Queue("webhooks", connection=runtime.redis).get_job_ids()) == 5
 
 
 def test_an_edit_or_another_author_is_a_new_comment(client, runtime, active_small_model):
