@@ -235,8 +235,7 @@ def check_registration(url: str, allowed: AllowList, resolver: Resolver = system
     target = parse_target(url)
     try:
         resolve_checked(target, allowed, resolver)
-    except TargetRefused:
-        raise
     except (OSError, UnicodeError):
+        # Not resolvable from here (TargetRefused is neither, so it goes to the caller).
         pass
     return target
