@@ -34,6 +34,19 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own, to kill and start again (outage tests).
+
+    AOF with fsync on every write, as docker-compose configures, so a restart keeps the
+    model, keys and comments as a real deployment's would.
+    """
+    server = RedisServer(data_dir=str(tmp_path / "redis"), appendonly=True, appendfsync="always")
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
 def redis_client(redis_url: str) -> Iterator[Redis]:
     client = Redis.from_url(redis_url)
     client.flushall()

@@ -14,7 +14,6 @@ import pytest
 from rq import SimpleWorker
 
 from core.config import Settings
-from moderation.redis_server import RedisServer
 from service.runtime import Runtime
 from storage.connection import connect, connect_blocking
 from tests.conftest import WorkerProcess, make_settings, wait_until
@@ -104,15 +103,6 @@ def test_rq_waits_on_a_pool_of_its_own_and_the_api_keeps_failing_fast(redis_url,
     assert fast.connection_pool.connection_kwargs["socket_timeout"] == settings.redis_socket_timeout
     assert blocking.connection_pool is not fast.connection_pool
     assert blocking.connection_pool.connection_kwargs.get("socket_keepalive") is True
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    # AOF, so a restart keeps the model, keys and comments as a real deployment's would.
-    server = RedisServer(data_dir=str(tmp_path / "redis"), appendonly=True, appendfsync="always")
-    server.start()
-    yield server
-    server.cleanup()
 
 
 def test_a_worker_whose_redis_restarts_while_idle_serves_again_at_once(own_redis, small_scorer):

@@ -7,18 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from moderation.redis_server import RedisServer
 from tests.conftest import make_settings, wait_until
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(data_dir=str(tmp_path / "redis"), appendonly=True, appendfsync="always")
-    server.start()
-    yield server
-    server.cleanup()
 
 
 class Poster(threading.Thread):
