@@ -1,5 +1,6 @@
 """A worker that has been idle decides the next comment as fast as a busy one, logs nothing
-while it waits, and serves again within seconds of its Redis restarting.
+while it waits, and serves again within seconds of its Redis restarting. The webhook worker
+`moderation up` starts beside it (its own process, on the webhooks queue) waits the same way.
 
 Real worker processes, real Redis. The socket timeout is made small (1 s) so that being
 idle for longer than any client timeout takes seconds; one test keeps the defaults.
@@ -17,6 +18,7 @@ from core.config import Settings
 from service.runtime import Runtime
 from storage.connection import connect, connect_blocking
 from tests.conftest import WorkerProcess, make_settings, wait_until
+from tests.webhook_support import LOOPBACK_ALLOWED, Receiver, register, webhook_worker_env
 from worker.publishing import register_scorer
 
 ARTICLE = "after-idle"
@@ -66,28 +68,43 @@ def warm_up(site: Site) -> None:
     site.decided_within(site.post(), 60)
 
 
+@pytest.fixture
+def settings(redis_url, redis_client):
+    # The webhook receiver runs on 127.0.0.1, which the address checks refuse unless allowed.
+    return make_settings(redis_url, webhook_allowed_hosts=LOOPBACK_ALLOWED)
+
+
 @pytest.mark.parametrize("socket_timeout, idle", [("1", 4.0), (None, 7.0)],
                          ids=["socket-timeout-1s", "default-settings"])
-def test_an_idle_worker_decides_at_once_and_logs_nothing(settings, runtime, small_scorer,
-                                                         socket_timeout, idle):
+def test_idle_workers_decide_and_deliver_at_once_and_log_nothing(settings, runtime, small_scorer,
+                                                                 socket_timeout, idle):
     register_scorer(runtime.models, small_scorer, created_by="test", activate=True)
     env = {"REDIS_SOCKET_TIMEOUT": socket_timeout} if socket_timeout else {}
+    receiver = Receiver([])
     worker = WorkerProcess(settings, {**env, "LOG_LEVEL": "INFO"})
+    webhooks = WorkerProcess(settings, webhook_worker_env(settings, **env, LOG_LEVEL="INFO"))
     try:
         site = Site(runtime)
+        register(site.client, site.headers, receiver.url)
         warm_up(site)
-        before_idle = len(worker.log())
+        wait_until(lambda: receiver.count() == 1, timeout=30)
+        before_idle = {w: len(w.log()) for w in (worker, webhooks)}
         # Longer than the socket timeout (default 5 s): idle is the condition under test.
         time.sleep(idle)
-        assert noisy_lines(worker, before_idle) == []
+        assert all(noisy_lines(w, before_idle[w]) == [] for w in (worker, webhooks))
         site.decided_within(site.post(), 2.0)
+        wait_until(lambda: receiver.count() == 2, timeout=2.0, interval=0.01)
         # Twice: the first dequeue after the quiet spell left nothing broken behind.
         time.sleep(idle / 2)
         site.decided_within(site.post(), 2.0)
-        assert worker.process.poll() is None
-        assert noisy_lines(worker) == []
+        wait_until(lambda: receiver.count() == 3, timeout=2.0, interval=0.01)
+        for w in (worker, webhooks):
+            assert w.process.poll() is None
+            assert noisy_lines(w) == [], w.log()
     finally:
         worker.stop()
+        webhooks.stop()
+        receiver.close()
 
 
 def test_rq_waits_on_a_pool_of_its_own_and_the_api_keeps_failing_fast(redis_url, redis_client):
