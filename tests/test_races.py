@@ -272,3 +272,19 @@ def test_lease_renewal_moves_only_pending_ids_forward_and_stops_with_the_batch(r
     with LeaseKeeper(comments, ids[:2], lease_seconds=0.3) as keeper:
         wait_until(lambda: keeper.renewals >= 2, timeout=10)
     assert not keeper._thread.is_alive()
+
+
+def test_lease_renewal_stops_when_the_batch_fails_and_costs_nothing_for_a_short_batch(
+        redis_client, settings):
+    comments = CommentStore(redis_client, WorkerContext.build(settings, redis_client).keys)
+    ids = [comments.create(article_id="lease", text=f"t{n}", author_id="a").id for n in range(2)]
+    comments.lease(10, 5)
+    # A batch that raises (a model error, Redis gone mid-batch) stops its renewals too.
+    with pytest.raises(RuntimeError), LeaseKeeper(comments, ids, lease_seconds=0.3) as failing:
+        wait_until(lambda: failing.renewals >= 1, timeout=10)
+        raise RuntimeError("scoring failed")
+    assert not failing._thread.is_alive()
+    # A batch done within a third of its lease renews nothing: no Redis command at all.
+    with LeaseKeeper(comments, ids, lease_seconds=30) as short:
+        pass
+    assert short.renewals == 0 and not short._thread.is_alive()
