@@ -22,6 +22,10 @@ from redis import Redis
 from core.config import PROJECT_ROOT, Settings
 from moderation.redis_server import RedisServer
 
+# The browser tests import Page from their plugin module before pytest_plugins loads it:
+# registered here, its asserts still report what they compared.
+pytest.register_assert_rewrite("tests.browser_fixtures")
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:

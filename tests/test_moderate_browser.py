@@ -7,7 +7,6 @@ through the API and scored by the real worker.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,28 +15,14 @@ import pytest
 from werkzeug.serving import make_server
 
 from core.config import PROJECT_ROOT
+from tests.browser_fixtures import Page, needs_chromium
 from tests.conftest import wait_until
 from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "moderate.png"
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM),
-    reason=f"{CHROMIUM} is absent (Debian's chromium package; scripts/test installs it)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+pytest_plugins = ["tests.browser_fixtures"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -48,36 +33,6 @@ def live(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
-
-
-class Page:
-    """A browser tab with the page's errors collected (a CSP violation or a script error
-    fails the test that caused it)."""
-
-    def __init__(self, browser, base: str, width: int = 1280, height: int = 900) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           locale="en-GB", timezone_id="Europe/London")
-        self.context.set_default_timeout(10_000)
-        self.tab = self.context.new_page()
-        self.base = base
-        self.errors: list[str] = []
-        self.tab.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.tab.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-
-    def sign_in(self, key: str) -> None:
-        self.tab.goto(self.base + "/moderate")
-        assert "/moderate/login" in self.tab.url
-        self.tab.fill("#api_key", key)
-        self.tab.click("form.login button[type=submit]")
-        self.tab.wait_for_url(self.base + "/moderate")
-        self.tab.locator("body[data-ready]").wait_for()
-
-    def order(self) -> list[str]:
-        """Comment ids in the order the page shows them (the queue's priority order)."""
-        return self.tab.eval_on_selector_all(".comment", "els => els.map(e => e.dataset.id)")
-
-    def card(self, comment_id: str):
-        return self.tab.locator(f"#c-{comment_id}")
 
 
 @pytest.fixture

@@ -24,25 +24,13 @@ from werkzeug.serving import make_server
 
 from moderation.launcher import SECRET_KEY_FILE
 from moderation.redis_server import free_port
+from tests.browser_fixtures import Page, needs_chromium
 from tests.conftest import wait_until
-from tests.test_moderate_browser import CHROMIUM, CHROMIUM_ARGS, Page
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM),
-    reason=f"{CHROMIUM} is absent (Debian's chromium package; scripts/test installs it)",
-)
+pytest_plugins = ["tests.browser_fixtures"]
+pytestmark = needs_chromium
 
 PAGE_LOADS = 20
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _answers(url: str) -> bool:
