@@ -81,6 +81,8 @@ def viewing_tenant() -> str | None:
 
 
 def can_see(record: dict[str, Any] | None) -> bool:
+    """Whether the calling key may read this record: the one per-comment check of the single
+    and the batch read (another tenant's comment reads as one that does not exist)."""
     return record is not None and may_see(key().tenant, tenant_of(record))
 
 

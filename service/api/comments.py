@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -32,13 +30,6 @@ def runtime() -> Runtime:
     return current_app.extensions["moderation"]
 
 
-def visible(record: dict[str, Any] | None) -> bool:
-    """Whether the caller may read this comment: the one per-comment check of the single and
-    the batch read (a comment the caller may not see, another tenant's, reads as one that does
-    not exist)."""
-    return tenancy.can_see(record)
-
-
 @blp.route("")
 class Comments(MethodView):
     @require("site", "moderator")
@@ -55,7 +46,7 @@ class Comments(MethodView):
         records = runtime().comments.get_many(ids)
         items, missing = [], []
         for comment_id, record in zip(ids, records, strict=True):
-            if visible(record):
+            if tenancy.can_see(record):
                 items.append(present.comment(record))
             else:
                 missing.append(comment_id)
@@ -117,6 +108,6 @@ class Comment(MethodView):
         """A comment with its status, scores, hold reasons and who decided (another tenant's
         comment is not found)."""
         record = runtime().comments.get(comment_id)
-        if not visible(record):
+        if not tenancy.can_see(record):
             raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
         return present.comment(record)
