@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.config import Settings
 from service import auth
 from service.errors import error_response
+from service.web import session as page_session
 from storage.keys import Keys
 
 log = logging.getLogger("service.rate_limits")
@@ -45,7 +46,6 @@ _POST_COMMENTS = ("comments.Comments", "POST")
 _READ_COMMENTS = frozenset({("comments.Comments", "GET"), ("comments.Comment", "GET")})
 _POST_REPORTS = ("moderation.Reports", "POST")
 _PAGE_BLUEPRINT = "moderate"
-_PAGE_SESSION = "moderator"  # service/web/session.py's cookie entry: the key's id, name, role
 
 
 def _settings() -> Settings:
@@ -60,7 +60,7 @@ def _key_id() -> str | None:
     if key is not None:
         return key.id
     if request.blueprint == _PAGE_BLUEPRINT:
-        data = session.get(_PAGE_SESSION)
+        data = session.get(page_session.SESSION_KEY)
         if isinstance(data, dict) and data.get("id"):
             return str(data["id"])
     return None
