@@ -13,6 +13,7 @@ bench/bench_hostile.py prints the absolute figures.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -122,6 +123,39 @@ def test_a_worker_batch_of_crafted_comments_costs_linearly(small_scorer):
     small = [make(MAX_CHARS // 2)] * 16
     large = [make(MAX_CHARS)] * 16
     assert growth(small_scorer.score_batch, small, large, 3)[0] < RATIO
+
+
+def test_crafted_comments_at_the_limit_come_back_scored_from_the_perspective_endpoint(
+        client, runtime, make_key, small_scorer):
+    # The synchronous endpoint scores inside the request (no worker, no lease): every family at
+    # the longest text it accepts is answered, stored and decided, with the model's own scores
+    # and spans. bench/bench_hostile.py --api times the same requests.
+    from worker.publishing import register_scorer
+
+    version = register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
+    key = make_key("site")
+    chars = Settings.from_env().max_text_chars
+    attributes = {"TOXICITY": "abuse", "VICTIM_IDENTIFICATION": "victim_identification"}
+    for family, (_, make) in FAMILIES.items():
+        text = make(chars)
+        assert len(text) == chars
+        body = {"comment": {"text": text}, "requestedAttributes": dict.fromkeys(attributes, {}),
+                "spanAnnotations": True, "doNotStore": False}
+        response = client.post(f"/v1alpha1/comments:analyze?key={key}",
+                               data=json.dumps(body, ensure_ascii=False).encode(),
+                               content_type="application/json")
+        assert response.status_code == 200, (family, response.get_data(as_text=True)[:300])
+        got = response.get_json()["attributeScores"]
+        want = small_scorer.score(text)
+        for attribute, category in attributes.items():
+            assert got[attribute]["summaryScore"]["value"] == pytest.approx(
+                want.scores[category]), family
+            spans = [(s.start, s.end) for s in want.spans if s.category == category]
+            assert [(s["begin"], s["end"]) for s in got[attribute].get("spanScores", [])] == spans, \
+                family
+        record = runtime.comments.get(response.headers["X-Moderation-Comment-Id"])
+        assert record["status"] in ("approved", "held") and record["model_version"] == version, family
+        assert record["text"] == text, family
 
 
 # -- caches --------------------------------------------------------------------------------
