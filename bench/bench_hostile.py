@@ -31,15 +31,6 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
-
-
 def best_of(fn, arg, repeat: int, clock=time.perf_counter) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -68,24 +59,16 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
 
-    pinned = _pin_one_core()
+    from bench.harness import model_file, pin_one_core
+
+    pinned = pin_one_core()
     from bench.hostile_texts import FAMILIES, NORMAL
     from core.config import Settings
     from model import artifact
 
     settings = Settings.from_env()
     chars = settings.max_text_chars
-    if args.model:
-        path = Path(args.model)
-    else:
-        import tempfile
-
-        from model.train import train
-
-        print("no --model: training a quick model (max 300 per source)...", file=sys.stderr)
-        path = Path(tempfile.mkdtemp()) / "bench.skops"
-        artifact.save(train(settings, max_per_source=300), path)
-    scorer = artifact.load(path)
+    scorer = artifact.load(model_file(args.model, settings))
     score = scorer.score
     score("warm up")
 

@@ -30,15 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 
-def _pin_one_core() -> str:
-    try:
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
-
-
 def _texts(settings, n: int, max_per_source: int | None):
     from model.corpora import load_victim_identification
     from model.train import load_abuse_splits
@@ -70,23 +61,16 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
 
-    pinned = _pin_one_core()
+    from bench.harness import model_file, pin_one_core
+
+    pinned = pin_one_core()
     from core.config import Settings
     from model import artifact
     from model.evaluate import BORDERLINE_SOURCES
 
     settings = Settings.from_env()
     out: dict = {"cpu": pinned}
-    if args.model:
-        path = Path(args.model)
-    else:
-        import tempfile
-
-        from model.train import train
-
-        print("no --model: training a quick model (max 300 per source)...", file=sys.stderr)
-        path = Path(tempfile.mkdtemp()) / "bench.skops"
-        artifact.save(train(settings, max_per_source=300), path)
+    path = model_file(args.model, settings)
     out["model_file_mb"] = round(path.stat().st_size / 1e6, 2)
     loads = []
     for _ in range(3):

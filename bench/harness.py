@@ -21,6 +21,31 @@ from service.runtime import Runtime
 from worker.publishing import register_scorer
 
 
+def pin_one_core() -> str:
+    """Pin this process (and what it starts later) to one CPU, for figures of one scoring
+    thread; says what it did, for the report."""
+    try:
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    except (AttributeError, OSError):
+        return "not pinned"
+
+
+def model_file(model_path: str | None, settings: Settings) -> Path:
+    """``model_path``, or without one a quick model (300 examples per source) trained and saved
+    in a temporary folder: the benches time the model as loaded from its file."""
+    if model_path:
+        return Path(model_path)
+    from model.artifact import save
+    from model.train import train
+
+    print("no --model: training a quick model (max 300 per source)...", file=sys.stderr)
+    path = Path(tempfile.mkdtemp()) / "bench.skops"
+    save(train(settings, max_per_source=300), path)
+    return path
+
+
 def load_or_train_scorer(model_path: str | None, max_per_source: int | None):
     from model.artifact import load
     from model.train import train
