@@ -11,6 +11,11 @@ ratio to the normal comment and the growth when the length doubles (2.0 is linea
 quadratic; wall time, and this thread's CPU time, which another process taking the core does
 not inflate), then the worst case, the median, the ratio worst / normal, and the time of a
 worker's batch of such comments against the lease. Without --model it trains a quick model.
+
+With --api it also posts the normal comment and the worst family's comment to the synchronous
+Perspective endpoint (/v1alpha1/comments:analyze, stored and decided, with spans) of a throwaway
+deployment (bench/harness.py: private Redis, one gunicorn process on the same core) and prints
+the request times, best of --repeat, over one kept-alive connection.
 """
 
 from __future__ import annotations
@@ -51,11 +56,38 @@ def _commit() -> str:
         return "?"
 
 
+def analyze_times(scorer, texts: dict[str, str], repeat: int) -> dict[str, float]:
+    """Seconds per comments:analyze request for each text, best of ``repeat``."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from bench.harness import deployment
+
+    with deployment(workers=0, api_processes=1, scorer=scorer) as d:
+        conn = http.client.HTTPConnection(urlsplit(d["base"]).netloc, timeout=60)
+        path = f"/v1alpha1/comments:analyze?key={d['site_key']}"
+
+        def post(text: str) -> None:
+            body = json.dumps({"comment": {"text": text}, "spanAnnotations": True,
+                               "requestedAttributes": {"TOXICITY": {}, "VICTIM_IDENTIFICATION": {}}},
+                              ensure_ascii=False).encode()
+            conn.request("POST", path, body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"comments:analyze answered {response.status}")
+
+        post(next(iter(texts.values())))  # the API process loads the model on its first request
+        return {name: best_of(post, text, repeat) for name, text in texts.items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--model", help="model file (with its .json manifest)")
     ap.add_argument("--repeat", type=int, default=7, help="timings per text, best kept (default 7)")
     ap.add_argument("--batch", type=int, default=64, help="worker batch size (default 64)")
+    ap.add_argument("--api", action="store_true",
+                    help="also time the normal and the worst comment through comments:analyze")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
 
@@ -106,6 +138,10 @@ def main(argv=None) -> int:
         f"batch{args.batch}_worst_seconds": round(t_batch, 3), "lease_seconds": settings.lease_seconds,
         "families": rows,
     }
+    if args.api:
+        api = analyze_times(scorer, {"normal": NORMAL, "worst": batch[0]}, args.repeat)
+        out["api_normal_ms"] = round(api["normal"] * 1e3, 3)
+        out["api_worst_ms"] = round(api["worst"] * 1e3, 3)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -122,6 +158,9 @@ def main(argv=None) -> int:
           f"median {out['median_ms']} ms, "
           f"worst / normal {out['worst_x_normal']}x, largest growth for 2x length "
           f"{out['max_growth_2x']}")
+    if args.api:
+        print(f"comments:analyze over HTTP: normal comment {out['api_normal_ms']} ms, worst case "
+              f"({out['worst_family']}) {out['api_worst_ms']} ms")
     print(f"a batch of {args.batch} worst-case comments: {out[f'batch{args.batch}_worst_seconds']} s "
           f"(lease {settings.lease_seconds} s)")
     return 0
