@@ -158,8 +158,7 @@ def model_patterns() -> dict[str, re.Pattern]:
 # most 90 characters around a name: their cost per call does not grow with the comment, so they
 # are timed with ``match`` (anchored at the start of the input) rather than ``findall``.
 ANCHORED = frozenset({
-    "features._TITLE_BEFORE", "features._TITLE_BEFORE_REV", "features._SPEECH_AFTER", "features._SPEECH_AT",
-    "features._ORG_AFTER", "features._MEDIA_AFTER", "features._MEDIA_AT",
+    "features._TITLE_BEFORE_REV", "features._SPEECH_AFTER", "features._ORG_AFTER", "features._MEDIA_AFTER",
     "features._MEDIA_BEFORE", "features._CONVICTED_AFTER", "features._CONVICTED_BEFORE",
     "features._GAP_BAD", "features._SURNAME", "features._SCHOOL_BAD_FIRST", "features._CLAUSE_END",
     "features._WORD_CHAR",

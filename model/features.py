@@ -290,7 +290,6 @@ def _sk_tags(est, tags):
 
 _I = re.IGNORECASE
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_TITLE_BEFORE = re.compile(r"(?:\b(?:" + g.OFFICIAL_TITLES + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", _I)
 
 
 def _reversed(source: str) -> str:
@@ -334,13 +333,18 @@ def _reversed(source: str) -> str:
     return out
 
 
-# _TITLE_BEFORE is searched in the 40 characters before every name: each of those positions
-# enters the long alternation of titles. As it ends at the end of those characters, the same
-# question is one match of the reversed pattern on the reversed text, from the name backwards
-# (a regex and its reverse match reversed strings; the word boundary reads the same both ways).
+# A title right before a name: "(?:\b(?:TITLES)\.?\s+(?:[A-Z][a-z]+\s+)?)$" searched in the 40
+# characters before it enters the long alternation of titles at each of those positions. As it
+# ends at the end of those characters, the same question is one match of the reversed pattern on
+# the reversed text, from the name backwards (a regex and its reverse match reversed strings;
+# the word boundary reads the same both ways). tests/test_model_rewrites.py keeps the forward one.
 _TITLE_BEFORE_REV = re.compile(r"(?:\s+[a-z]+[A-Z])?\s+\.?(?:" + _reversed(g.OFFICIAL_TITLES) + r")\b",
                                _I)
-_SPEECH_AFTER = re.compile(r"^[^.!?]{0,25}\b(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", _I)
+# "... said", "... told": a speech word within 25 characters after a name, matched at the name's
+# end in place (match(text, end, end + 60)); the look-ahead for the words' first letters only
+# saves entering the alternation
+_SPEECH_AFTER = re.compile(r"[^.!?]{0,25}\b(?=[" + "".join(sorted({w[0] for w in g.SPEECH_WORDS}))
+                           + r"])(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", _I)
 _NON_NAME_CAPS = g._words("""
 police force council court crown yorkshire south north east west city town county borough
 road street lane close avenue drive academy school college primary high comprehensive
@@ -687,9 +691,10 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
     return out
 
 
-# "Hannah Kershaw from Look North", "Jodie Lockwood at the Star": a journalist by-line
+# "Hannah Kershaw from Look North", "Jodie Lockwood at the Star": a journalist by-line, matched
+# at the name's end in place, as _SPEECH_AFTER
 _MEDIA_AFTER = re.compile(
-    r"^(?:'s)?\s*+,?\s*+(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
+    r"(?:'s)?\s*+,?\s*+(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
     r"yorkshire\s+post|police\s+oracle|bbc|itv|look\s+north|calendar|sky|guardian|times|mail|"
     r"telegraph|mirror|sun|independent|echo|chronicle|gazette|herald|paper|radio|news)\b", _I)
 _MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?)\s*+:?\s*+)$",
@@ -708,11 +713,6 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
                       r"because|after|by|and\s+her)\b", _I)
 
 
-# _SPEECH_AFTER and _MEDIA_AFTER without their "^", for match(text, pos, endpos)
-# (the look-ahead for the words' first letters only saves entering the alternation)
-_SPEECH_AT = re.compile(_SPEECH_AFTER.pattern.removeprefix("^").replace(
-    r"\b(?:", r"\b(?=[" + "".join(sorted({w[0] for w in g.SPEECH_WORDS})) + r"])(?:", 1), _I)
-_MEDIA_AT = re.compile(_MEDIA_AFTER.pattern.removeprefix("^"), _I)
 _WORD_CHAR = re.compile(r"\w\w")  # two word characters
 _GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
 _PUBLIC_FIGURES = tuple(g.PUBLIC_FIGURES)
@@ -730,28 +730,30 @@ def _official(text: str, start: int, end: int, media: bool = True, folded: str |
     if backwards is None:
         backwards = (text if folded is None else folded)[::-1]
     n = len(text)
-    # _TITLE_BEFORE.search(text[b0:start]): its reverse, matched on the same characters reversed
+    # the title pattern reversed (see _TITLE_BEFORE_REV), on the 40 characters before the name
     title = _TITLE_BEFORE_REV if folded is None else _TWIN[id(_TITLE_BEFORE_REV)]
     if title.match(backwards, n - start, n - b0):
         return True
-    # the 60 characters after the name are read in place (pos, endpos) rather than copied: the
-    # same matches, as "^" is dropped and nothing looks behind, but for _SPEECH_AFTER's word
-    # boundary at the name's end when the name ends inside a word (then the copy is asked)
-    s, f_end = (text, end + 60) if folded is None else (folded, end + 60)
+    # the 60 characters after the name are read in place (pos, endpos) rather than copied:
+    # nothing looks behind the name's end but _SPEECH_AFTER's first word boundary, which on a
+    # copy holds where the name ends inside a word ("Kayleighsaid") and in place does not
+    s = text if folded is None else folded
+    stop = end + 60
+    speech = _SPEECH_AFTER if folded is None else _TWIN[id(_SPEECH_AFTER)]
     if 0 < end < n and _WORD_CHAR.match(text, end - 1, end + 1):  # rare: ask the copy
-        after, f_after = text[end:end + 60], None if folded is None else folded[end:end + 60]
-        if _search(_SPEECH_AFTER, after, f_after) is not None:
-            return True
-    elif (_SPEECH_AT if folded is None else _TWIN[id(_SPEECH_AT)]).match(s, end, f_end):
+        said = speech.match(s[end:stop])
+    else:
+        said = speech.match(s, end, stop)
+    if said is not None:
         return True
     if media and _search(_MEDIA_BEFORE, text[b0:start], None if folded is None else folded[b0:start]):
         return True
-    media_at = _MEDIA_AT if folded is None else _TWIN[id(_MEDIA_AT)]
-    if media_at.match(s, end, f_end):
+    media_after = _MEDIA_AFTER if folded is None else _TWIN[id(_MEDIA_AFTER)]
+    if media_after.match(s, end, stop):
         return True
     # skip the rest of a full name ("Hannah Kershaw from ...")
-    m = _SURNAME.match(text, end, end + 60)
-    return m is not None and media_at.match(s, m.end(), f_end) is not None
+    m = _SURNAME.match(text, end, stop)
+    return m is not None and media_after.match(s, m.end(), stop) is not None
 
 
 def _offender(text: str, start: int, end: int, folded: str | None = None) -> bool:
@@ -846,9 +848,9 @@ def _tokens(lower: str) -> list[str]:
 # (model/caseless.py: the same matches, several times faster). Keyed by id: hashing a pattern
 # hashes its compiled code.
 _TWIN = {id(rx): twin for rx in (
-    _TITLE_BEFORE, _TITLE_BEFORE_REV, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ESTATE_JOINED, _ADDRESS,
+    _TITLE_BEFORE_REV, _SPEECH_AFTER, _ORG_AFTER, _ESTATE, _ESTATE_JOINED, _ADDRESS,
     _YEAR_GROUP, _WORKPLACE, _SHOP_FROM, _EMPLOYER, _AGE, _GENERIC_AGE, _SOCIAL_HANDLE, _RELATIVE_ACCUSED,
-    _PHOTO, _LIVES, _MEDIA_AFTER, _MEDIA_BEFORE, _SPEECH_AT, _MEDIA_AT, _CONVICTED_AFTER, _CONVICTED_BEFORE,
+    _PHOTO, _LIVES, _MEDIA_AFTER, _MEDIA_BEFORE, _CONVICTED_AFTER, _CONVICTED_BEFORE,
 ) if (twin := ascii_twin(rx)) is not None}
 
 

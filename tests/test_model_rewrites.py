@@ -15,6 +15,7 @@ import unicodedata
 import pytest
 
 from model import abuse_cues, features, normalize
+from model import gazetteer as g
 from model.caseless import CASE_ODD, twin_lower
 
 
@@ -114,6 +115,11 @@ TITLE_PIECES = ["PC", "pc", "Chief", "constable", "Constable", "Detective", "chi
                 "head", "teacher", "rev", "Rev.", "mp", "di", "did", "é", "\u017f", "\u0130", "Mr", "'", "-"]
 
 
+# the patterns as they were searched on copies of the characters around a name
+TITLE_BEFORE = re.compile(r"(?:\b(?:" + g.OFFICIAL_TITLES + r")\.?\s+(?:[A-Z][a-z]+\s+)?)$", re.I)
+SPEECH_AFTER = re.compile(r"^[^.!?]{0,25}\b(?:" + "|".join(sorted(g.SPEECH_WORDS)) + r")\b", re.I)
+
+
 def test_the_title_before_a_name_is_found_backwards_as_forwards():
     assert re.fullmatch(features._reversed(r"ab\s*c(?:d|e\s+f)?"), "c  ba")
     assert re.fullmatch(features._reversed(r"ab\s*c(?:d|e\s+f)?"), "f ec ba")
@@ -124,21 +130,21 @@ def test_the_title_before_a_name_is_found_backwards_as_forwards():
         n = len(text)
         for start in range(n + 1):
             b0 = max(0, start - 40)
-            want = features._search(features._TITLE_BEFORE, text[b0:start],
-                                    None if folded is None else folded[b0:start]) is not None
+            want = TITLE_BEFORE.search(text[b0:start]) is not None
             rx = reverse if folded is None else reverse_twin
             assert (rx.match(backwards, n - start, n - b0) is not None) == want, (text, start)
 
 
 def reference_official(text, start, end, media=True, folded=None) -> bool:
-    """features._official as it was: every pattern on a copy of the characters around the name."""
+    """features._official as it was: every pattern on a copy of the characters around the name
+    (the title and speech patterns in their forward, anchored forms)."""
     s, m = features._search, features._match
     if text[start:end + 16].lower().startswith(features._PUBLIC_FIGURES):
         return True
     b0 = max(0, start - 40)
     before, after = text[b0:start], text[end:end + 60]
     f_before, f_after = (None, None) if folded is None else (folded[b0:start], folded[end:end + 60])
-    if s(features._TITLE_BEFORE, before, f_before) or s(features._SPEECH_AFTER, after, f_after):
+    if TITLE_BEFORE.search(before) or SPEECH_AFTER.search(after):
         return True
     if media and s(features._MEDIA_BEFORE, before, f_before) or m(features._MEDIA_AFTER, after, f_after):
         return True
