@@ -157,6 +157,36 @@ redis.call('RPUSH', KEYS[2], ARGV[4])
 return 1
 """
 
+_PURGE = QUEUE_INDEX_LUA + """
+-- KEYS: comment, history, reports, claim, pending, attempts, examples, article_prefix,
+--       the 7 queue index keys, author_comments, author_stored, external_id
+-- ARGV: id, cutoff
+-- Returns 0 (kept, or gone already), 1 (purged), 2 (purged while still pending).
+-- The age is checked here, where the comment is deleted, so a decision landing after
+-- the caller read the record keeps it.
+local f = redis.call('HMGET', KEYS[1], 'status', 'decided', 'created')
+if not f[1] then return 0 end
+local stamp = f[2]
+if f[1] == 'pending' then stamp = f[3] end
+if not stamp or tonumber(stamp) >= tonumber(ARGV[2]) then return 0 end
+-- Before the record goes: unindexing reads the categories it was queued under.
+unindex_held({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, KEYS[1],
+             ARGV[1])
+for _, status in ipairs({'all', 'pending', 'approved', 'held', 'rejected'}) do
+  redis.call('ZREM', KEYS[8] .. status, ARGV[1])
+end
+-- The history goes whole: with it every report reason and note about the comment.
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('ZREM', KEYS[16], ARGV[1])
+redis.call('ZREM', KEYS[17], ARGV[1])
+redis.call('DEL', KEYS[18])
+if f[1] == 'pending' then return 2 end
+return 1
+"""
+
 # Fields a retry with a known external_id must repeat for it to be the same comment.
 _SUBMISSION_FIELDS = ("article_id", "text", "author_id", "author_name", "parent_id")
 
@@ -240,6 +270,7 @@ class CommentStore:
         self._create = redis.register_script(_CREATE)
         self._lease = redis.register_script(_LEASE)
         self._decide = redis.register_script(_DECIDE)
+        self._purge = redis.register_script(_PURGE)
 
     def create(
         self,
@@ -431,6 +462,42 @@ class CommentStore:
             return self._decide(keys=keys, args=args, client=pipe)
         return int(self._decide(keys=keys, args=args))
 
+
+    def purge(
+        self,
+        comment_id: str,
+        *,
+        tenant: str,
+        article_id: str,
+        author_id: str | None,
+        external_id: str | None,
+        cutoff: float,
+        pipe: Any = None,
+    ) -> int:
+        """Delete a comment whole (record, history, reports, claim, every index, example) if
+        it was decided before ``cutoff`` (epoch s), or is still pending and was posted before
+        it. Returns 1 when purged, 2 when purged while pending, 0 when kept or gone.
+        ``tenant`` ... ``external_id`` are the record's (they name its indexes); ``pipe``
+        queues the script on a pipeline instead (the caller executes it)."""
+        k = self.keys
+        own = k.tenant(tenant)
+        keys = [
+            k.comment(comment_id),
+            k.history(comment_id),
+            k.reports(comment_id),
+            k.claim(comment_id),
+            k.pending,
+            k.attempts,
+            k.examples,
+            own.article_prefix(article_id),
+            *queue_index_keys(k, tenant, article_id),
+            own.author_comments(author_id or ""),
+            own.author_stored(author_id or ""),
+            own.external_id(article_id, external_id or ""),
+        ]
+        if pipe is not None:
+            return self._purge(keys=keys, args=[comment_id, repr(cutoff)], client=pipe)
+        return int(self._purge(keys=keys, args=[comment_id, repr(cutoff)]))
 
 def _decode_record(raw: dict[bytes, bytes]) -> dict[str, Any]:
     record: dict[str, Any] = {}

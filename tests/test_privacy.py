@@ -404,3 +404,37 @@ def test_comment_text_never_reaches_the_logs(client, site_headers, runtime, star
     for needle in ("Quartermaine", "Larkspur", "Wigglesworth"):
         assert needle not in worker_logs, needle
         assert needle not in caplog.text, needle
+
+
+def test_a_purged_held_comment_leaves_no_queue_index_behind(runtime, redis_client):
+    """Purging goes through the same queue unindexing as a decision: no index, and no
+    category listed for an index that no longer exists."""
+    keys, own = runtime.keys, runtime.keys.tenant("default")
+    cid = runtime.comments.create(article_id="s", text="held long ago", author_id="a").id
+    decide(runtime, cid, "s", "held", decided=time.time() - 40 * 86400)
+    assert redis_client.smembers(own.held_categories) == {b"abuse"}
+
+    settings = make_settings(runtime.settings.redis_url, retention_days=30.0)
+    assert purge_expired(redis_client, keys, settings).purged == 1
+    for key in (keys.held_queue, own.held_queue, own.held_article("s"),
+                keys.held_category("abuse"), own.held_category("abuse")):
+        assert not redis_client.exists(key), key
+    assert not redis_client.smembers(keys.held_categories)
+    assert not redis_client.smembers(own.held_categories)
+
+
+def test_a_comment_decided_again_after_the_sweep_read_it_is_kept(runtime, redis_client):
+    """The age is checked again where the comment is deleted, so a moderator's decision
+    landing between the sweep's read and its delete keeps the comment."""
+    c = runtime.comments
+    cid = c.create(article_id="s", text="decided again today", author_id="a").id
+    decide(runtime, cid, "s", "approved", decided=time.time() - 40 * 86400)
+    stale = {"tenant": "default", "article_id": "s", "author_id": "a", "external_id": None}
+    cutoff = time.time() - 30 * 86400
+    decide(runtime, cid, "s", "rejected")  # after the sweep's read: decided today
+    assert c.purge(cid, **stale, cutoff=cutoff) == 0
+    assert c.get(cid)["status"] == "rejected"
+    assert redis_client.zscore(runtime.keys.tenant("default").author_stored("a"), cid) is not None
+    decide(runtime, cid, "s", "approved", decided=time.time() - 40 * 86400)
+    assert c.purge(cid, **stale, cutoff=cutoff) == 1
+    assert c.get(cid) is None
