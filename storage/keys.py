@@ -54,9 +54,50 @@ def encode_id(value: str) -> str:
     return quote(value, safe=_SAFE, encoding="utf-8", errors="surrogatepass")
 
 
+class _ScopedKeys:
+    """Keys that exist once over every tenant (``Keys``: what "*" keys read) and once per
+    tenant (``TenantKeys``), named alike under the scope's base."""
+
+    @property
+    def _scope(self) -> str:
+        raise NotImplementedError
+
+    # Review queue -------------------------------------------------------------
+    @property
+    def held_queue(self) -> str:
+        """Sorted set: the scope's held comments by review priority (ascending = first)."""
+        return f"{self._scope}queue:held"
+
+    def held_category(self, category: str) -> str:
+        """Sorted set: the scope's held comments with a reason of ``category``, by priority."""
+        return f"{self._scope}queue:held:cat:{encode_id(category)}"
+
+    @property
+    def held_categories(self) -> str:
+        """Set: categories that have a ``held_category`` index in the scope (what the counts
+        list)."""
+        return f"{self._scope}queue:held:cats"
+
+    # Policy -------------------------------------------------------------------
+    @property
+    def thresholds(self) -> str:
+        """Hash: category -> hold threshold (overrides the model's): a tenant's own, set for
+        it, come first, then the ones an all-tenants admin set for every tenant."""
+        return f"{self._scope}policy:thresholds"
+
+    @property
+    def policy_audit(self) -> str:
+        """List: JSON audit events of changes to the scope's thresholds."""
+        return f"{self._scope}policy:audit"
+
+
 @dataclass(frozen=True)
-class Keys:
+class Keys(_ScopedKeys):
     prefix: str = "mod:"
+
+    @property
+    def _scope(self) -> str:
+        return self.prefix
 
     def tenant(self, tenant: str) -> TenantKeys:
         """The keys of one tenant's data (articles, authors, external ids, its queue)."""
@@ -102,21 +143,6 @@ class Keys:
     def schema_version(self) -> str:
         """String: the last data migration applied (storage/migrations.py)."""
         return f"{self.prefix}schema-version"
-
-    # Review queue over all tenants (read by "*" keys) ----------------------
-    @property
-    def held_queue(self) -> str:
-        """Sorted set: every tenant's held comments by review priority (ascending = first)."""
-        return f"{self.prefix}queue:held"
-
-    def held_category(self, category: str) -> str:
-        """Sorted set: every tenant's held comments with a reason of ``category``, by priority."""
-        return f"{self.prefix}queue:held:cat:{encode_id(category)}"
-
-    @property
-    def held_categories(self) -> str:
-        """Set: categories that have a ``held_category`` index (what the counts list)."""
-        return f"{self.prefix}queue:held:cats"
 
     # Moderation (claims, reports) -----------------------------------------
     def claim(self, comment_id: str) -> str:
@@ -230,21 +256,10 @@ class Keys:
         been logged in this window (one log line per caller, limit and window)."""
         return f"{self.prefix}ratelimit-logged:{caller}:{limit.replace(' ', '-')}"
 
-    # Policy ---------------------------------------------------------------
-    @property
-    def thresholds(self) -> str:
-        """Hash: category -> hold threshold set by an all-tenants admin (overrides the model's;
-        a tenant's own overrides, ``TenantKeys.thresholds``, come first)."""
-        return f"{self.prefix}policy:thresholds"
-
-    @property
-    def policy_audit(self) -> str:
-        """List: JSON audit events of changes to the all-tenants thresholds."""
-        return f"{self.prefix}policy:audit"
 
 
 @dataclass(frozen=True)
-class TenantKeys:
+class TenantKeys(_ScopedKeys):
     """The keys of one tenant. Methods here take the site's own ids (encoded)."""
 
     prefix: str
@@ -261,6 +276,10 @@ class TenantKeys:
     def _own(self) -> str:
         # Keys introduced with tenants: always under the tenant's segment.
         return f"{self.prefix}t:{encode_id(self.tenant)}:"
+
+    @property
+    def _scope(self) -> str:
+        return self._own
 
     # Comments by the site's ids -------------------------------------------
     def external_id(self, article_id: str, external_id: str) -> str:
@@ -319,37 +338,12 @@ class TenantKeys:
         """Set: ids of the tenant's keys with a registered webhook."""
         return f"{self._base}webhooks"
 
-    # Review queue of the tenant --------------------------------------------
-    @property
-    def held_queue(self) -> str:
-        """Sorted set: the tenant's held comments by review priority."""
-        return f"{self._own}queue:held"
-
-    def held_category(self, category: str) -> str:
-        """Sorted set: the tenant's held comments with a reason of ``category``, by priority."""
-        return f"{self._own}queue:held:cat:{encode_id(category)}"
-
+    # Review queue of the tenant (beside the scope's ones) --------------------
     def held_article(self, article_id: str) -> str:
         """Sorted set: the tenant's held comments under one article, by priority."""
         return f"{self._own}queue:held:a:{encode_id(article_id)}"
-
-    @property
-    def held_categories(self) -> str:
-        """Set: categories that have a ``held_category`` index in this tenant."""
-        return f"{self._own}queue:held:cats"
 
     # Readers' reports ---------------------------------------------------------
     def reader_reports(self, reader_id: str) -> str:
         """String counter (TTL: one window): reports a reader made in the current window."""
         return f"{self._own}reader:{encode_id(reader_id)}:reports"
-
-    # Policy -------------------------------------------------------------------
-    @property
-    def thresholds(self) -> str:
-        """Hash: category -> hold threshold set for this tenant (falls back to the global)."""
-        return f"{self._own}policy:thresholds"
-
-    @property
-    def policy_audit(self) -> str:
-        """List: JSON audit events of this tenant's threshold changes."""
-        return f"{self._own}policy:audit"
