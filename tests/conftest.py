@@ -224,3 +224,11 @@ def small_scorer(tiny_abuse_corpus):
     from model.train import train
 
     return train(tiny_abuse_corpus, max_per_source=300)
+
+
+@pytest.fixture
+def active_small_model(runtime, small_scorer) -> str:
+    """``small_scorer`` registered and active: the version workers and the API score with."""
+    from worker.publishing import register_scorer
+
+    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)

@@ -62,13 +62,6 @@ def settings(redis_url, redis_client):
     return make_settings(redis_url, coral_signing_secrets=SECRETS)
 
 
-@pytest.fixture
-def active_small_model(runtime, small_scorer) -> str:
-    from worker.publishing import register_scorer
-
-    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
-
-
 def hold_everything(runtime, hold: bool) -> None:
     """Admin thresholds that make the model's verdict certain, whatever the small model scores."""
     value = "0" if hold else "1.01"

@@ -34,13 +34,6 @@ def analyze(client, site_key):
     return call
 
 
-@pytest.fixture
-def active_small_model(runtime, small_scorer) -> str:
-    from worker.publishing import register_scorer
-
-    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
-
-
 def perspective_error(response, status: int, rpc_status: str, message: str | None = None) -> str:
     """Perspective's (Google's) error shape: {"error": {"code", "message", "status"}}."""
     assert response.status_code == status, response.get_data(as_text=True)

@@ -32,13 +32,6 @@ def settings(redis_url, redis_client):
     return make_settings(redis_url, coral_signing_secrets=CORAL_SECRET)
 
 
-@pytest.fixture
-def active_small_model(runtime, small_scorer) -> str:
-    from worker.publishing import register_scorer
-
-    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
-
-
 def everything_in_redis(redis_client) -> bytes:
     """Every value of every key, concatenated: a needle in it is stored somewhere."""
     out = []
@@ -382,12 +375,9 @@ def test_worker_purges_at_start_up(runtime, start_worker):
 
 
 def test_comment_text_never_reaches_the_logs(client, site_headers, runtime, start_worker,
-                                             small_scorer, caplog):
+                                             active_small_model, caplog):
     """An end-to-end run (API in-process, a real worker process, both at DEBUG) logs
     ids and counts, never the comment's words or the author's name."""
-    from worker.publishing import register_scorer
-
-    register_scorer(runtime.models, small_scorer, created_by="test", activate=True)
     caplog.set_level(logging.DEBUG)
     worker = start_worker(LOG_LEVEL="DEBUG")
     posted = client.post("/v1/comments", headers=site_headers, json={

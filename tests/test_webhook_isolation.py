@@ -355,13 +355,6 @@ def test_an_open_breaker_defers_without_sending_and_gives_up_after_the_retry_pla
 
 
 # Slow receivers ------------------------------------------------------------------------------
-@pytest.fixture
-def active_small_model(runtime, small_scorer) -> str:
-    from worker.publishing import register_scorer
-
-    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
-
-
 def test_a_hung_receiver_does_not_delay_scoring(client, site_headers, settings, receiver, start_worker,
                                                 active_small_model, redis_client):
     hung = receiver(hang=True)

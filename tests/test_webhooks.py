@@ -226,10 +226,3 @@ def test_model_decisions_reach_the_receiver(client, site_headers, receiver, star
     assert event["comment_id"] == comment_id and event["external_id"] == "e-1"
     assert event["status"] == stored["status"] and event["decided_by"] == "model"
     assert event["model_version"] == active_small_model
-
-
-@pytest.fixture
-def active_small_model(runtime, small_scorer) -> str:
-    from worker.publishing import register_scorer
-
-    return register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
