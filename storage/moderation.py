@@ -164,7 +164,7 @@ return out
 _REPORT = QUEUE_INDEX_LUA + """
 -- KEYS: comment, history, reports, reader_counter, then the 7 queue index keys
 -- ARGV: id, reader_id, history_event, priority, reason, max_per_comment, max_per_reader,
---       window_seconds   (a maximum of 0: no cap)
+--       window_seconds, history_event_erased   (a maximum of 0: no cap)
 -- Returns {found, report_count, in_queue, outcome}; outcome is 'counted', 'repeat' (this
 -- reader reported it before), 'comment_full' (the comment has all the reports it keeps)
 -- or 'reader_limit' (the reader's reports in this window are used up).
@@ -191,7 +191,13 @@ if per_reader > 0 then
   end
 end
 redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[3])
+-- Its author was erased: a reason quoting what the reader saw must not bring it back.
+-- Checked here, not by the caller, so an erasure landing meanwhile is seen.
+if redis.call('HEXISTS', KEYS[1], 'erased') == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[9])
+else
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+end
 if status == 'approved' or status == 'held' then
   local raw = redis.call('HGET', KEYS[1], 'reasons')
   local reasons = {}
@@ -664,12 +670,9 @@ class ModerationStore:
         not found.
         """
         record = self.comments.get_many([comment_id], ["status", "scores", "seq", "tenant",
-                                                       "article_id", "erased"])[0]
+                                                       "article_id"])[0]
         if record is None or tenant_of(record) != tenant:
             raise NotFound(comment_id)
-        if "erased" in record:
-            # Its author was erased: a reason quoting what the reader saw must not bring it back.
-            reason = ERASED
         priority = hold_priority(record.get("scores") or {}, [REPORT_REASON], record.get("seq", 0))
         settings = self.settings
         found, count, queued, outcome = self._report(
@@ -678,7 +681,8 @@ class ModerationStore:
                   *queue_index_keys(self.keys, tenant, record.get("article_id") or "")],
             args=[comment_id, reader_id, _event("reported", by=f"reader:{reader_id}", reason=reason),
                   repr(priority), REPORT_REASON, settings.max_reports_per_comment,
-                  settings.max_reports_per_reader, max(1, int(settings.report_window_seconds))],
+                  settings.max_reports_per_reader, max(1, int(settings.report_window_seconds)),
+                  _event("reported", by=f"reader:{reader_id}", reason=ERASED)],
         )
         if not found:
             raise NotFound(comment_id)

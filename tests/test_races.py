@@ -288,3 +288,35 @@ def test_lease_renewal_stops_when_the_batch_fails_and_costs_nothing_for_a_short_
     with LeaseKeeper(comments, ids, lease_seconds=30) as short:
         pass
     assert short.renewals == 0 and not short._thread.is_alive()
+
+
+def test_a_report_racing_an_erasure_never_keeps_a_quoted_reason(runtime, redis_client):
+    """Readers keep reporting an author's comment, quoting it, while the author is erased:
+    a reason recorded after the erasure is kept as erased, never in the reader's words."""
+    from storage.erasure import ERASED, Eraser
+    from storage.moderation import ModerationStore
+
+    store = ModerationStore(redis_client, runtime.keys, runtime.comments, runtime.settings)
+    eraser = Eraser(redis_client, runtime.keys)
+    leaked = []
+    for round_ in range(15):
+        quote = f"Quoted words number {round_} from the erased comment"
+        cid = runtime.comments.create(article_id="s", text=quote, author_id=f"a{round_}").id
+        erased = threading.Event()
+
+        def report_until_erased(cid=cid, quote=quote, erased=erased) -> None:
+            n, after = 0, 0
+            while after < 3 and n < 90:  # three reports after the erasure, within the caps
+                store.report(cid, tenant="default", reader_id=f"r{n}", reason=f"says: {quote}")
+                n += 1
+                after += int(erased.is_set())
+
+        def erase(round_=round_, erased=erased) -> None:
+            time.sleep(0.002 * (round_ % 5))  # land at different points of a report
+            eraser.erase_author("default", f"a{round_}", by="test")
+            erased.set()
+
+        together(report_until_erased, erase)
+        leaked += [e for e in runtime.comments.history(cid)
+                   if e["event"] == "reported" and e["reason"] != ERASED]
+    assert leaked == []
