@@ -274,6 +274,20 @@ def load_victim_identification(split: str = "train", directory: str | os.PathLik
             if (bucket(e.text) < 30) == want_heldout]
 
 
+def heldout_files(directory: str | os.PathLike) -> list[Path]:
+    """Every held-out file in a data folder (``heldout*.jsonl``: ``heldout.jsonl`` and any later
+    set such as ``heldout_fresh.jsonl``). Training removes all of them, near-duplicates too."""
+    d = Path(directory)
+    return sorted(f for f in d.glob("heldout*.jsonl") if f.is_file())
+
+
+def load_heldout_texts(*directories: str | os.PathLike | None) -> list[str]:
+    """The texts of every held-out file in the given folders (None: the package's victim and
+    site-comment folders)."""
+    dirs = [Path(d) for d in directories if d is not None] or [VICTIM_DATA_DIR, NEWS_COMMENTS_DIR]
+    return [e.text for d in dirs for f in heldout_files(d) for e in load_jsonl(f)]
+
+
 # --------------------------------------------------------------------------- in-domain abuse data
 
 def load_news_comments(split: str = "train", directory: str | os.PathLike | None = None

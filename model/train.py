@@ -43,15 +43,19 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from model.categories import CATEGORIES
 from model.corpora import (
+    NEWS_COMMENTS_DIR,
     SITE_SOURCE,
+    VICTIM_DATA_DIR,
     Example,
     bucket,
     load_corpus,
+    load_heldout_texts,
     load_news_comments,
     load_victim_identification,
     split_of,
     text_key,
 )
+from model.dedup import NearDuplicateIndex
 from model.evaluate import category_metrics, is_clean, metrics_from_scores, predict
 from model.features import (
     CHAR_FEATURES,
@@ -271,12 +275,31 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     paths = _resolve_paths(source)
     progress("loading abuse corpora", 0.0)
     splits = load_abuse_splits(paths, max_per_source)
-    progress("loading victim-identification data", 0.08)
+    progress("loading victim-identification data", 0.05)
     vi_train = load_victim_identification("train", victim_data)
     vi_heldout = load_victim_identification("heldout", victim_data)
     news_heldout = load_news_comments("heldout", news_data)
-    heldout_keys = {text_key(e.text) for e in [*vi_heldout, *news_heldout, *splits["heldout"]]}
+    # every held-out file of both folders (heldout*.jsonl, e.g. a later fresh set), not only the
+    # ones evaluated here, stays out of training
+    heldout_texts = [e.text for e in [*vi_heldout, *news_heldout, *splits["heldout"]]]
+    heldout_texts += load_heldout_texts(victim_data or VICTIM_DATA_DIR, news_data or NEWS_COMMENTS_DIR)
+    heldout_texts = list(dict.fromkeys(heldout_texts))
+    heldout_keys = {text_key(t) for t in heldout_texts}
+    progress("indexing held-out texts for near-duplicates", 0.07)
+    heldout_index = NearDuplicateIndex(heldout_texts)
+    removed: Counter = Counter()
+
+    def not_near(examples, index):
+        kept = []
+        for e in examples:
+            if index.matches(e.text):
+                removed[e.source] += 1
+            else:
+                kept.append(e)
+        return kept
+
     news = [e for e in load_news_comments("train", news_data) if text_key(e.text) not in heldout_keys]
+    news = not_near(news, heldout_index)
     news_cal = [e for e in news if bucket(e.text) < NEWS_CALIBRATION_PERCENT]
     news_cal_keys = {text_key(e.text) for e in news_cal}
     news = [e for e in news if text_key(e.text) not in news_cal_keys]
@@ -285,9 +308,11 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     calibration = splits["calibration"] + news_cal
     # calibration texts are never trained on either (they set the thresholds)
     unseen = heldout_keys | {text_key(e.text) for e in calibration}
+    progress("removing near-duplicates of held-out and calibration texts", 0.08)
+    unseen_index = NearDuplicateIndex(heldout_texts + [e.text for e in calibration])
 
     def fresh(examples):
-        return [e for e in examples if text_key(e.text) not in unseen]
+        return not_near([e for e in examples if text_key(e.text) not in unseen], unseen_index)
 
     vi_train = fresh(vi_train)
     extra = [Example(e.text, dict(e.labels), e.source if e.source in SOURCE_WEIGHTS else "moderator",
@@ -313,6 +338,7 @@ def prepare_data(source=None, *, victim_data: str | os.PathLike | None = None,
     # anyone: background negatives from the right domain
     bg += [Example(e.text, e.labels, "background", e.case) for e in news_train]
     return {"abuse_train": abuse_train, "abuse_corpora_train": corpora_train,
+            "near_duplicates_removed": dict(sorted(removed.items())),
             "abuse_calibration": calibration, "abuse_heldout": splits["heldout"],
             "news_heldout": news_heldout,
             "vi_train": vi_train, "vi_labelled": vi_lab, "vi_background": bg,
@@ -442,6 +468,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
                 float((p_news >= t_vi).mean()), 5)
     metrics["calibration"] = {"abuse": category_metrics(y_cal, p_cal, t_abuse)}
     metrics["training_counts"] = counts
+    metrics["near_duplicates_removed"] = data["near_duplicates_removed"]
     metrics["training_seconds"] = round(time.perf_counter() - t0, 1)
     metrics["threshold_rules"] = scorer.training["threshold_rules"]
     scorer.metrics = metrics
