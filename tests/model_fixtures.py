@@ -38,6 +38,21 @@ CLEAN = [
 ]
 
 
+# Ten words per copy, none shared between copies: the copies of one sentence are different
+# texts (word-trigram Jaccard well under 0.5), so near-duplicate removal keeps them apart.
+_FILLER = ("amber basil cedar delta ember fjord garnet harbour indigo juniper kestrel lagoon "
+           "meadow nectar orchard pebble quarry russet saffron thistle umber valley willow "
+           "yarrow zephyr acorn bramble clover dune estuary fennel glade heather islet jasmine "
+           "kelp lichen marsh nettle oak peat quince reed sorrel tarn upland vetch wharf yew "
+           "zinnia alder birch copse dell elm fern gorse hazel ivy knoll larch moss nook osier "
+           "pine rowan sedge teasel").split()
+
+
+def _copy(i: int) -> str:
+    start = (10 * i) % (len(_FILLER) - 10)
+    return " ".join(_FILLER[start:start + 10])
+
+
 @lru_cache(maxsize=4)
 def _train(abuse_dir: str, max_per_source: int):
     from model.train import train
@@ -57,9 +72,9 @@ def write_tiny_corpora(directory: str | os.PathLike, copies: int = 4) -> Path:
     with open(d / "shared.jsonl", "w", encoding="utf-8") as fh:
         for i in range(copies):
             for t in ABUSIVE:
-                fh.write(json.dumps({"text": f"{t} ({i})", "abuse": 1, "source": "tiny_jsonl"}) + "\n")
+                fh.write(json.dumps({"text": f"{t} ({_copy(i)})", "abuse": 1, "source": "tiny_jsonl"}) + "\n")
             for t in CLEAN:
-                fh.write(json.dumps({"text": f"{t} ({i})", "abuse": 0, "source": "tiny_jsonl"}) + "\n")
+                fh.write(json.dumps({"text": f"{t} ({_copy(i)})", "abuse": 0, "source": "tiny_jsonl"}) + "\n")
     labels = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
     with open(d / "train.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -68,15 +83,15 @@ def write_tiny_corpora(directory: str | os.PathLike, copies: int = 4) -> Path:
             for j, t in enumerate(ABUSIVE):
                 row = [0] * 6
                 row[j % 6] = 1
-                w.writerow([f"a{i}{j}", f"{t}\nsigned, a reader {i}", *row])
+                w.writerow([f"a{i}{j}", f"{t}\nsigned, {_copy(i)}", *row])
             for j, t in enumerate(CLEAN):
-                w.writerow([f"c{i}{j}", f"{t} ({i}, wiki)", *([0] * 6)])
+                w.writerow([f"c{i}{j}", f"{t} ({_copy(i)}, wiki)", *([0] * 6)])
     with open(d / "civil.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "comment_text", "toxicity", "severe_toxicity"])
         for i in range(copies):
             for t in ABUSIVE:
-                w.writerow([i, f"{t} [{i}]", "0.8", "0.1"])
+                w.writerow([i, f"{t} [{_copy(i)}]", "0.8", "0.1"])
             for t in CLEAN:
-                w.writerow([i, f"{t} [{i}]", "0.0", "0.0"])
+                w.writerow([i, f"{t} [{_copy(i)}]", "0.0", "0.0"])
     return d
