@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from model import attributes
 from model.categories import CATEGORIES
 
 KNOWN_LIMITS = """\
@@ -127,6 +128,7 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
         if cat in images:
             lines += [f"![{cat} precision-recall curve]({images[cat]})", ""]
 
+    lines += attributes.card_lines(m)
     lines += ["### Abuse by source", ""]
     rows = sorted((ab.get("by_source") or {}).items())
     lines += _table(rows, cols, "source") + [""]

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from model import gazetteer
+from model import attributes, gazetteer
 from model.categories import CATEGORIES
 from model.features import (
     FEATURE_VERSION,
@@ -44,13 +44,22 @@ class Score:
     scores: dict[str, float]
     spans: list[Span] = field(default_factory=list)
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    # abuse kind -> calibrated probability (model/attributes.py); empty for a model without
+    # kind heads. Kept apart from ``scores`` (one number per category, which the queue's
+    # priority and score filters read).
+    kinds: dict[str, float] = field(default_factory=dict)
+    # the kinds at or above their "present" threshold, most likely first
+    present_kinds: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "scores": dict(self.scores),
             "spans": [s.to_dict() for s in self.spans],
             "evidence": {k: list(v) for k, v in self.evidence.items()},
         }
+        if self.kinds:
+            out["abuse_kinds"] = dict(self.kinds)
+        return out
 
 
 def decide(score: Score, thresholds: dict[str, float]) -> tuple[str, list[str]]:
@@ -68,10 +77,13 @@ def decide(score: Score, thresholds: dict[str, float]) -> tuple[str, list[str]]:
     return ("hold" if reasons else "approve"), reasons
 
 
-def hold_reason(score: Score, category: str) -> str:
-    """The reason a moderator reads for a hold in ``category``: its evidence kinds, or the
-    score when the model found no specific evidence. The service and the CLI share it."""
-    kinds = score.evidence.get(category) or []
+def hold_reason(score: Score, category: str, extra_kinds: Sequence[str] = ()) -> str:
+    """The reason a moderator reads for a hold in ``category``: its kinds (for abuse, the
+    kind heads' present kinds and ``extra_kinds`` first, then the evidence spans' kinds), or
+    the score when the model found no specific kind. The service and the CLI share it."""
+    kinds = list(score.evidence.get(category) or [])
+    if category == "abuse":
+        kinds = list(dict.fromkeys([*extra_kinds, *score.present_kinds, *kinds]))
     if kinds:
         return f"{category}: {' + '.join(kinds)}"
     return f"{category}: score {score.scores.get(category, 0.0):.2f}"
@@ -92,7 +104,7 @@ class Scorer:
 
     def __init__(self, pipelines, calibration, thresholds, *, version, created_at, metrics=None,
                  abuse_span_cutoff: float = 1.0, feature_version: str = FEATURE_VERSION,
-                 training: dict | None = None):
+                 training: dict | None = None, heads: dict | None = None):
         self.pipelines = dict(pipelines)
         self.calibration = {k: (float(a), float(b)) for k, (a, b) in calibration.items()}
         self.thresholds = {k: float(v) for k, v in thresholds.items()}
@@ -102,6 +114,8 @@ class Scorer:
         self.abuse_span_cutoff = float(abuse_span_cutoff)
         self.feature_version = str(feature_version)
         self.training = training or {}
+        # abuse kind heads (model/attributes.py), or None: a model without kinds
+        self.heads = heads
         self._prepare()
 
     # -- persistence helpers (skops stores __dict__ minus the caches) -------------
@@ -109,8 +123,14 @@ class Scorer:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def __setstate__(self, state):
+        state.setdefault("heads", None)  # saved before kind heads existed
         self.__dict__.update(state)
         self._prepare()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The abuse kinds this model scores (Perspective's attributes, lower case)."""
+        return tuple(self.heads["kinds"]) if self.heads else ()
 
     def _prepare(self) -> None:
         abuse = self.pipelines["abuse"]
@@ -145,7 +165,7 @@ class Scorer:
         """Raw (uncalibrated) linear decision values per category."""
         return self._run(list(texts))[0]
 
-    def _run(self, texts: list[str]):
+    def _run(self, texts: list[str], kinds: bool = False):
         # Same computation as the pipelines' decision_function, without FeatureUnion/joblib and
         # input-validation overhead (a test checks they agree).
         normed = [normalize(t) for t in texts]
@@ -171,6 +191,10 @@ class Scorer:
             d += dense.astype(np.float32).astype(np.float64) @ coef[off:]
             out[cat] = d
         self._last_word_matrix = blocks[0]
+        self._last_kinds = None
+        if kinds and self.heads:
+            lex_scaled = (lex * self._lex_scale).astype(np.float32).astype(np.float64)
+            self._last_kinds = attributes.apply_heads(self.heads, blocks[0], lex_scaled, out["abuse"])
         return out, normed, detections
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
@@ -181,10 +205,19 @@ class Scorer:
         texts = list(texts)
         if not texts:
             return []
-        d, normed, detections = self._run(texts)
+        d, normed, detections = self._run(texts, kinds=True)
         probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
-        xw, found = self._last_word_matrix, self._last_found
-        self._last_word_matrix = self._last_found = None
+        xw, found, kind_probs = self._last_word_matrix, self._last_found, self._last_kinds
+        self._last_word_matrix = self._last_found = self._last_kinds = None
+        kind_rows: list[dict[str, float]] = [{}] * len(texts)
+        present_rows: list[list[str]] = [[]] * len(texts)
+        if kind_probs is not None:
+            names = self.heads["kinds"]
+            present_at = [self.heads["present"].get(k, 0.5) for k in names]
+            kind_rows = [dict(zip(names, row, strict=True))
+                         for row in np.round(kind_probs, 6).tolist()]
+            present_rows = [[k for k, v in sorted(row.items(), key=lambda kv: -kv[1])
+                             if v >= present_at[names.index(k)]] for row in kind_rows]
         # word n-grams strong enough to be reported as abusive wording, found for the whole batch
         # at once: per row, the positions (in the hasher's entry order) of those above the cut-off
         strong = self._word_coef[xw.indices] >= self.abuse_span_cutoff
@@ -206,7 +239,9 @@ class Scorer:
                     ks = np.flatnonzero(strong[lo:hi]).tolist()
                     abuse_raw += self._model_abuse_spans(ntext, hi - lo, ks)
                 raw_spans += [(s, e, "abuse", k) for s, e, k in abuse_raw]
-            out.append(self._make_score(text, scores, raw_spans, offsets))
+            score = self._make_score(text, scores, raw_spans, offsets)
+            score.kinds, score.present_kinds = kind_rows[i], present_rows[i]
+            out.append(score)
         return out
 
     def score(self, text: str) -> Score:

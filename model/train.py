@@ -41,6 +41,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from model import attributes
 from model.categories import CATEGORIES
 from model.corpora import (
     NEWS_COMMENTS_DIR,
@@ -419,6 +420,11 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     else:
         a_vi, b_vi, t_vi, vi_rule = 1.0, 0.0, 0.5, {"rule": "default (too little data)"}
 
+    # ---------------------------------------------------------------- abuse kinds (heads)
+    heads, kind_metrics = attributes.train_heads(
+        pipes["abuse"], clf, data, max_chars=MAX_CHARS,
+        progress=lambda stage, f: progress(stage, 0.86 + 0.05 * f))
+
     # ---------------------------------------------------------------- assemble + evaluate
     created = datetime.now(UTC).replace(microsecond=0)
     counts = {
@@ -439,7 +445,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         pipes, {"abuse": (a_abuse, b_abuse), "victim_identification": (a_vi, b_vi)},
         {"abuse": t_abuse, "victim_identification": t_vi},
         version=f"{created:%Y%m%d-%H%M%S}-{fingerprint}", created_at=created.isoformat(),
-        abuse_span_cutoff=span_cutoff,
+        abuse_span_cutoff=span_cutoff, heads=heads,
         training={"abuse_data": [Path(p).name for p in paths], "max_per_source": max_per_source,
                   "extra": len(extra), "source_weights": {k: list(v) for k, v in SOURCE_WEIGHTS.items()},
                   "abuse_alpha": ABUSE_ALPHA, "vi_C": VI_C, "word_features": word_features,
@@ -469,6 +475,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     metrics["calibration"] = {"abuse": category_metrics(y_cal, p_cal, t_abuse)}
     metrics["training_counts"] = counts
     metrics["near_duplicates_removed"] = data["near_duplicates_removed"]
+    metrics["abuse_kinds"] = kind_metrics
     metrics["training_seconds"] = round(time.perf_counter() - t0, 1)
     metrics["threshold_rules"] = scorer.training["threshold_rules"]
     scorer.metrics = metrics

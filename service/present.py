@@ -11,7 +11,7 @@ def _iso(ts: float | None) -> datetime | None:
 
 
 def comment(record: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "id": record["id"],
         "article_id": record["article_id"],
         "text": record.get("text"),
@@ -27,3 +27,7 @@ def comment(record: dict[str, Any]) -> dict[str, Any]:
         "decided_at": _iso(record.get("decided")),
         "decided_by": record.get("decided_by"),
     }
+    # scored by a model with abuse kind heads (model/attributes.py); absent otherwise
+    if record.get("abuse_kinds"):
+        out["abuse_kinds"] = record["abuse_kinds"]
+    return out

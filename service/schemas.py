@@ -93,6 +93,11 @@ class CommentSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
     scores = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(CATEGORIES)),
                             values=ma.fields.Float(), allow_none=True)
+    abuse_kinds = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Float(),
+        metadata={"description": "Abuse kind -> probability (severe_toxicity, identity_attack, "
+                                 "insult, profanity, threat, sexually_explicit: Perspective's "
+                                 "attributes), when the model that scored it has kind heads."})
     reasons = ma.fields.List(ma.fields.String(), required=True)
     spans = ma.fields.List(ma.fields.Nested(SpanSchema), required=True)
     model_version = ma.fields.String(allow_none=True)

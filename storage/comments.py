@@ -23,7 +23,7 @@ from storage.keys import LUA_ENCODE, Keys
 STATUSES = ("pending", "approved", "held", "rejected")
 
 # Fields whose values are JSON documents rather than plain strings.
-_JSON_FIELDS = ("scores", "reasons", "spans", "evidence")
+_JSON_FIELDS = ("scores", "reasons", "spans", "evidence", "abuse_kinds")
 _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = """
@@ -66,7 +66,8 @@ return out
 # index keys of ``queue_index_keys`` (in that order); category indexes are named by
 # appending the encoded category to a prefix. The categories a comment was indexed
 # under are kept on its record (``queued``), so it leaves exactly those indexes even
-# if its reasons changed meanwhile.
+# if its reasons changed meanwhile. The same goes for the kinds its reasons name
+# (``abuse: threat`` -> ``threat``): kind indexes per scope, kept in ``queued_kinds``.
 QUEUE_INDEX_LUA = LUA_ENCODE + """
 local function reason_categories(raw)
   local cats, seen = {}, {}
@@ -80,6 +81,33 @@ local function reason_categories(raw)
     end
   end
   return cats
+end
+
+-- The kinds a reason names after its category ('abuse: threat + insult' -> threat, insult;
+-- 'abuse: score 0.91' names none): what the queue's kind filter reads.
+local function reason_kinds(raw)
+  local kinds, seen = {}, {}
+  if raw then
+    for _, r in ipairs(cjson.decode(raw)) do
+      local tail = string.match(r, '^[^:]*:(.*)$')
+      if tail then
+        for part in string.gmatch(tail, '[^+]+') do
+          local k = string.match(part, '^%s*([a-z_]+)%s*$')
+          if k and not seen[k] then
+            seen[k] = true
+            kinds[#kinds + 1] = k
+          end
+        end
+      end
+    end
+  end
+  return kinds
+end
+
+-- A scope's kind indexes sit beside its category indexes: '...queue:held:cat:' gives
+-- '...queue:held:kind:' (storage.keys TenantKeys.held_kind).
+local function kind_prefix(category_prefix)
+  return string.sub(category_prefix, 1, -5) .. 'kind:'
 end
 
 local function drop_from_category(prefix, cats_set, category, id)
@@ -100,12 +128,22 @@ local function unindex_held(q, comment_key, id)
     end
     redis.call('HDEL', comment_key, 'queued')
   end
+  local raw_kinds = redis.call('HGET', comment_key, 'queued_kinds')
+  if raw_kinds then
+    for _, k in ipairs(cjson.decode(raw_kinds)) do
+      redis.call('ZREM', kind_prefix(q[2]) .. encode_id(k), id)
+      redis.call('ZREM', kind_prefix(q[5]) .. encode_id(k), id)
+    end
+    redis.call('HDEL', comment_key, 'queued_kinds')
+  end
 end
 
 local function index_held(q, comment_key, id, priority)
   -- Queued already (a report on a held comment): its categories may have changed.
   if redis.call('ZSCORE', q[1], id) then unindex_held(q, comment_key, id) end
-  local cats = reason_categories(redis.call('HGET', comment_key, 'reasons'))
+  local raw_reasons = redis.call('HGET', comment_key, 'reasons')
+  local cats = reason_categories(raw_reasons)
+  local kinds = reason_kinds(raw_reasons)
   redis.call('ZADD', q[1], priority, id)
   redis.call('ZADD', q[4], priority, id)
   redis.call('ZADD', q[7], priority, id)
@@ -116,6 +154,11 @@ local function index_held(q, comment_key, id, priority)
     redis.call('SADD', q[6], c)
   end
   if #cats > 0 then redis.call('HSET', comment_key, 'queued', cjson.encode(cats)) end
+  for _, k in ipairs(kinds) do
+    redis.call('ZADD', kind_prefix(q[2]) .. encode_id(k), priority, id)
+    redis.call('ZADD', kind_prefix(q[5]) .. encode_id(k), priority, id)
+  end
+  if #kinds > 0 then redis.call('HSET', comment_key, 'queued_kinds', cjson.encode(kinds)) end
 end
 """
 

@@ -72,6 +72,12 @@ class _ScopedKeys:
         """Sorted set: the scope's held comments with a reason of ``category``, by priority."""
         return f"{self._scope}queue:held:cat:{encode_id(category)}"
 
+    def held_kind(self, kind: str) -> str:
+        """Sorted set: the scope's held comments whose hold reasons name ``kind`` (``abuse:
+        threat`` names ``threat``), by priority. The Lua scripts name it from
+        ``held_category("")`` ("cat:" becomes "kind:"; storage/comments.py ``kind_prefix``)."""
+        return f"{self._scope}queue:held:kind:{encode_id(kind)}"
+
     @property
     def held_categories(self) -> str:
         """Set: categories that have a ``held_category`` index in the scope (what the counts
@@ -82,7 +88,8 @@ class _ScopedKeys:
     @property
     def thresholds(self) -> str:
         """Hash: category -> hold threshold (overrides the model's): a tenant's own, set for
-        it, come first, then the ones an all-tenants admin set for every tenant."""
+        it, come first, then the ones an all-tenants admin set for every tenant. Also abuse
+        kinds' thresholds, as ``abuse:<kind>`` (storage/thresholds.py)."""
         return f"{self._scope}policy:thresholds"
 
     @property

@@ -229,7 +229,7 @@ _PAGE_CHUNK = 100
 
 _SCAN = LUA_ENCODE + """
 -- KEYS: index (a held-queue index: a tenant's, an article's or all tenants')
--- ARGV: comment_prefix, claim_prefix, start, count, (unused), category, min, max,
+-- ARGV: comment_prefix, claim_prefix, start, count, kind, category, min, max,
 --       moderator, after_score, after_id, want   ('' = no such filter)
 -- Returns {scanned, total, {category, n, ...}, {id, priority, ...}}: how many index
 -- entries were looked at, how many pass the score filters, their counts per
@@ -265,7 +265,19 @@ for i = 1, #rows, 2 do
         cats[string.match(string.match(r, '^[^:]*'), '^%s*(.-)%s*$')] = true
       end
       for cat in pairs(cats) do counts[cat] = (counts[cat] or 0) + 1 end
-      if #page < 2 * want and (ARGV[6] == '' or cats[ARGV[6]]) then
+      -- the kind filter: a kind named after a reason's category ('abuse: threat + insult')
+      local kind_ok = ARGV[5] == ''
+      if not kind_ok then
+        for r in string.gmatch(f[2] or '', '"([^"]*)"') do
+          local tail = string.match(r, '^[^:]*:(.*)$')
+          if tail then
+            for part in string.gmatch(tail, '[^+]+') do
+              if string.match(part, '^%s*([a-z_]+)%s*$') == ARGV[5] then kind_ok = true end
+            end
+          end
+        end
+      end
+      if #page < 2 * want and kind_ok and (ARGV[6] == '' or cats[ARGV[6]]) then
         local holder = redis.call('GET', ARGV[2] .. encode_id(id))
         local free = ARGV[9] == '' or not holder or holder == ARGV[9]
         local p = tonumber(priority)
@@ -336,6 +348,7 @@ class ModerationStore:
         cursor: str | None = None,
         limit: int = 50,
         moderator: Moderator | None = None,
+        kind: str | None = None,
     ) -> dict[str, Any]:
         """One page of a tenant's held queue (``tenant`` None: all tenants') in priority
         order, with counts per category.
@@ -345,6 +358,8 @@ class ModerationStore:
         wait under each category next to the filter. Scores filter on the
         category's score when a model category is chosen, else on the highest.
         With ``moderator``, comments another moderator has claimed are left out.
+        ``kind`` keeps the comments whose hold reasons name that kind (``abuse: threat``),
+        read from the scope's kind index (with no other filter but the cursor).
         An article filter needs a tenant (article ids are the site's own).
 
         Without an article or score filter, counts are the sizes of the category
@@ -362,13 +377,17 @@ class ModerationStore:
         else:
             index = queue_key
         token = moderator.token if moderator is not None else None
-        if article_id is None and min_score is None and max_score is None:
+        indexed = article_id is None and min_score is None and max_score is None
+        if indexed and not (category and kind):
             counts, total = self._counts(queue_key, category_key, categories_key)
             source = category_key(category) if category else queue_key
+            if kind:
+                scope = self.keys if tenant is None or tenant == ALL_TENANTS else self.keys.tenant(tenant)
+                source = scope.held_kind(kind)
             page = self._page_from_index(source, after, limit + 1, token)
         else:
             page, counts, total = self._scan_index(index, category, min_score, max_score, after,
-                                                   limit + 1, token)
+                                                   limit + 1, token, kind)
         more = len(page) > limit
         page = page[:limit]
         items = self._page_records([cid for cid, _ in page])
@@ -414,7 +433,8 @@ class ModerationStore:
 
     def _scan_index(self, index: str, category: str | None, min_score: float | None,
                     max_score: float | None, after: tuple[float, str] | None, want: int,
-                    token: str | None) -> tuple[list[tuple[str, str]], dict[str, int], int]:
+                    token: str | None, kind: str | None = None
+                    ) -> tuple[list[tuple[str, str]], dict[str, int], int]:
         counts: dict[str, int] = {}
         total = 0
         page: list[tuple[str, str]] = []
@@ -423,7 +443,7 @@ class ModerationStore:
             scanned, found, flat_counts, flat_page = self._scan(
                 keys=[index],
                 args=[self.keys.comment(""), self.keys.claim(""), start, _SCAN_CHUNK,
-                      "", category or "", _arg(min_score), _arg(max_score),
+                      kind or "", category or "", _arg(min_score), _arg(max_score),
                       token or "", repr(after[0]) if after else "", after[1] if after else "",
                       want - len(page)],
             )

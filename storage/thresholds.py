@@ -6,6 +6,11 @@ applies to comments scored after it and never to half a batch.
 Two levels: the all-tenants overrides (``tenant=None``, set by an all-tenants
 admin) and each tenant's own (set by that tenant's admin), which come first
 for the tenant's comments.
+
+Besides the categories, the same hashes hold per-kind abuse thresholds under
+``abuse:<kind>`` (``abuse:threat``): a comment whose score for that kind (the
+model's kind heads, model/attributes.py) reaches it is held even below the
+abuse threshold. A kind has no threshold unless an admin sets one.
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ from redis.exceptions import WatchError
 from storage.keys import Keys
 
 AUDIT_KEEP = 1000
+KIND_PREFIX = "abuse:"
+
+
+def kind_threshold_name(kind: str) -> str:
+    """The field of an abuse kind's hold threshold (``abuse:threat``)."""
+    return KIND_PREFIX + kind
 
 
 class ThresholdStore:

@@ -23,13 +23,17 @@ class TableScorer:
         self.table: dict[str, Score] = {}
 
     def set(self, text: str, *, abuse: float = 0.05, vi: float = 0.05,
-            spans: list[Span] | None = None) -> str:
+            spans: list[Span] | None = None, kinds: dict[str, float] | None = None) -> str:
+        """``kinds``: abuse kind scores (a model with kind heads); present from 0.5."""
         spans = spans or []
         evidence: dict[str, list[str]] = {"abuse": [], "victim_identification": []}
         for span in spans:
             if span.kind not in evidence[span.category]:
                 evidence[span.category].append(span.kind)
-        self.table[text] = Score({"abuse": abuse, "victim_identification": vi}, spans, evidence)
+        kinds = dict(kinds or {})
+        present = [k for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v >= 0.5]
+        self.table[text] = Score({"abuse": abuse, "victim_identification": vi}, spans, evidence,
+                                 kinds, present)
         return text
 
     def score_batch(self, texts):
@@ -37,7 +41,8 @@ class TableScorer:
         for text in texts:
             known = self.table.get(text)
             # A fresh copy each time: phases may add spans to the score they are given.
-            out.append(Score(dict(known.scores), list(known.spans), dict(known.evidence))
+            out.append(Score(dict(known.scores), list(known.spans), dict(known.evidence),
+                             dict(known.kinds), list(known.present_kinds))
                        if known else Score(dict(CLEAN), [], {"abuse": [], "victim_identification": []}))
         return out
 

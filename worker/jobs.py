@@ -167,6 +167,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                 "model_version": version,
                 "decided": repr(now),
                 "decided_by": "model",
+                # None (not written) for a model without kind heads
+                "abuse_kinds": {k: round(float(v), 4) for k, v in score.kinds.items()} or None,
             },
             event="scored",
             event_data={"by": "model", "status": decision.status, "reasons": decision.reasons,

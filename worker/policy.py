@@ -22,6 +22,7 @@ from storage.article_policy import DEFAULT as DEFAULT_ARTICLE_POLICY
 from storage.article_policy import ArticlePolicy, ArticlePolicyStore
 from storage.authors import AuthorState, AuthorStore
 from storage.keys import Keys
+from storage.thresholds import kind_threshold_name
 
 _NO_AUTHOR_STATE = AuthorState()
 
@@ -44,6 +45,16 @@ class Policy:
             if category in own:
                 return own[category]
         return self.thresholds.get(category, 0.5)
+
+    def kind_threshold(self, kind: str, comment: dict[str, Any] | None = None) -> float | None:
+        """The hold threshold of one abuse kind (``abuse:threat``): the comment's tenant's own,
+        else the all-tenants one, else None (no hold by kind; the abuse threshold decides)."""
+        name = kind_threshold_name(kind)
+        if comment is not None:
+            own = self.tenant_thresholds.get(tenant_of(comment), {})
+            if name in own:
+                return own[name]
+        return self.thresholds.get(name)
 
     def threshold(self, category: str, comment: dict[str, Any] | None = None) -> float:
         """The hold threshold for ``comment``: lower for victim identification on

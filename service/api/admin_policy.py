@@ -5,6 +5,10 @@ override (set by an admin of that tenant, or an all-tenants admin naming it
 with ``?tenant=``) > the all-tenants override (an all-tenants admin without
 ``?tenant=``) > the HOLD_THRESHOLD_* environment settings > the active model's
 own calibrated thresholds.
+
+Per-kind abuse thresholds (``abuse:threat``, ``abuse:profanity``...) follow the
+same two override levels and have no default: unset, only the abuse threshold
+holds for abuse.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from core.tenants import ALL_TENANTS
+from model.attributes import KINDS
 from model.categories import CATEGORIES
 from service import tenancy
 from service.auth import require as require_role
 from service.runtime import Runtime
 from service.tenancy import TenantQuerySchema
 from storage.model_registry import UnknownVersion
-from storage.thresholds import ThresholdStore
+from storage.thresholds import ThresholdStore, kind_threshold_name
 
 blp = Blueprint("admin_policy", __name__, url_prefix="/v1/admin/policy",
                 description="Admins: hold thresholds per category, audited.")
@@ -35,15 +40,22 @@ def runtime() -> Runtime:
     return current_app.extensions["moderation"]
 
 
+KIND_THRESHOLDS = tuple(kind_threshold_name(k) for k in KINDS)
+
+
 class PolicyInSchema(ma.Schema):
     thresholds = ma.fields.Dict(
         required=True,
-        keys=ma.fields.String(validate=validate.OneOf(CATEGORIES)),
+        keys=ma.fields.String(validate=validate.OneOf((*CATEGORIES, *KIND_THRESHOLDS))),
         values=ma.fields.Float(allow_none=True, validate=validate.Range(min=0.0, max=1.0)),
         validate=validate.Length(min=1),
         metadata={"description": "Category -> hold threshold in [0, 1] (a comment is held when its "
                                  "probability reaches it); null removes the override. Categories "
-                                 "not named keep their current value."},
+                                 "not named keep their current value. Abuse kinds too, as "
+                                 "abuse:<kind> (abuse:threat, abuse:insult, abuse:profanity, "
+                                 "abuse:identity_attack, abuse:severe_toxicity, "
+                                 "abuse:sexually_explicit): held when the kind's score reaches "
+                                 "it, whatever the abuse score."},
     )
 
 
@@ -111,6 +123,11 @@ def _policy(tenant: str | None) -> dict[str, Any]:
             thresholds[category], sources[category] = env[category], "environment"
         elif category in model_thresholds:
             thresholds[category], sources[category] = model_thresholds[category], "model"
+    for name in KIND_THRESHOLDS:  # no default: listed only when set
+        if name in own:
+            thresholds[name], sources[name] = own[name], "tenant"
+        elif name in common:
+            thresholds[name], sources[name] = common[name], "admin"
     audit = [
         {**e, "at": datetime.fromtimestamp(e["at"], UTC)} for e in store.audit(20, tenant)
     ]

@@ -111,6 +111,14 @@ class QueueQuerySchema(ma.Schema):
                                  "Other keys see their own tenant's queue only."})
     article_id = ma.fields.String(validate=_ID, load_default=None)
     category = ma.fields.String(validate=validate.OneOf(QUEUE_CATEGORIES), load_default=None)
+    kind = ma.fields.String(
+        validate=validate.Regexp(r"^[a-z_]{1,40}$"), load_default=None,
+        metadata={"description": "Only comments whose hold reasons name this kind: the abuse "
+                                 "kinds (threat, insult, profanity, identity_attack, "
+                                 "severe_toxicity, sexually_explicit), an evidence kind (hate, "
+                                 "slur, victim_blaming, sexual...; for victim identification "
+                                 "name, school...). `abuse: threat + insult` names threat and "
+                                 "insult."})
     min_score = ma.fields.Float(validate=validate.Range(min=0.0, max=1.0), load_default=None)
     max_score = ma.fields.Float(validate=validate.Range(min=0.0, max=1.0), load_default=None)
     cursor = ma.fields.String(validate=validate.Length(max=300), load_default=None)
@@ -260,6 +268,7 @@ class Queue(MethodView):
                 min_score=query["min_score"], max_score=query["max_score"],
                 cursor=query["cursor"], limit=query["limit"] or rt.settings.page_size,
                 moderator=None if query["include_claimed"] else tenancy.moderator(),
+                kind=query["kind"],
             )
         except InvalidCursor as exc:
             raise ApiError(400, "invalid_cursor", str(exc)) from exc

@@ -7,10 +7,12 @@ URL and key. Attributes map onto this service's categories:
 
     TOXICITY              -> abuse
     VICTIM_IDENTIFICATION -> victim_identification (this service's own)
-    SEVERE_TOXICITY, INSULT, THREAT, IDENTITY_ATTACK, PROFANITY
-                          -> the model's category of that name in lower case, when
-                             the active model has one; otherwise Perspective's
-                             "does not support request languages" error
+    SEVERE_TOXICITY, IDENTITY_ATTACK, INSULT, PROFANITY, THREAT, SEXUALLY_EXPLICIT
+                          -> the abuse kind of that name in lower case (a calibrated
+                             head on the abuse features, model/attributes.py), when the
+                             active model has one; a model trained before kinds existed
+                             answers Perspective's "does not support request languages"
+                             error for them
 
 Scoring is synchronous with the active model (``service.scoring``). Unless the
 request says ``doNotStore``, the comment is also stored and decided by the
@@ -48,8 +50,13 @@ blp = Blueprint("perspective", __name__, url_prefix="/v1alpha1",
 
 # Perspective attribute -> this service's category name.
 NATIVE_ATTRIBUTES = {"TOXICITY": "abuse", "VICTIM_IDENTIFICATION": "victim_identification"}
-# Perspective's other production attributes: served when the model has the category.
-OPTIONAL_ATTRIBUTES = ("SEVERE_TOXICITY", "INSULT", "THREAT", "IDENTITY_ATTACK", "PROFANITY")
+# Perspective's other production attributes: served when the model has that abuse kind.
+OPTIONAL_ATTRIBUTES = ("SEVERE_TOXICITY", "INSULT", "THREAT", "IDENTITY_ATTACK", "PROFANITY",
+                       "SEXUALLY_EXPLICIT")
+# The evidence spans (model/features.py's span kinds) that back each kind's spanScores; a kind
+# with none (SEVERE_TOXICITY) answers its summary score only.
+KIND_SPANS = {"insult": ("insult",), "threat": ("threat",), "profanity": ("profanity",),
+              "identity_attack": ("hate", "slur"), "sexually_explicit": ("sexual",)}
 SUPPORTED_LANGUAGES = ("en",)
 _REQUEST_FIELDS = {"comment", "context", "requestedAttributes", "languages", "spanAnnotations",
                    "doNotStore", "clientToken", "sessionId", "communityId",
@@ -95,7 +102,9 @@ class AnalyzeRequestSchema(ma.Schema):
     requestedAttributes = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Nested(AttributeParametersSchema), required=True,
         metadata={"description": "TOXICITY, VICTIM_IDENTIFICATION; SEVERE_TOXICITY, INSULT, "
-                                 "THREAT, IDENTITY_ATTACK, PROFANITY only if the model has them."},
+                                 "THREAT, IDENTITY_ATTACK, PROFANITY, SEXUALLY_EXPLICIT when "
+                                 "the active model has abuse kinds (models trained before them "
+                                 "answer 400 for these)."},
     )
     languages = ma.fields.List(ma.fields.String(), metadata={"description": "Only 'en'."})
     spanAnnotations = ma.fields.Boolean()
@@ -228,9 +237,24 @@ def category_for(attribute: str, categories: Any) -> str | None:
 
 
 def model_categories(model: Any) -> tuple[str, ...]:
+    """The model's categories and abuse kinds (what its attributes can map onto)."""
     from model.categories import CATEGORIES
 
-    return tuple(getattr(model, "categories", None) or model.thresholds or CATEGORIES)
+    base = tuple(getattr(model, "categories", None) or model.thresholds or CATEGORIES)
+    return (*base, *getattr(model, "kinds", ()))
+
+
+def _value(score: Any, category: str) -> float:
+    if category in score.scores:
+        return float(score.scores[category])
+    return float(score.kinds.get(category, 0.0))
+
+
+def _spans(score: Any, category: str) -> list[Any]:
+    if category in score.scores:
+        return [s for s in score.spans if s.category == category]
+    kinds = KIND_SPANS.get(category, ())
+    return [s for s in score.spans if s.category == "abuse" and s.kind in kinds]
 
 
 @blp.route("/comments:analyze")
@@ -294,11 +318,11 @@ class Analyze(MethodView):
         body: dict[str, Any] = {"attributeScores": {}, "languages": parsed["languages"]}
         for name, options in parsed["attributes"].items():
             category = category_for(name, categories)
-            value = float(score.scores.get(category, 0.0))
+            value = _value(score, category)
             if options["threshold"] is not None and value < options["threshold"]:
                 continue
             entry: dict[str, Any] = {"summaryScore": {"value": value, "type": "PROBABILITY"}}
-            spans = [s for s in score.spans if s.category == category]
+            spans = _spans(score, category)
             if parsed["spans"] and spans:
                 entry["spanScores"] = [
                     {"begin": s.start, "end": s.end, "score": {"value": value, "type": "PROBABILITY"}}

@@ -70,6 +70,15 @@ CATEGORY_LABELS = {
     "reader_report": "Reader report",
     "premoderated": "Pre-moderated article",
 }
+# The abuse kinds the queue filters on (model/attributes.py KINDS), and how the page names them.
+KIND_LABELS = {
+    "threat": "Threat",
+    "identity_attack": "Identity attack",
+    "insult": "Insult",
+    "profanity": "Profanity",
+    "severe_toxicity": "Severe toxicity",
+    "sexually_explicit": "Sexual",
+}
 REASON_LABELS = {
     "abuse": "Abuse",
     "victim_identification": "Victim identification",
@@ -269,6 +278,10 @@ def _filters() -> tuple[dict[str, Any], list[str]]:
     if category and not re.fullmatch(r"[a-z_]{1,40}", category):
         problems.append("Unknown category.")
         category = None
+    kind = (args.get("kind") or "").strip() or None
+    if kind and not re.fullmatch(r"[a-z_]{1,40}", kind):
+        problems.append("Unknown kind.")
+        kind = None
     scores: dict[str, float | None] = {}
     for name in ("min_score", "max_score"):
         raw = (args.get(name) or "").strip()
@@ -285,8 +298,8 @@ def _filters() -> tuple[dict[str, Any], list[str]]:
     cursor = (args.get("cursor") or "").strip() or None
     if cursor and not re.fullmatch(r"[A-Za-z0-9._:|+-]{1,120}", cursor):
         cursor = None
-    return {"tenant": tenant, "article_id": article, "category": category, **scores,
-            "cursor": cursor}, problems
+    return {"tenant": tenant, "article_id": article, "category": category, "kind": kind,
+            **scores, "cursor": cursor}, problems
 
 
 def _queue_tenant(filters: dict[str, Any]) -> str | None:
@@ -334,6 +347,7 @@ def queue():
         next_url=next_url,
         reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
         categories=CATEGORY_LABELS,
+        kinds=KIND_LABELS,
         max_note=backend.MAX_NOTE_CHARS,
         here=request.full_path.rstrip("?"),
         renew_seconds=max(5, current_app.config["MODERATION"].claim_seconds // 2),
