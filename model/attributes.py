@@ -175,8 +175,13 @@ def head_features(word, lex, decision) -> sp.csr_matrix:
     return sp.hstack([word, sp.csr_matrix(lex), sp.csr_matrix(d)], format="csr")
 
 
-def pipeline_head_features(pipe, clf, texts: Sequence[str], max_chars: int) -> sp.csr_matrix:
-    normed = pipe.named_steps["norm"].transform([t[:max_chars] for t in texts])
+def pipeline_head_features(pipe, clf, texts: Sequence[str], max_chars: int | None = None
+                           ) -> sp.csr_matrix:
+    """``head_features`` through the abuse pipeline's own steps (training). ``max_chars``
+    truncates, as training does; without it the features are the ones ``Scorer`` computes."""
+    if max_chars is not None:
+        texts = [t[:max_chars] for t in texts]
+    normed = pipe.named_steps["norm"].transform(list(texts))
     union = pipe.named_steps["features"]
     full = union.transform(normed).tocsr()
     n_word = union.transformer_list[0][1].transformer_list[0][1].n_features
@@ -259,8 +264,9 @@ def train_heads(pipe, clf, data: dict, *, max_chars: int = 2000,
         return None, {}
     progress(f"featurising {len(train_rows)} comments for the abuse kinds", 0.0)
     X = pipeline_head_features(pipe, clf, [e.text for e, _ in train_rows], max_chars)
-    Xc = pipeline_head_features(pipe, clf, [e.text for e, _ in cal_rows], max_chars) if cal_rows else None
-    Xh = pipeline_head_features(pipe, clf, [e.text for e, _ in held_rows], max_chars) if held_rows else None
+    # calibration and held-out texts whole, as the scorer sees them in service
+    Xc = pipeline_head_features(pipe, clf, [e.text for e, _ in cal_rows]) if cal_rows else None
+    Xh = pipeline_head_features(pipe, clf, [e.text for e, _ in held_rows]) if held_rows else None
     Y, Yc, Yh = _matrix(train_rows, KINDS), _matrix(cal_rows, KINDS), _matrix(held_rows, KINDS)
     site_w = np.array([SITE_WEIGHT if e.source == SITE_SOURCE else 1.0 for e, _ in train_rows])
     coefs, intercepts, cal_a, cal_b, kinds, present = [], [], [], [], [], {}

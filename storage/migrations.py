@@ -7,7 +7,8 @@ migrated store costs one read.
 Tenants needed no migration of existing data: the default tenant keeps the key
 names of everything stored before tenants (storage/keys.py). What they did
 bring is new indexes of the held queue (per tenant, per tenant and category,
-per tenant and article); step 1 builds them for comments held before.
+per tenant and article); step 1 builds them for comments held before. Step 2
+adds the kind indexes (``abuse: threat`` -> the ``threat`` index) the same way.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def _index_held_queue(redis: Redis, keys: Keys) -> int:
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
+    # the same pass: indexing a queued comment again also indexes the kinds its reasons name
+    (2, "index the held queue by the kinds its hold reasons name", _index_held_queue),
 ]
 LATEST = MIGRATIONS[-1][0]
 

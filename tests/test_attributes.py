@@ -140,7 +140,7 @@ def test_scoring_computes_the_features_the_heads_were_trained_on(kinds_scorer):
     """The scorer's fast path (shared matrices) gives what the training path's pipeline gives."""
     texts = THREATS[:3] + INSULTS[:3] + CLEAN[:3] + ["W h a t  a  m0r0n, I'll smash you"]
     pipe = kinds_scorer.pipelines["abuse"]
-    X = pipeline_head_features(pipe, pipe.named_steps["clf"], texts, 2000)
+    X = pipeline_head_features(pipe, pipe.named_steps["clf"], texts)
     heads = kinds_scorer.heads
     z = X @ heads["coef"].astype(np.float64) + heads["intercept"]
     expected = 1 / (1 + np.exp(-(heads["cal_a"] * z + heads["cal_b"])))
@@ -287,6 +287,25 @@ def test_the_queue_filters_by_kind_per_tenant(client, runtime, scorer, worker_ct
     keys = runtime.keys
     assert runtime.redis.zscore(keys.tenant("acme").held_kind("threat"), ids["acme"]["threat"]) is None
     assert runtime.redis.zscore(keys.held_kind("threat"), ids["bravo"]["threat"]) is not None
+
+
+def test_comments_held_before_kinds_are_indexed_by_the_migration(client, runtime, scorer,
+                                                                   worker_ctx, make_key):
+    from storage.migrations import current_version, migrate
+
+    site, mod = bearer(make_key("site")), bearer(make_key("moderator"))
+    cid = post(client, site, scorer.set("old threat", abuse=0.9, kinds={"threat": 0.9}))
+    score_pending()
+    # the store as the release before kinds left it: no kind indexes, migrated to step 1
+    for key in runtime.redis.scan_iter(match="mod:*queue:held:kind:*"):
+        runtime.redis.delete(key)
+    runtime.redis.hdel(runtime.keys.comment(cid), "queued_kinds")
+    runtime.redis.set(runtime.keys.schema_version, 1)
+    assert client.get("/v1/moderation/queue?kind=threat", headers=mod).get_json()["items"] == []
+    assert [m[0] for m in migrate(runtime.redis, runtime.keys)][0] == 2
+    assert current_version(runtime.redis, runtime.keys) >= 2
+    items = client.get("/v1/moderation/queue?kind=threat", headers=mod).get_json()["items"]
+    assert [i["id"] for i in items] == [cid]
 
 
 def test_the_moderators_page_filters_by_kind(app, runtime, scorer, worker_ctx, client, make_key):

@@ -203,12 +203,65 @@ def test_span_annotations_are_the_models_spans(analyze, small_scorer, active_sma
     assert "spanScores" not in without["attributeScores"]["VICTIM_IDENTIFICATION"]
 
 
-@pytest.mark.parametrize("attribute", ["SEVERE_TOXICITY", "INSULT", "THREAT", "IDENTITY_ATTACK",
-                                       "PROFANITY"])
-def test_attributes_the_model_lacks_are_unsupported(analyze, active_small_model, attribute):
+KIND_ATTRIBUTES = ["SEVERE_TOXICITY", "IDENTITY_ATTACK", "INSULT", "PROFANITY", "THREAT",
+                   "SEXUALLY_EXPLICIT"]
+
+
+@pytest.fixture
+def model_without_kinds(runtime, small_scorer) -> str:
+    """The small model as trained before kind heads existed (no heads), active."""
+    import copy
+
+    from worker.publishing import register_scorer
+
+    old = copy.copy(small_scorer)
+    old.heads = None
+    old.version = f"{small_scorer.version}-nokinds"
+    return register_scorer(runtime.models, old, created_by="tests", activate=True)
+
+
+@pytest.mark.parametrize("attribute", KIND_ATTRIBUTES)
+def test_attributes_the_model_lacks_are_unsupported(analyze, model_without_kinds, attribute):
     body = analyze_body(requestedAttributes={"TOXICITY": {}, attribute: {}})
     perspective_error(analyze(body), 400, "INVALID_ARGUMENT",
                       f"Attribute {attribute} does not support request languages: en")
+    assert analyze(analyze_body()).status_code == 200  # TOXICITY alone still answers
+
+
+def test_every_production_attribute_is_the_models_kind_score(analyze, small_scorer,
+                                                            active_small_model):
+    text = "you stupid cunt I hope you die, I know where you live"
+    expected = small_scorer.score(text)
+    assert set(small_scorer.kinds) == {a.lower() for a in KIND_ATTRIBUTES}
+    body = analyze_body(comment={"text": text},
+                        requestedAttributes={a: {} for a in ["TOXICITY", *KIND_ATTRIBUTES]})
+    response = analyze(body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    scores = response.get_json()["attributeScores"]
+    assert set(scores) == {"TOXICITY", *KIND_ATTRIBUTES}
+    for attribute in KIND_ATTRIBUTES:
+        assert scores[attribute]["summaryScore"] == {
+            "value": pytest.approx(expected.kinds[attribute.lower()]), "type": "PROBABILITY"}
+    assert scores["TOXICITY"]["summaryScore"]["value"] == pytest.approx(expected.scores["abuse"])
+    # the kinds differ: these are separate heads, not the toxicity score repeated
+    assert len({round(scores[a]["summaryScore"]["value"], 4) for a in KIND_ATTRIBUTES}) > 3
+
+
+def test_kind_span_scores_are_that_kinds_evidence(analyze, small_scorer, active_small_model):
+    text = "shut up you pathetic idiot, you fucking deserve to be shot"
+    expected = small_scorer.score(text)
+    by_kind = {k: [(s.start, s.end) for s in expected.spans if s.category == "abuse" and s.kind == k]
+               for k in ("insult", "threat", "profanity")}
+    assert all(by_kind.values()), f"the small model shows no such spans here: {expected.spans}"
+    body = analyze_body(comment={"text": text}, spanAnnotations=True,
+                        requestedAttributes={"INSULT": {}, "THREAT": {}, "PROFANITY": {},
+                                             "SEVERE_TOXICITY": {}})
+    scores = analyze(body).get_json()["attributeScores"]
+    for attribute in ("INSULT", "THREAT", "PROFANITY"):
+        entry = scores[attribute]
+        assert [(s["begin"], s["end"]) for s in entry["spanScores"]] == by_kind[attribute.lower()]
+        assert all(s["score"] == entry["summaryScore"] for s in entry["spanScores"])
+    assert "spanScores" not in scores["SEVERE_TOXICITY"]  # no span kind backs it
 
 
 def test_do_not_store_stores_nothing(analyze, redis_client, active_small_model):

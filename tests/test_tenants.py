@@ -78,7 +78,8 @@ def world(client, runtime, scorer, worker_ctx) -> dict[str, Title]:
     claim and a training example."""
     titles = {t: Title(t, runtime) for t in TENANTS}
     for tenant, title in titles.items():
-        held_text = scorer.set(f"{secret(tenant)} held", abuse=0.9)
+        # a kind in its reason (abuse: threat): the kind indexes are in play too
+        held_text = scorer.set(f"{secret(tenant)} held", abuse=0.9, kinds={"threat": 0.9})
         rejected_text = scorer.set(f"{secret(tenant)} to reject", abuse=0.8)
         title.held = _post(client, title, held_text, "ext-1")
         title.approved = _post(client, title, f"{secret(tenant)} approved", "ext-2")
@@ -115,6 +116,8 @@ def snapshot(redis, title: Title) -> dict[str, Any]:
         state[f"queue/{cid}"] = redis.zscore(k.held_queue, cid)
         for category in redis.smembers(k.held_categories):
             state[f"queue/{category}/{cid}"] = redis.zscore(k.held_category(category.decode()), cid)
+        for kind in ("threat", "insult"):
+            state[f"queue/kind/{kind}/{cid}"] = redis.zscore(k.held_kind(kind), cid)
     return state
 
 
@@ -133,14 +136,17 @@ BODIES: dict[tuple[str, str], list[dict]] = {
     ("POST", "/v1/authors/<author_id>/ban"): [{"reason": "attempt"}],
     ("DELETE", "/v1/authors/<author_id>/ban"): [{"reason": "attempt"}],
     ("PUT", "/v1/articles/<article_id>/policy"): [{"mode": "closed"}],
-    ("PUT", "/v1/admin/policy"): [{"thresholds": {"abuse": 0.01}}],
+    ("PUT", "/v1/admin/policy"): [{"thresholds": {"abuse": 0.01}},
+                                  {"thresholds": {"abuse:threat": 0.01}}],
     ("PUT", "/v1/webhooks"): [{"url": "https://example.org/hook"}],
     ("POST", "/v1alpha1/comments:analyze"): [{"comment": {"text": "attempt"},
                                               "requestedAttributes": {"TOXICITY": {}}}],
 }
 QUERIES: dict[tuple[str, str], list[dict]] = {
     ("GET", "/v1/moderation/queue"): [{}, {"article_id": ARTICLE}, {"category": "abuse"},
-                                      {"min_score": 0.0}, {"include_claimed": "true"}],
+                                      {"min_score": 0.0}, {"include_claimed": "true"},
+                                      {"kind": "threat", "include_claimed": "true"},
+                                      {"kind": "threat", "min_score": 0.0}],
     ("GET", "/v1/articles/<article_id>/comments"): [{}, {"status": "held"}],
     ("GET", "/v1/comments/<comment_id>/history"): [{}, {"offset": 1, "limit": 2}],
     ("GET", "/v1/comments"): [{"ids": "{other}"}],
@@ -429,6 +435,16 @@ def test_the_queue_counts_and_filters_per_tenant(client, world, runtime):
                             f"&article_id={ARTICLE}&category=reader_report", headers=desk).get_json()
     assert [i["id"] for i in by_article["items"]] == [world["bravo"].approved]
     assert by_article["total"] == 2 and by_article["counts"] == {"abuse": 1, "reader_report": 1}
+    # the kind filter: the tenant's kind index, or every tenant's for an all-tenants key
+    for query in ("kind=threat", "kind=threat&min_score=0.1"):
+        threats = client.get(f"/v1/moderation/queue?include_claimed=true&{query}",
+                             headers=acme).get_json()
+        assert [i["id"] for i in threats["items"]] == [world["acme"].held], query
+        threats = client.get(f"/v1/moderation/queue?include_claimed=true&{query}",
+                             headers=desk).get_json()
+        assert {i["id"] for i in threats["items"]} == {world["acme"].held, world["bravo"].held}
+    assert client.get("/v1/moderation/queue?include_claimed=true&kind=threat&tenant=bravo",
+                      headers=acme).status_code == 404
 
 
 def _commands(redis) -> int:
@@ -492,7 +508,7 @@ def test_a_store_from_before_the_indexes_is_migrated(client, runtime, make_key):
     for cid in ids:
         runtime.redis.hdel(runtime.keys.comment(cid), "queued", "tenant")
     assert client.get("/v1/moderation/queue", headers=mod).get_json()["total"] == 0
-    assert [m[0] for m in migrate(runtime.redis, runtime.keys)] == [1]
+    assert [m[0] for m in migrate(runtime.redis, runtime.keys)] == list(range(1, LATEST + 1))
     assert current_version(runtime.redis, runtime.keys) == LATEST
     assert client.get("/v1/moderation/queue", headers=mod).get_json() == whole
     assert migrate(runtime.redis, runtime.keys) == []

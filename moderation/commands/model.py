@@ -166,6 +166,8 @@ def _cmd_score(args) -> int:
             row = {c: s.scores[c] for c in CATEGORIES}
             row.update(decision=decision, reasons=reasons, spans=[sp.to_dict() for sp in s.spans],
                        model_version=scorer.version)
+            if s.kinds:  # a model with abuse kind heads
+                row["abuse_kinds"] = s.kinds
             sys.stdout.write(json.dumps(row) + "\n")
         sys.stdout.flush()
         batch.clear()
