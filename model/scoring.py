@@ -209,15 +209,16 @@ class Scorer:
         probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
         xw, found, kind_probs = self._last_word_matrix, self._last_found, self._last_kinds
         self._last_word_matrix = self._last_found = self._last_kinds = None
-        kind_rows: list[dict[str, float]] = [{}] * len(texts)
-        present_rows: list[list[str]] = [[]] * len(texts)
+        kind_rows: list[dict[str, float]] | None = None
+        present_rows: list[list[str]] = []
         if kind_probs is not None:
             names = self.heads["kinds"]
-            present_at = [self.heads["present"].get(k, 0.5) for k in names]
+            present_at = self.heads["present"]
             kind_rows = [dict(zip(names, row, strict=True))
                          for row in np.round(kind_probs, 6).tolist()]
+            # most likely first: the order hold reasons name them in
             present_rows = [[k for k, v in sorted(row.items(), key=lambda kv: -kv[1])
-                             if v >= present_at[names.index(k)]] for row in kind_rows]
+                             if v >= present_at.get(k, 0.5)] for row in kind_rows]
         # word n-grams strong enough to be reported as abusive wording, found for the whole batch
         # at once: per row, the positions (in the hasher's entry order) of those above the cut-off
         strong = self._word_coef[xw.indices] >= self.abuse_span_cutoff
@@ -240,7 +241,8 @@ class Scorer:
                     abuse_raw += self._model_abuse_spans(ntext, hi - lo, ks)
                 raw_spans += [(s, e, "abuse", k) for s, e, k in abuse_raw]
             score = self._make_score(text, scores, raw_spans, offsets)
-            score.kinds, score.present_kinds = kind_rows[i], present_rows[i]
+            if kind_rows is not None:
+                score.kinds, score.present_kinds = kind_rows[i], present_rows[i]
             out.append(score)
         return out
 
