@@ -25,6 +25,7 @@ from model.attributes import (
 from model.corpora import SITE_SOURCE, Example
 from model.scoring import Score, Span
 from tests.conftest import wait_until
+from tests.model_fixtures import _copy
 from tests.moderation_support import post, score_pending
 from worker.phases import decide
 from worker.policy import Policy
@@ -87,7 +88,7 @@ CLEAN = ["the council meeting is on tuesday", "thanks for the clear report on th
 @pytest.fixture(scope="module")
 def kinds_corpus(tmp_path_factory):
     """A Jigsaw train.csv whose rows carry threat and insult labels (and too few severe
-    ones for a head)."""
+    ones for a head); copies differ by ten words, so near-duplicate removal keeps them."""
     d = tmp_path_factory.mktemp("kinds-corpus")
     labels = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
     with open(d / "train.csv", "w", encoding="utf-8", newline="") as fh:
@@ -95,11 +96,11 @@ def kinds_corpus(tmp_path_factory):
         w.writerow(["id", "comment_text", *labels])
         for i in range(12):
             for j, text in enumerate(THREATS):
-                w.writerow([f"t{i}{j}", f"{text} ({i})", 1, int(i == 0 and j == 0), 0, 1, 0, 0])
+                w.writerow([f"t{i}{j}", f"{text} ({_copy(i)})", 1, int(i == 0 and j == 0), 0, 1, 0, 0])
             for j, text in enumerate(INSULTS):
-                w.writerow([f"i{i}{j}", f"{text} ({i})", 1, 0, 0, 0, 1, 0])
+                w.writerow([f"i{i}{j}", f"{text} ({_copy(i)})", 1, 0, 0, 0, 1, 0])
             for j, text in enumerate(CLEAN):
-                w.writerow([f"c{i}{j}", f"{text} ({i})", 0, 0, 0, 0, 0, 0])
+                w.writerow([f"c{i}{j}", f"{text} ({_copy(i)})", 0, 0, 0, 0, 0, 0])
     return d
 
 
