@@ -190,6 +190,11 @@ class Settings:
         "RATE_LIMIT_REPORTS", "10/second;600/minute",
         "Readers' reports one site key may send (POST /v1/comments/{id}/reports). Empty: no limit.",
     )
+    rate_limit_notices: str = _setting(
+        "RATE_LIMIT_NOTICES", "10/second;600/minute",
+        "Notices of illegal content and appeals one site key may send (POST "
+        "/v1/comments/{id}/notices and /appeals), counted together. Empty: no limit.",
+    )
     rate_limit_anonymous: str = _setting(
         "RATE_LIMIT_ANONYMOUS", "300/minute",
         "Requests per client address without a valid API key (failed keys, docs, the moderator "
@@ -229,6 +234,11 @@ class Settings:
         "MAX_REPORTS_PER_READER", 50,
         "Reports one reader (a site's reader id) may make per REPORT_WINDOW_SECONDS; more are "
         "refused with 429 report_limit_reached. 0: no cap.",
+    )
+    max_notices_per_comment: int = _setting(
+        "MAX_NOTICES_PER_COMMENT", 100,
+        "Notices of illegal content kept per comment; later ones are refused with 429 "
+        "notice_limit_reached (the comment waits in the notice queue already). 0: no cap.",
     )
     report_window_seconds: int = _setting(
         "REPORT_WINDOW_SECONDS", 86400, "The window MAX_REPORTS_PER_READER counts over.",

@@ -10,7 +10,9 @@ def _iso(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
 
-def comment(record: dict[str, Any]) -> dict[str, Any]:
+def comment(record: dict[str, Any], with_statement: bool = False) -> dict[str, Any]:
+    """The API's shape of a record; ``with_statement`` adds its Art. 17 statement of reasons
+    (one read of the tenant's templates for a held or rejected comment)."""
     out = {
         "id": record["id"],
         "article_id": record["article_id"],
@@ -30,4 +32,14 @@ def comment(record: dict[str, Any]) -> dict[str, Any]:
     # scored by a model with abuse kind heads (model/attributes.py); absent otherwise
     if record.get("abuse_kinds"):
         out["abuse_kinds"] = record["abuse_kinds"]
+    if with_statement:
+        out["statement_of_reasons"] = comments([record])[0]["statement_of_reasons"]
     return out
+
+
+def comments(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records in the API's shape with their statements of reasons (one read for the lot)."""
+    from service.dsa import statements
+
+    return [{**comment(r), "statement_of_reasons": s}
+            for r, s in zip(records, statements(list(records)), strict=True)]

@@ -45,6 +45,7 @@ _EXEMPT_ENDPOINTS = frozenset({"health.Health", "health.Ready", "static", "coral
 _POST_COMMENTS = ("comments.Comments", "POST")
 _READ_COMMENTS = frozenset({("comments.Comments", "GET"), ("comments.Comment", "GET")})
 _POST_REPORTS = ("moderation.Reports", "POST")
+_POST_NOTICES = frozenset({("dsa.Notices", "POST"), ("dsa.Appeals", "POST")})
 _PAGE_BLUEPRINT = "moderate"
 
 
@@ -89,8 +90,13 @@ def _is_post_reports() -> bool:
     return (request.endpoint, request.method) == _POST_REPORTS
 
 
+def _is_post_notices() -> bool:
+    return (request.endpoint, request.method) in _POST_NOTICES
+
+
 def _has_own_limit() -> bool:
-    return _is_post_comments() or _is_read_comments() or _is_post_reports()
+    return (_is_post_comments() or _is_read_comments() or _is_post_reports()
+            or _is_post_notices())
 
 
 def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
@@ -111,6 +117,11 @@ def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
             Limit(lambda: _settings().rate_limit_reports, key_function=_caller,
                   per_method=True, error_message="readers' reports sent with this key",
                   exempt_when=lambda: _anonymous() or not _is_post_reports()),
+            # Notices and appeals are relayed by the site's key too: one shared budget.
+            Limit(lambda: _settings().rate_limit_notices, key_function=_caller,
+                  scope="notices", shared=True,
+                  error_message="notices and appeals sent with this key",
+                  exempt_when=lambda: _anonymous() or not _is_post_notices()),
             Limit(lambda: _settings().rate_limit_default, key_function=_caller, per_method=True,
                   error_message="requests with this key to this route",
                   exempt_when=lambda: _anonymous() or _has_own_limit()),

@@ -83,6 +83,31 @@ class AuthorOutSchema(ma.Schema):
     name = ma.fields.String(allow_none=True)
 
 
+class RedressSchema(ma.Schema):
+    internal_appeal = ma.fields.String(allow_none=True, metadata={
+        "description": "How to appeal (Art. 20); null when the title offers no appeals."})
+    appeal_until = ma.fields.DateTime(metadata={"description": "The appeal window's end."})
+    out_of_court_settlement = ma.fields.String(allow_none=True)
+    judicial_redress = ma.fields.String(allow_none=True)
+
+
+class StatementOfReasonsSchema(ma.Schema):
+    restriction = ma.fields.String(required=True,
+                                   metadata={"description": "'held for review' or 'removed'."})
+    category = ma.fields.String(required=True)
+    ground = ma.fields.String(required=True, metadata={
+        "description": "The rule (hold reasons or the moderator's reason code) or the legal "
+                       "ground."})
+    legal_ground = ma.fields.String(allow_none=True,
+                                    metadata={"description": "After a notice judged illegal."})
+    automated_detection = ma.fields.Boolean(required=True)
+    automated_decision = ma.fields.Boolean(required=True)
+    following_notice = ma.fields.Boolean(required=True)
+    explanation = ma.fields.String(required=True, metadata={
+        "description": "For the author, from the title's templates (PUT /v1/admin/dsa)."})
+    redress = ma.fields.Nested(RedressSchema, required=True)
+
+
 class CommentSchema(ma.Schema):
     id = ma.fields.String(required=True)
     article_id = ma.fields.String(required=True)
@@ -105,6 +130,10 @@ class CommentSchema(ma.Schema):
     decided_at = ma.fields.DateTime(allow_none=True)
     decided_by = ma.fields.String(allow_none=True,
                                   metadata={"description": "'model' or 'moderator:<name>'"})
+    statement_of_reasons = ma.fields.Nested(StatementOfReasonsSchema, allow_none=True, metadata={
+        "description": "Art. 17 DSA: why a held or rejected comment is restricted, and the "
+                       "author's redress (null for other statuses). On the single and batch "
+                       "reads and decision responses."})
 
 
 class CommentPageSchema(ma.Schema):

@@ -61,6 +61,7 @@ class ErasureReport:
     examples_deleted: int = 0
     pending_withdrawn: int = 0
     profile_fields_erased: int = 0
+    notice_texts_erased: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +73,7 @@ class PurgeReport:
     purged: int = 0
     pending_purged: int = 0
     cutoff: float = 0.0
+    dsa_purged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,8 +181,14 @@ class Eraser:
         ``tenant``, and the author's profile: work in proportion to the author's comments,
         whatever the store holds."""
         report = ErasureReport(author_id=author_id, tenant=tenant)
+        from storage.dsa import DsaStore
+
+        dsa = DsaStore(self.redis, self.keys)
         for chunk in _chunks(self.comments_in(where.indexes), _CHUNK):
             self._erase_chunk(tenant, author_id, chunk, by, report)
+            # Notices quoting the comments and the author's appeal statements (DSA).
+            report.notice_texts_erased += dsa.erase_for_comments(chunk, tenant=tenant,
+                                                                 author_id=author_id)
         report.profile_fields_erased = self._erase_profile(where)
         return report
 

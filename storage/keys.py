@@ -166,6 +166,34 @@ class Keys(_ScopedKeys):
         latest decision."""
         return f"{self.prefix}examples"
 
+    # DSA: notices (Art. 16) and appeals (Art. 20) ---------------------------
+    def notice(self, ref: str) -> str:
+        """Hash: one notice of illegal content (tenant, comment, law, explanation, notifier's
+        contact, decision); expires RETENTION_DAYS after its last change."""
+        return f"{self.prefix}notice:{encode_id(ref)}"
+
+    def comment_notices(self, comment_id: str) -> str:
+        """Set: refs of the notices filed against a comment (at most MAX_NOTICES_PER_COMMENT)."""
+        return f"{self.prefix}c:{encode_id(comment_id)}:notices"
+
+    def appeal(self, ref: str) -> str:
+        """Hash: one appeal (tenant, comment, the decision appealed, the outcome)."""
+        return f"{self.prefix}appeal:{encode_id(ref)}"
+
+    def comment_appeal(self, comment_id: str) -> str:
+        """String: ref of the comment's open appeal (one at a time)."""
+        return f"{self.prefix}c:{encode_id(comment_id)}:appeal"
+
+    def comment_appeals(self, comment_id: str) -> str:
+        """Set: refs of every appeal of a comment, open or decided (what erasure reads)."""
+        return f"{self.prefix}c:{encode_id(comment_id)}:appeals"
+
+    @property
+    def dsa_records(self) -> str:
+        """Sorted set: 'notice:<ref>' and 'appeal:<ref>' by their last change (what the
+        retention sweep reads instead of scanning)."""
+        return f"{self.prefix}dsa:records"
+
     # Webhooks -------------------------------------------------------------
     def webhook(self, key_id: str) -> str:
         """Hash: a site key's callback URL and signing secret."""
@@ -349,6 +377,27 @@ class TenantKeys(_ScopedKeys):
     def held_article(self, article_id: str) -> str:
         """Sorted set: the tenant's held comments under one article, by priority."""
         return f"{self._own}queue:held:a:{encode_id(article_id)}"
+
+    # DSA ----------------------------------------------------------------------
+    @property
+    def dsa_settings(self) -> str:
+        """Hash: the tenant's DSA options (appeals on, redress texts) and its statement-of-
+        reasons templates (``template:<category>``)."""
+        return f"{self._own}dsa:settings"
+
+    def dsa_day(self, day: str) -> str:
+        """Hash: the tenant's transparency counters of one UTC day (YYYY-MM-DD)."""
+        return f"{self._own}dsa:day:{encode_id(day)}"
+
+    def dsa_times(self, day: str, kind: str) -> str:
+        """List: handling times in seconds of the notices or appeals (``kind``) decided on one
+        UTC day (their medians go into the transparency report)."""
+        return f"{self._own}dsa:times:{encode_id(day)}:{encode_id(kind)}"
+
+    def notifier(self, digest: str) -> str:
+        """Set: refs of the notices one notifier filed (``digest``: SHA-256 of the e-mail
+        address), so erasing a notifier's contact needs no scan."""
+        return f"{self._own}dsa:notifier:{encode_id(digest)}"
 
     # Readers' reports ---------------------------------------------------------
     def reader_reports(self, reader_id: str) -> str:

@@ -108,6 +108,15 @@ class NotFound(LookupError):
     """No such comment."""
 
 
+class ReviewPending(Exception):
+    """The comment waits under a notice or an appeal (``category``): it is decided through
+    that route (storage/dsa.py), which records the outcome for the notifier or the author."""
+
+    def __init__(self, category: str) -> None:
+        super().__init__(f"open {category}")
+        self.category = category
+
+
 class InvalidDecision(ValueError):
     """An action, reason code or note the API does not accept."""
 
@@ -549,8 +558,12 @@ class ModerationStore:
         reason_code: str,
         note: str | None = None,
         expected_status: str | None = None,
+        review: str | None = None,
     ) -> dict[str, Any]:
         """Approve or reject a comment at once; returns the updated record.
+
+        A comment queued under an open notice or appeal raises ReviewPending unless
+        ``review`` names that category (the notice and appeal routes do).
 
         Any status may be decided again (each decision is a history event and
         replaces the comment's training example). A comment claimed by another
@@ -577,6 +590,7 @@ class ModerationStore:
                     if holder is not None and holder != moderator.token:
                         key_id, name = claim_holder_parts(holder)
                         raise ClaimConflict(name or "another moderator", key_id)
+                    _check_review(record, review)
                     tenant = tenant_of(record)
                     # Read under WATCH: a decision landing after this check fails the EXEC,
                     # and the retry sees it here.
@@ -657,6 +671,8 @@ class ModerationStore:
                                 "holder": conflict.decided_by})
             except NotFound:
                 results.append({"id": cid, "ok": False, "error": "comment_not_found"})
+            except ReviewPending as pending:
+                results.append({"id": cid, "ok": False, "error": f"{pending.category}_pending"})
             else:
                 results.append({"id": cid, "ok": True, "status": record["status"]})
         return results
@@ -719,6 +735,14 @@ def _validate(action: str, reason_code: str, note: str | None) -> None:
         raise InvalidDecision(f"reason_code must be one of {', '.join(REASON_CODES)}")
     if note is not None and len(note) > MAX_NOTE_CHARS:
         raise InvalidDecision(f"note is longer than {MAX_NOTE_CHARS} characters")
+
+
+def _check_review(record: dict[str, Any], review: str | None) -> None:
+    # "queued" lists the categories the comment is indexed under: no extra read.
+    queued = json.loads(record.get("queued") or "[]")
+    for category in ("notice", "appeal"):
+        if category in queued and review != category:
+            raise ReviewPending(category)
 
 
 def _check_unchanged(record: dict[str, Any], moderator: Moderator,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,15 +124,24 @@ class WebhookStore:
     def targets(self, tenants: Iterable[str]) -> dict[str, list[str]]:
         """Key ids with a webhook for each tenant's decisions (its own keys' and the all-tenant
         keys'): the one round trip an emitter makes per batch."""
+        return self.targets_and_hashes(tenants, ())[0]
+
+    def targets_and_hashes(self, tenants: Iterable[str], hashes: Sequence[str]
+                           ) -> tuple[dict[str, list[str]], list[dict]]:
+        """``targets`` and, in the same round trip, the contents of ``hashes`` (the emitter
+        reads the tenants' statement-of-reasons templates so)."""
         wanted = sorted(set(tenants))
         pipe = self.redis.pipeline(transaction=False)
         pipe.smembers(self.keys.tenant_webhooks(ALL_TENANTS))
         for tenant in wanted:
             pipe.smembers(self.keys.tenant_webhooks(tenant))
-        everywhere, *own = pipe.execute()
+        for key in hashes:
+            pipe.hgetall(key)
+        everywhere, *rest = pipe.execute()
+        own, read = rest[:len(wanted)], rest[len(wanted):]
         shared = {_text(k) for k in everywhere}
-        return {tenant: sorted({_text(k) for k in members} | shared)
-                for tenant, members in zip(wanted, own, strict=True)}
+        return ({tenant: sorted({_text(k) for k in members} | shared)
+                 for tenant, members in zip(wanted, own, strict=True)}, read)
 
     # Failed deliveries -------------------------------------------------------
     def record_failure(self, failure: FailedDelivery, keep_seconds: float) -> None:

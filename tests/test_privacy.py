@@ -100,7 +100,7 @@ def test_erasing_an_author_removes_texts_and_names_everywhere(client, admin_head
         "author_id": "victim-author", "tenant": "default", "comments": 2, "texts_erased": 2,
         "names_erased": 2,
         "history_events_redacted": 1, "examples_deleted": 1, "pending_withdrawn": 1,
-        "profile_fields_erased": 1,
+        "profile_fields_erased": 1, "notice_texts_erased": 0,
     }
 
     stored = everything_in_redis(redis_client)

@@ -23,6 +23,7 @@ from core.tenants import tenant_of
 from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
+from storage.dsa import count_decisions
 from worker.context import WorkerContext, get_context
 from worker.lease import LeaseKeeper
 from worker.phases import decide
@@ -184,6 +185,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             authors.queue_scored(pipe, tenant=record["tenant"], author_id=record["author_id"],
                                  comment_id=record["id"], created=record["created"],
                                  status=decision.status)
+    # Transparency counts (DSA Art. 15): per tenant, day and category, not per comment.
+    count_decisions(ctx.keys, pipe, outcomes, now)
     # One failing command (say, a key of the wrong type) must not hide the decisions the
     # rest of the pipeline did write: those still get their webhooks and metrics.
     results = pipe.execute(raise_on_error=False)

@@ -18,6 +18,7 @@ import time
 from redis import Redis
 
 from core.config import Settings
+from storage.dsa import DsaStore
 from storage.erasure import Eraser, PurgeReport
 from storage.keys import Keys
 
@@ -32,6 +33,8 @@ def purge_expired(redis: Redis, keys: Keys, settings: Settings,
     now = time.time() if now is None else now
     cutoff = now - settings.retention_days * 86400
     report = Eraser(redis, keys).purge_older_than(cutoff)
+    # Notices and appeals (with notifiers' contacts) go the same time after their last change.
+    report.dsa_purged = DsaStore(redis, keys, settings).purge_older_than(cutoff)
     log.info("retention sweep", extra={"scanned": report.scanned, "purged": report.purged,
                                        "pending_purged": report.pending_purged,
                                        "retention_days": settings.retention_days})

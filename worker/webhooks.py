@@ -47,6 +47,7 @@ from rq.job import Job
 from core.config import Settings
 from core.tenants import may_see, tenant_of
 from storage.api_keys import ApiKeyStore
+from storage.dsa import DsaSettings, statement_of_reasons
 from storage.keys import Keys
 from storage.webhooks import FailedDelivery, WebhookBreaker, WebhookStore
 from worker.webhook_targets import (
@@ -80,11 +81,12 @@ class DeliveryFailed(RuntimeError):
 
 
 # Events and signatures --------------------------------------------------------
-def decision_event(record: dict[str, Any]) -> dict[str, Any]:
+def decision_event(record: dict[str, Any], dsa: DsaSettings | None = None) -> dict[str, Any]:
     """The event sent for one decided comment: ids and outcome, never the text.
 
     ``reasons`` are the model's hold reasons, or the moderator's reason code when
-    a moderator decided.
+    a moderator decided. A hold or rejection carries its ``statement_of_reasons``
+    (Art. 17 DSA), built from the record and the tenant's templates ``dsa``.
     """
     decided = record.get("decided")
     reasons = list(record.get("reasons") or [])
@@ -103,7 +105,51 @@ def decision_event(record: dict[str, Any]) -> dict[str, Any]:
         "reasons": reasons,
         "decided_by": record.get("decided_by"),
         "model_version": record.get("model_version"),
+        "statement_of_reasons": _jsonable(statement_of_reasons(
+            record, dsa or DsaSettings.from_hash(None))),
     }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+def dsa_event(kind: str, tenant: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``notice.decided`` or ``appeal.decided`` event: the outcome for the notifier or the
+    author, never a comment's text (``payload`` is the notice or appeal without contact)."""
+    payload = dict(payload)
+    # The notice's or appeal's own reference: "notice_id" / "appeal_id" ("id" is the event's).
+    ref = payload.pop("id", None)
+    return {**_jsonable(payload), "id": "evt_" + secrets.token_hex(12), "type": kind,
+            f"{kind.split('.')[0]}_id": ref,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "tenant": tenant}
+
+
+def emit_events(redis: Redis, keys: Keys, settings: Settings,
+                events: Iterable[dict[str, Any]]) -> int:
+    """Queue deliveries of ready-made events (each names its ``tenant``) to the webhooks of
+    their tenants; returns how many were queued."""
+    events = list(events)
+    if not events:
+        return 0
+    targets = WebhookStore(redis, keys).targets(e["tenant"] for e in events)
+    if not any(targets.values()):
+        return 0
+    queue = webhooks_queue(redis, settings)
+    pipe = redis.pipeline()
+    count = 0
+    for event in events:
+        body = json.dumps(event, separators=(",", ":"))
+        for key_id in targets[event["tenant"]]:
+            enqueue_delivery(queue, settings, secrets.token_hex(10), key_id, body, pipeline=pipe,
+                             tenant=event["tenant"])
+            count += 1
+    pipe.execute()
+    return count
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -176,9 +222,15 @@ def emit_decisions(redis: Redis, keys: Keys, settings: Settings,
     records = list(records)
     if not records:
         return 0
-    targets = WebhookStore(redis, keys).targets(tenant_of(r) for r in records)
+    # The templates of tenants with a hold or rejection in the lot ride in the same round
+    # trip as the targets: a statement of reasons costs the scoring batch no extra one.
+    restricted = sorted({tenant_of(r) for r in records
+                         if r.get("status") in ("held", "rejected")})
+    targets, raw = WebhookStore(redis, keys).targets_and_hashes(
+        (tenant_of(r) for r in records), [keys.tenant(t).dsa_settings for t in restricted])
     if not any(targets.values()):
         return 0
+    templates = {t: DsaSettings.from_hash(h) for t, h in zip(restricted, raw, strict=True)}
     queue = webhooks_queue(redis, settings)
     pipe = redis.pipeline()
     count = 0
@@ -186,7 +238,7 @@ def emit_decisions(redis: Redis, keys: Keys, settings: Settings,
         tenant = tenant_of(record)
         if not targets[tenant]:
             continue
-        body = json.dumps(decision_event(record), separators=(",", ":"))
+        body = json.dumps(decision_event(record, templates.get(tenant)), separators=(",", ":"))
         for key_id in targets[tenant]:
             enqueue_delivery(queue, settings, secrets.token_hex(10), key_id, body, pipeline=pipe,
                              tenant=tenant)
@@ -230,7 +282,7 @@ def post(url: str, secret: str, body: str, delivery_id: str, timeout: float,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         SIGNATURE_HEADER: sign(secret, data, int(time.time())),
-        "X-Moderation-Event": EVENT_TYPE,
+        "X-Moderation-Event": _event_type(body),
         "X-Moderation-Delivery": delivery_id,
     }
     outcome = Attempt(UNREACHABLE, "no address")
@@ -247,6 +299,14 @@ def post(url: str, secret: str, body: str, delivery_id: str, timeout: float,
             return Attempt(UNREACHABLE, type(exc).__name__)
         return Attempt() if 200 <= status < 300 else Attempt(ANSWERED_ERROR, f"HTTP {status}")
     return outcome
+
+
+def _event_type(body: str) -> str:
+    try:
+        kind = json.loads(body).get("type")
+    except (ValueError, AttributeError):
+        kind = None
+    return kind if isinstance(kind, str) and kind.isascii() and len(kind) < 64 else EVENT_TYPE
 
 
 def _send(scheme: str, ip: str, port: int, host: str, path: str, data: bytes,

@@ -44,13 +44,13 @@ class Comments(MethodView):
         """
         ids = query["ids"]
         records = runtime().comments.get_many(ids)
-        items, missing = [], []
+        seen, missing = [], []
         for comment_id, record in zip(ids, records, strict=True):
             if tenancy.can_see(record):
-                items.append(present.comment(record))
+                seen.append(record)
             else:
                 missing.append(comment_id)
-        return {"items": items, "missing": missing}
+        return {"items": present.comments(seen), "missing": missing}
 
     @require("site")
     @blp.arguments(CommentInSchema)
@@ -110,4 +110,4 @@ class Comment(MethodView):
         record = runtime().comments.get(comment_id)
         if not tenancy.can_see(record):
             raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
-        return present.comment(record)
+        return present.comment(record, with_statement=True)

@@ -33,6 +33,7 @@ from storage.moderation import (
     ModerationStore,
     NotFound,
     ReportLimited,
+    ReviewPending,
 )
 
 blp = Blueprint("moderation", __name__, url_prefix="/v1",
@@ -42,7 +43,7 @@ blp = Blueprint("moderation", __name__, url_prefix="/v1",
 # What the queue can be filtered and counted by: the model's categories and the
 # reasons policy phases and readers' reports hold comments for.
 QUEUE_CATEGORIES = (*CATEGORIES, "premoderated", "protected_term", "author_history",
-                    "reader_report", "sensitive_article")
+                    "reader_report", "sensitive_article", "notice", "appeal")
 _ID = validate.Regexp(ID_PATTERN)
 
 
@@ -54,9 +55,9 @@ def _iso(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
 
 
-def present_item(record: dict[str, Any]) -> dict[str, Any]:
+def present_item(record: dict[str, Any], with_statement: bool = False) -> dict[str, Any]:
     return {
-        **present.comment(record),
+        **present.comment(record, with_statement=with_statement),
         "tenant": record.get("tenant") or DEFAULT_TENANT,
         "decided_by_name": record.get("decided_by_name") or None,
         "claimed_by": record.get("claimed_by"),
@@ -103,6 +104,51 @@ class ModeratedCommentSchema(CommentSchema):
     decision_note = ma.fields.String(allow_none=True)
 
 
+class QueuedNoticeSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    law = ma.fields.String(required=True)
+    explanation = ma.fields.String(allow_none=True)
+    good_faith = ma.fields.Boolean()
+    received_at = ma.fields.DateTime(required=True)
+
+
+class QueuedAppealSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    statement = ma.fields.String(allow_none=True)
+    filed_at = ma.fields.DateTime(required=True)
+    original_status = ma.fields.String(allow_none=True)
+    original_decided_by = ma.fields.String(allow_none=True)
+
+
+class QueueItemSchema(ModeratedCommentSchema):
+    notices = ma.fields.List(ma.fields.Nested(QueuedNoticeSchema), metadata={
+        "description": "Open notices of illegal content (category `notice`): decide them with "
+                       "POST /v1/notices/{id}/decision."})
+    appeal = ma.fields.Nested(QueuedAppealSchema, allow_none=True, metadata={
+        "description": "The open appeal (category `appeal`): POST /v1/appeals/{id}/decision."})
+
+
+def with_reviews(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Queue items with their open notices and appeal (read only for items queued so)."""
+    from service.dsa import dsa_store
+
+    wanted = [i["id"] for i in items if {"notice", "appeal"} & set(i.get("reasons") or [])]
+    if not wanted:
+        return items
+    store = dsa_store()
+    notices = store.open_notices(wanted)
+    appeals = store.open_appeals(wanted)
+    out = []
+    for item in items:
+        if item["id"] in notices:
+            item = {**item,
+                    "notices": [{**n, "received_at": _iso(n["received"])} for n in notices[item["id"]]],
+                    "appeal": ({**appeals[item["id"]], "filed_at": _iso(appeals[item["id"]]["filed"])}
+                               if appeals[item["id"]] else None)}
+        out.append(item)
+    return out
+
+
 class QueueQuerySchema(ma.Schema):
     tenant = ma.fields.String(
         validate=validate.Regexp(f"^{TENANT_PATTERN}$"), load_default=None,
@@ -129,7 +175,7 @@ class QueueQuerySchema(ma.Schema):
 
 
 class QueuePageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ModeratedCommentSchema), required=True)
+    items = ma.fields.List(ma.fields.Nested(QueueItemSchema), required=True)
     next_cursor = ma.fields.String(allow_none=True)
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True,
                             metadata={"description": "Queued comments per category (a comment "
@@ -272,7 +318,7 @@ class Queue(MethodView):
             )
         except InvalidCursor as exc:
             raise ApiError(400, "invalid_cursor", str(exc)) from exc
-        return {**page, "items": [present_item(r) for r in page["items"]]}
+        return {**page, "items": with_reviews([present_item(r) for r in page["items"]])}
 
 
 @blp.route("/moderation/claims")
@@ -332,7 +378,11 @@ class Decision(MethodView):
             raise not_found(comment_id) from exc
         except InvalidDecision as exc:
             raise ApiError(422, "invalid_decision", str(exc)) from exc
-        return present_item(record)
+        except ReviewPending as exc:
+            raise ApiError(409, f"{exc.category}_pending",
+                           f"The comment waits under an open {exc.category}: decide it through "
+                           f"/v1/{exc.category}s/{{id}}/decision.", {"category": exc.category}) from exc
+        return present_item(record, with_statement=True)
 
 
 @blp.route("/moderation/decisions")

@@ -42,6 +42,9 @@ class ErasureSchema(ma.Schema):
         "description": "Comments still awaiting a decision, now rejected (reason author_erased)."})
     profile_fields_erased = ma.fields.Integer(required=True, metadata={
         "description": "Name, ban reason and audit reasons erased from the author's profile."})
+    notice_texts_erased = ma.fields.Integer(required=True, metadata={
+        "description": "Explanations of notices about the author's comments and the author's "
+                       "appeal statements erased (DSA)."})
 
 
 @blp.route("/<author_id>")

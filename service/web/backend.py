@@ -16,7 +16,7 @@ REASON_CODES = moderation.REASON_CODES
 MAX_NOTE_CHARS = moderation.MAX_NOTE_CHARS
 InvalidCursor = moderation.InvalidCursor
 _ERRORS = (moderation.ClaimConflict, moderation.DecisionConflict, moderation.NotFound,
-           moderation.InvalidDecision)
+           moderation.InvalidDecision, moderation.ReviewPending)
 
 
 @dataclass
@@ -40,6 +40,10 @@ def _translate(exc: Exception) -> DecisionError:
         return DecisionError(409, "already_decided",
                              f"{exc.decided_by or 'Someone else'} decided this comment meanwhile "
                              f"({exc.status}); it was left unchanged.")
+    if isinstance(exc, moderation.ReviewPending):
+        return DecisionError(409, f"{exc.category}_pending",
+                             f"This comment has an open {exc.category}: decide it in the "
+                             f"{exc.category.capitalize()}s tab.")
     if isinstance(exc, moderation.NotFound):
         return DecisionError(404, "comment_not_found", "That comment no longer exists.")
     return DecisionError(422, "invalid_decision", str(exc) or "That decision is not allowed.")
