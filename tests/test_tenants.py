@@ -57,6 +57,8 @@ class Title:
         self.held = ""
         self.approved = ""
         self.rejected = ""
+        self.notice = ""
+        self.appeal = ""
 
     @property
     def ids(self) -> list[str]:
@@ -99,6 +101,19 @@ def world(client, runtime, scorer, worker_ctx) -> dict[str, Title]:
                           json={"mode": "auto", "protected_terms": [name(tenant)]}).status_code == 200
         assert client.put("/v1/admin/policy", headers=admin,
                           json={"thresholds": {"abuse": 0.7}}).status_code == 200
+        # DSA: a notice on the published comment, an appeal of the rejected one.
+        assert client.put("/v1/admin/dsa", headers=admin, json={
+            "options": {"appeals_enabled": True},
+            "templates": {"abuse": f"{secret(tenant)} template"}}).status_code == 200
+        notice = client.post(f"/v1/comments/{title.approved}/notices", headers=title.keys["site"],
+                             json={"law": "defamation", "explanation": f"{secret(tenant)} notice",
+                                   "notifier": {"name": name(tenant), "email": "n@example.org"}})
+        assert notice.status_code == 201, notice.get_data(as_text=True)
+        title.notice = notice.get_json()["id"]
+        appeal = client.post(f"/v1/comments/{title.rejected}/appeals", headers=title.keys["site"],
+                             json={"author_id": AUTHOR, "statement": f"{secret(tenant)} appeal"})
+        assert appeal.status_code == 201, appeal.get_data(as_text=True)
+        title.appeal = appeal.get_json()["id"]
     return titles
 
 
@@ -110,8 +125,11 @@ def snapshot(redis, title: Title) -> dict[str, Any]:
         state[key.decode()] = redis.dump(key)
     k = Keys()
     for cid in title.ids:
-        for key in (k.comment(cid), k.history(cid), k.reports(cid), k.claim(cid)):
+        for key in (k.comment(cid), k.history(cid), k.reports(cid), k.claim(cid),
+                    k.comment_notices(cid), k.comment_appeal(cid), k.comment_appeals(cid)):
             state[key] = redis.dump(key)
+    for key in (k.notice(title.notice), k.appeal(title.appeal)):
+        state[key] = redis.dump(key)
         state[f"examples/{cid}"] = redis.hget(k.examples, cid)
         state[f"queue/{cid}"] = redis.zscore(k.held_queue, cid)
         for category in redis.smembers(k.held_categories):
@@ -141,15 +159,27 @@ BODIES: dict[tuple[str, str], list[dict]] = {
     ("PUT", "/v1/webhooks"): [{"url": "https://example.org/hook"}],
     ("POST", "/v1alpha1/comments:analyze"): [{"comment": {"text": "attempt"},
                                               "requestedAttributes": {"TOXICITY": {}}}],
+    ("POST", "/v1/comments/<comment_id>/notices"): [{"law": "defamation", "explanation": "x"}],
+    ("POST", "/v1/notices/<notice_id>/decision"): [
+        {"illegal": True, "legal_ground": "x", "explanation": "x"},
+        {"illegal": False, "explanation": "x"}],
+    ("POST", "/v1/notices/erasure"): [{"email": "n@example.org"}],
+    ("POST", "/v1/comments/<comment_id>/appeals"): [{"author_id": AUTHOR, "statement": "x"}],
+    ("POST", "/v1/appeals/<appeal_id>/decision"): [{"outcome": "reverse", "explanation": "x"},
+                                                   {"outcome": "uphold", "explanation": "x"}],
+    ("PUT", "/v1/admin/dsa"): [{"options": {"appeals_enabled": False},
+                                "templates": {"abuse": "attempt"}}],
 }
 QUERIES: dict[tuple[str, str], list[dict]] = {
     ("GET", "/v1/moderation/queue"): [{}, {"article_id": ARTICLE}, {"category": "abuse"},
                                       {"min_score": 0.0}, {"include_claimed": "true"},
                                       {"kind": "threat", "include_claimed": "true"},
-                                      {"kind": "threat", "min_score": 0.0}],
+                                      {"kind": "threat", "min_score": 0.0},
+                                      {"category": "notice"}, {"category": "appeal"}],
     ("GET", "/v1/articles/<article_id>/comments"): [{}, {"status": "held"}],
     ("GET", "/v1/comments/<comment_id>/history"): [{}, {"offset": 1, "limit": 2}],
     ("GET", "/v1/comments"): [{"ids": "{other}"}],
+    ("GET", "/v1/reports/transparency"): [{}, {"format": "csv"}],
 }
 # Path arguments: the other tenant's comment; ids both tenants use for their own data.
 PATH_VALUES = {"author_id": AUTHOR, "article_id": ARTICLE}
@@ -164,7 +194,8 @@ def _fill(value: Any, other: Title) -> Any:
 
 
 def _path(rule, other: Title) -> str:
-    values = {arg: other.held if arg == "comment_id" else PATH_VALUES.get(arg, "tenants-test")
+    own_ids = {"comment_id": other.held, "notice_id": other.notice, "appeal_id": other.appeal}
+    values = {arg: own_ids.get(arg) or PATH_VALUES.get(arg, "tenants-test")
               for arg in rule.arguments}
     return rule.build(values, append_unknown=False)[1]
 
@@ -213,7 +244,7 @@ def test_no_route_lets_one_tenant_read_or_change_another(app, client, world, run
             assert snapshot(runtime.redis, other) == before, f"{where} changed {theirs}'s data"
             for word in forbidden:
                 assert word not in text, f"{where} showed {word!r}"
-            for cid in other.ids:
+            for cid in (*other.ids, other.notice, other.appeal):
                 # The other tenant's ids appear only where the caller sent them (echoed back).
                 assert cid not in text or cid in sent, f"{where} listed {theirs}'s comment {cid}"
             if no_model:
@@ -223,7 +254,7 @@ def test_no_route_lets_one_tenant_read_or_change_another(app, client, world, run
             elif response.status_code == 403:
                 # Routes that act for every tenant (model versions) refuse a one-tenant key.
                 assert response.get_json()["code"] == "all_tenants_required", where
-            elif "<comment_id>" in rule:
+            elif any(f"<{arg}>" in rule for arg in ("comment_id", "notice_id", "appeal_id")):
                 assert response.status_code == 404, f"{where}: {response.status_code} {text[:300]}"
             elif query.get("tenant") == theirs:
                 # Naming another tenant: not found, or ignored where the route has no tenant.
@@ -424,17 +455,20 @@ def test_the_retrain_api_takes_one_tenant_or_all(client, runtime, make_key):
 def test_the_queue_counts_and_filters_per_tenant(client, world, runtime):
     acme = world["acme"].keys["moderator"]
     desk = headers(runtime.api_keys.create("moderator", "desk", ALL_TENANTS)[1])
+    # Each title: the held comment, the reported (and noticed) one, the appealed rejection.
+    counts = {"abuse": 2, "reader_report": 1, "notice": 1, "appeal": 1}
     mine = client.get("/v1/moderation/queue?include_claimed=true", headers=acme).get_json()
-    assert {i["id"] for i in mine["items"]} == {world["acme"].held, world["acme"].approved}
-    assert mine["total"] == 2 and mine["counts"] == {"abuse": 1, "reader_report": 1}
+    assert {i["id"] for i in mine["items"]} == set(world["acme"].ids)
+    assert mine["total"] == 3 and mine["counts"] == counts
     everything = client.get("/v1/moderation/queue?include_claimed=true", headers=desk).get_json()
-    assert everything["total"] == 4 and everything["counts"] == {"abuse": 2, "reader_report": 2}
+    assert everything["total"] == 6
+    assert everything["counts"] == {k: 2 * v for k, v in counts.items()}
     one = client.get("/v1/moderation/queue?include_claimed=true&tenant=bravo", headers=desk).get_json()
-    assert {i["id"] for i in one["items"]} == {world["bravo"].held, world["bravo"].approved}
+    assert {i["id"] for i in one["items"]} == set(world["bravo"].ids)
     by_article = client.get(f"/v1/moderation/queue?include_claimed=true&tenant=bravo"
                             f"&article_id={ARTICLE}&category=reader_report", headers=desk).get_json()
     assert [i["id"] for i in by_article["items"]] == [world["bravo"].approved]
-    assert by_article["total"] == 2 and by_article["counts"] == {"abuse": 1, "reader_report": 1}
+    assert by_article["total"] == 3 and by_article["counts"] == counts
     # the kind filter: the tenant's kind index, or every tenant's for an all-tenants key
     for query in ("kind=threat", "kind=threat&min_score=0.1"):
         threats = client.get(f"/v1/moderation/queue?include_claimed=true&{query}",
@@ -445,6 +479,12 @@ def test_the_queue_counts_and_filters_per_tenant(client, world, runtime):
         assert {i["id"] for i in threats["items"]} == {world["acme"].held, world["bravo"].held}
     assert client.get("/v1/moderation/queue?include_claimed=true&kind=threat&tenant=bravo",
                       headers=acme).status_code == 404
+    notices = client.get("/v1/moderation/queue?category=notice&include_claimed=true",
+                         headers=acme).get_json()
+    assert [n["id"] for i in notices["items"] for n in i["notices"]] == [world["acme"].notice]
+    appeals = client.get("/v1/moderation/queue?category=appeal&include_claimed=true&tenant=bravo",
+                         headers=desk).get_json()
+    assert [i["appeal"]["id"] for i in appeals["items"]] == [world["bravo"].appeal]
 
 
 def _commands(redis) -> int:
