@@ -108,7 +108,8 @@ def test_emit_queues_one_delivery_per_decision_and_webhook(client, runtime, redi
     assert {tuple(j.retry_intervals) for j in jobs} == {(1, 1, 1)}
     event = json.loads(jobs[0].args[2])
     assert set(event) == {"id", "type", "timestamp", "comment_id", "tenant", "article_id",
-                          "external_id", "status", "reasons", "decided_by", "model_version"}
+                          "external_id", "status", "reasons", "decided_by", "model_version",
+                          "statement_of_reasons"}
     assert event["tenant"] == "default"
     assert event["type"] == "comment.decided"
     assert event["timestamp"] == "2025-10-09T08:53:20.500000Z"

@@ -37,10 +37,13 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from core.tenants import ALL_TENANTS, DEFAULT_TENANT, is_tenant
+from service import dsa
 from service.schemas import ID_PATTERN
 from service.web import backend, session
 from service.web.highlight import segments
 from storage.comments import STATUSES
+from storage.dsa import NotFound as DsaNotFound
+from storage.dsa import NoticeError
 
 log = logging.getLogger("service.web")
 
@@ -69,6 +72,8 @@ CATEGORY_LABELS = {
     "author_history": "Author history",
     "reader_report": "Reader report",
     "premoderated": "Pre-moderated article",
+    "notice": "Notice of illegal content",
+    "appeal": "Appeal",
 }
 # The abuse kinds the queue filters on (model/attributes.py KINDS), and how the page names them.
 KIND_LABELS = {
@@ -79,6 +84,8 @@ KIND_LABELS = {
     "severe_toxicity": "Severe toxicity",
     "sexually_explicit": "Sexual",
 }
+# Queue categories with a tab of their own and a decision form of their own (DSA).
+REVIEW_TABS = {"notice": "Notices", "appeal": "Appeals"}
 REASON_LABELS = {
     "abuse": "Abuse",
     "victim_identification": "Victim identification",
@@ -222,7 +229,23 @@ def _card(record: dict[str, Any], me: str) -> dict[str, Any]:
         "default_reason": _default_reason(reasons),
         # Claims belong to key ids: a colleague's key of the same name still locks the card.
         "locked_by": holder if holder and holder_id != me else None,
+        "notices": [],
+        "appeal": None,
     }
+
+
+def _with_reviews(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cards with their open notices and appeal (read only for cards queued so)."""
+    wanted = [c["id"] for c in cards if {"notice", "appeal"} & {cat for _, cat in c["reasons"]}]
+    if not wanted:
+        return cards
+    store = dsa.dsa_store()
+    notices, appeals = store.open_notices(wanted), store.open_appeals(wanted)
+    for card in cards:
+        if card["id"] in notices:
+            card["notices"] = notices[card["id"]]
+            card["appeal"] = appeals[card["id"]]
+    return cards
 
 
 # Views -------------------------------------------------------------------------
@@ -330,7 +353,7 @@ def queue():
     # A GET claims nothing (a link on another site must not claim comments for a signed-in
     # moderator): the page's script claims what it shows with a POST (/moderate/claims)
     # carrying the CSRF token, as soon as it loads.
-    cards = [_card(r, me.key_id) for r in items]
+    cards = _with_reviews([_card(r, me.key_id) for r in items])
     log.info("queue shown", extra={"items": len(cards)})
     shown = {k: v for k, v in filters.items() if v is not None and k != "cursor"}
     next_url = None
@@ -348,6 +371,10 @@ def queue():
         reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
         categories=CATEGORY_LABELS,
         kinds=KIND_LABELS,
+        review_tabs=REVIEW_TABS,
+        review=filters["category"] if filters["category"] in REVIEW_TABS else None,
+        notice_actions=(("reject", "Take down"), ("keep", "Leave as it is"),
+                        ("approve", "Publish")),
         max_note=backend.MAX_NOTE_CHARS,
         here=request.full_path.rstrip("?"),
         renew_seconds=max(5, current_app.config["MODERATION"].claim_seconds // 2),
@@ -414,6 +441,77 @@ def decide_many():
                                                  "or already gone)." if failed else ""),
           "error" if failed else "info")
     return redirect(_back())
+
+
+def _review_error(exc: Exception) -> backend.DecisionError:
+    if isinstance(exc, NoticeError):
+        return backend.DecisionError(exc.status, exc.code, str(exc))
+    if isinstance(exc, DsaNotFound):
+        return backend.DecisionError(404, "not_found", "That notice or appeal no longer exists.")
+    return backend.translate(exc)
+
+
+def _review_done(message: str, payload: dict[str, Any]):
+    if _wants_json():
+        return jsonify(payload)
+    flash(message, "info")
+    return redirect(_back())
+
+
+@blp.route("/notices/decide", methods=["POST"])
+@login_required
+def decide_notice():
+    """A legality decision on a notice (every open notice of the comment gets it)."""
+    form = request.form
+    ref = form.get("notice_id", "")
+    illegal = form.get("illegal") == "yes"
+    explanation = (form.get("explanation") or "").strip()
+    ground = (form.get("legal_ground") or "").strip() or None
+    action = form.get("action") or None
+    try:
+        if not explanation:
+            raise NoticeError("invalid_notice_decision", "Write a short explanation.", status=422)
+        if action not in (None, "reject", "keep", "approve"):
+            raise NoticeError("invalid_notice_decision", "Choose what happens to the comment.",
+                              status=422)
+        notice = dsa.decide_notice(ref, moderator=g.moderator.identity, illegal=illegal,
+                                   legal_ground=ground, explanation=explanation[:2000],
+                                   action=action)
+    except backend.REVIEW_ERRORS as exc:
+        error = _review_error(exc)
+        if _wants_json():
+            raise error from exc
+        flash(error.message, "error")
+        return redirect(_back())
+    log.info("notice decided from page", extra={"notice_id": ref, "illegal": illegal})
+    verb = "illegal: taken down" if notice["action_taken"] == "removed" else "decided"
+    return _review_done(f"Notice {verb}.", {"id": ref, "decision": notice["decision"]})
+
+
+@blp.route("/appeals/decide", methods=["POST"])
+@login_required
+def decide_appeal():
+    form = request.form
+    ref = form.get("appeal_id", "")
+    outcome = form.get("outcome", "")
+    explanation = (form.get("explanation") or "").strip()
+    try:
+        if outcome not in ("uphold", "reverse"):
+            raise NoticeError("invalid_appeal_decision", "Choose uphold or reverse.", status=422)
+        if not explanation:
+            raise NoticeError("invalid_appeal_decision", "Write a short explanation.", status=422)
+        appeal = dsa.decide_appeal(ref, moderator=g.moderator.identity, outcome=outcome,
+                                   explanation=explanation[:2000])
+    except backend.REVIEW_ERRORS as exc:
+        error = _review_error(exc)
+        if _wants_json():
+            raise error from exc
+        flash(error.message, "error")
+        return redirect(_back())
+    log.info("appeal decided from page", extra={"appeal_id": ref, "outcome": outcome})
+    return _review_done("Appeal upheld." if outcome == "uphold" else
+                        "Appeal granted: the comment is published.",
+                        {"id": ref, "outcome": appeal["outcome"]})
 
 
 @blp.route("/claims", methods=["POST"])

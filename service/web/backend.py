@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.moderation_store import moderation_store
-from storage import moderation
+from storage import dsa, moderation
 
 REASON_CODES = moderation.REASON_CODES
 MAX_NOTE_CHARS = moderation.MAX_NOTE_CHARS
 InvalidCursor = moderation.InvalidCursor
 _ERRORS = (moderation.ClaimConflict, moderation.DecisionConflict, moderation.NotFound,
            moderation.InvalidDecision, moderation.ReviewPending)
+
+
+REVIEW_ERRORS = (*_ERRORS, dsa.NoticeError, dsa.NotFound)
 
 
 @dataclass
@@ -30,6 +33,11 @@ class DecisionError(Exception):
 
 def store() -> moderation.ModerationStore:
     return moderation_store()
+
+
+def translate(exc: Exception) -> DecisionError:
+    """The page's error for a store exception."""
+    return _translate(exc)
 
 
 def _translate(exc: Exception) -> DecisionError:

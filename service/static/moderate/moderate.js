@@ -69,6 +69,7 @@
   async function decide(card, action) {
     if (!card || card.classList.contains("done") || card.classList.contains("locked")) return;
     const form = card.querySelector("form.decide");
+    if (!form) return;  // notice and appeal cards are decided with their own forms
     const body = new FormData(form);
     body.set("action", action);
     card.setAttribute("aria-busy", "true");
