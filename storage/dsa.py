@@ -200,7 +200,10 @@ def statement_of_reasons(record: dict[str, Any], dsa: DsaSettings) -> dict[str, 
         "category": category,
         "ground": ground,
         "legal_ground": legal_ground,
-        "automated_detection": automated or bool(reasons and decided_by == "model"),
+        # The model or a rule flagged it (hold reasons other than readers' reports), even
+        # when a moderator then decided.
+        "automated_detection": automated or any(category_of(r) != "reader_report"
+                                                for r in reasons),
         "automated_decision": automated,
         "following_notice": following_notice,
         "explanation": explanation,
