@@ -190,10 +190,37 @@ def _cmd_score(args) -> int:
     return status
 
 
+REPO_MODEL_DOC = Path(__file__).resolve().parents[2] / "docs" / "MODEL.md"
+
+
+def _cmd_leave_one_out(args) -> int:
+    from model.leave_one_out import format_table, leave_one_out, write_into_doc
+
+    sources = [s for s in (args.sources or "").split(",") if s] or None
+    result = leave_one_out(args.data or _settings(), max_per_source=args.max_per_source,
+                           sources=sources, progress=ProgressBar())
+    table = format_table(result)
+    print(table)
+    # a quick run never replaces the release table unless asked to
+    doc = args.doc or (REPO_MODEL_DOC if args.max_per_source is None and REPO_MODEL_DOC.exists()
+                       else None)
+    if doc and not args.no_doc:
+        write_into_doc(doc, table)
+        print(f"wrote the table into {doc}", file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
 def _cmd_evaluate(args) -> int:
     from model.corpora import load_file
     from model.evaluate import evaluate
 
+    if args.leave_one_out:
+        return _cmd_leave_one_out(args)
+    if not args.data:
+        print("error: --data FILE is required (or --leave-one-out)", file=sys.stderr)
+        return 2
     scorer = _load(args)
     examples = list(load_file(args.data))
     if not examples:
@@ -236,10 +263,24 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=256, help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_score)
 
-    p = subparsers.add_parser("evaluate", help="metrics of a model on labelled JSON lines")
+    p = subparsers.add_parser("evaluate", help="metrics of a model on labelled JSON lines, or the "
+                              "leave-one-source-out table")
     p.add_argument("--model", metavar="PATH", help="model file (default: newest in MODEL_DIR)")
-    p.add_argument("--data", metavar="FILE", required=True,
-                   help="JSON lines with 'text' and 0/1 labels per category")
+    p.add_argument("--data", metavar="FILE",
+                   help="JSON lines with 'text' and 0/1 labels per category (with --leave-one-out: "
+                        "the abuse corpora folder, default ABUSE_DATA)")
+    p.add_argument("--leave-one-out", action="store_true",
+                   help="train without each abuse corpus in turn and score it, against a plain "
+                        "TF-IDF baseline trained on the same rows; print the table and write it "
+                        "into docs/MODEL.md (full runs)")
+    p.add_argument("--max-per-source", type=int, default=None, metavar="N",
+                   help="with --leave-one-out: at most N training rows per source (quick runs; "
+                        "the table is written only with --doc)")
+    p.add_argument("--sources", metavar="A,B", help="with --leave-one-out: leave out only these")
+    p.add_argument("--doc", metavar="PATH", help="with --leave-one-out: write the table into PATH "
+                   "(between the leave-one-out markers)")
+    p.add_argument("--no-doc", action="store_true", help="with --leave-one-out: print only")
+    p.add_argument("--json", metavar="PATH", help="with --leave-one-out: also write the figures as JSON")
     p.set_defaults(func=_cmd_evaluate)
 
 
