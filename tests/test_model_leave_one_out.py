@@ -45,9 +45,12 @@ def test_fold_rows_drop_the_source_and_near_copies_of_its_texts():
     held = "the council should publish the whole report on the grooming inquiry now"
     pool = [Example(held + " @someone", {"abuse": 0}, "beta"),       # near-copy elsewhere
             Example("lovely weather for the parade", {"abuse": 0}, "beta"),
-            Example("anything at all", {"abuse": 0}, "alpha")]
-    keep, dropped = fold_rows(pool, [Example(held, {"abuse": 0}, "alpha")], "alpha")
-    assert keep == [1] and dropped == 1
+            Example("anything at all", {"abuse": 0}, "alpha"),
+            Example("🙂🙂 ...", {"abuse": 0}, "beta")]                # no words: no shingles
+    test = [Example(held, {"abuse": 0}, "alpha"), Example("🙂🙂  ...", {"abuse": 0}, "alpha")]
+    keep, dropped = fold_rows(pool, test, "alpha")
+    assert keep == [1] and dropped == 2
+    check_fold([pool[i] for i in keep], test, "alpha")
 
 
 def test_quick_leave_one_out_command_prints_and_writes_the_table_and_never_leaks(tmp_path, capsys):
