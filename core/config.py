@@ -127,6 +127,30 @@ class Settings:
         "SENSITIVE_VI_FACTOR", 0.5,
         "On articles marked sensitive, the victim-identification threshold is multiplied by this.",
     )
+    spot_check_rate: float = _setting(
+        "SPOT_CHECK_RATE", 0.02,
+        "Share of auto-approved comments sampled for a moderator's spot check (queue category "
+        "spot_check), far from any hold threshold; admins can set it per tenant at run time.",
+    )
+    spot_check_near_band: float = _setting(
+        "SPOT_CHECK_NEAR_BAND", 0.15,
+        "Approved comments scored within this distance below a hold threshold are oversampled "
+        "(the closer, the more); 0: no oversampling.",
+    )
+    spot_check_near_factor: float = _setting(
+        "SPOT_CHECK_NEAR_FACTOR", 5.0,
+        "Spot-check probability at the threshold itself, as a multiple of the rate (falling "
+        "linearly to 1x at SPOT_CHECK_NEAR_BAND). The estimate weights each check by 1/probability.",
+    )
+    quality_gauge_days: int = _setting(
+        "QUALITY_GAUGE_DAYS", 7,
+        "Days (up to today) the Prometheus quality gauges (miss rate, hold precision) cover.",
+    )
+    miss_rate_alert: float = _setting(
+        "MISS_RATE_ALERT", 0.05,
+        "Exported as moderation_miss_rate_alert_threshold: the example alert fires when the "
+        "spot-checked miss rate's lower 95 % bound is above it.",
+    )
     max_body_bytes: int = _setting(
         "MAX_BODY_BYTES", 64 * 1024, "Largest request body accepted (413 above)."
     )

@@ -24,6 +24,7 @@ from service.api import (
     moderation,
     perspective,
     privacy,
+    quality,
     webhooks,
 )
 from service.runtime import Runtime
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     request_guard.register(app, after=lambda a: (rate_limits.register(a), auth.register(a)))
     api = ModerationApi(app)
     for module in (health, comments, articles, admin_models, admin_policy, moderation, authors,
-                   article_policy, perspective, coral, webhooks, privacy, dsa):
+                   article_policy, perspective, coral, webhooks, privacy, dsa, quality):
         api.register_blueprint(module.blp)
     app.extensions["moderation_api"] = api
     app.register_blueprint(_swagger_ui_assets())

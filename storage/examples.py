@@ -54,11 +54,13 @@ class ExampleStore:
         article_id: str | None = None,
         tenant: str = DEFAULT_TENANT,
         moderator_name: str | None = None,
+        source: str | None = None,
         pipe: Any = None,
     ) -> None:
         """Store (or replace) the comment's example; ``pipe`` queues it on a pipeline instead.
 
-        ``moderator`` is the deciding key's id; ``moderator_name`` its name, for display."""
+        ``moderator`` is the deciding key's id; ``moderator_name`` its name, for display;
+        ``source`` what brought the comment to a moderator (storage.quality.label_source)."""
         document = {
             "comment_id": comment_id,
             "tenant": tenant,
@@ -73,6 +75,8 @@ class ExampleStore:
             "article_id": article_id,
             "decided_at": decided_at,
         }
+        if source:
+            document["source"] = source
         target = pipe if pipe is not None else self.redis
         target.hset(self.keys.examples, comment_id, json.dumps(document, separators=(",", ":")))
 

@@ -194,6 +194,11 @@ class Keys(_ScopedKeys):
         retention sweep reads instead of scanning)."""
         return f"{self.prefix}dsa:records"
 
+    @property
+    def quality_tenants(self) -> str:
+        """Set: tenants with quality counters (what an all-tenants key's figures add up)."""
+        return f"{self.prefix}quality:tenants"
+
     # Webhooks -------------------------------------------------------------
     def webhook(self, key_id: str) -> str:
         """Hash: a site key's callback URL and signing secret."""
@@ -398,6 +403,23 @@ class TenantKeys(_ScopedKeys):
         """Set: refs of the notices one notifier filed (``digest``: SHA-256 of the e-mail
         address), so erasing a notifier's contact needs no scan."""
         return f"{self._own}dsa:notifier:{encode_id(digest)}"
+
+    # Live quality figures -----------------------------------------------------
+    def quality_day(self, day: str) -> str:
+        """Hash: one UTC day's quality counters of the tenant, fields ``{version}|{counter}``
+        (decisions, holds per category, spot checks and their weights, moderators' answers,
+        time-to-decision histograms); the day is the model's decision's."""
+        return f"{self._own}quality:{encode_id(day)}"
+
+    @property
+    def spot_check_policy(self) -> str:
+        """Hash: the tenant's spot-check settings set at run time (``rate``)."""
+        return f"{self._own}policy:spot-checks"
+
+    @property
+    def spot_check_audit(self) -> str:
+        """List: JSON audit events of changes to the tenant's spot-check rate, newest first."""
+        return f"{self._own}policy:spot-checks:audit"
 
     # Readers' reports ---------------------------------------------------------
     def reader_reports(self, reader_id: str) -> str:

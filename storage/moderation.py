@@ -38,6 +38,7 @@ from storage.comments import QUEUE_INDEX_LUA, CommentStore, hold_priority, queue
 from storage.erasure import ERASED
 from storage.examples import ExampleStore, labels_for
 from storage.keys import LUA_ENCODE, Keys
+from storage.quality import QualityStore, label_source
 
 log = logging.getLogger("storage.moderation")
 
@@ -333,6 +334,7 @@ class ModerationStore:
         self.settings = settings
         self.examples = ExampleStore(redis, keys)
         self.authors = AuthorStore(redis, keys, settings)
+        self.quality = QualityStore(redis, keys)
         self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
         self._report = redis.register_script(_REPORT)
@@ -619,7 +621,11 @@ class ModerationStore:
                         model_version=record.get("model_version"), moderator=moderator.key_id,
                         moderator_name=moderator.name, reason_code=reason_code, decided_at=now,
                         action=action, article_id=record["article_id"], tenant=tenant, pipe=pipe,
+                        source=label_source(record, self.settings.spot_check_near_band),
                     )
+                    # Live quality figures: same transaction, counted once per comment.
+                    self.quality.queue_decided(pipe, record, action=action,
+                                               reason_code=reason_code, now=now)
                     if record.get("author_id"):
                         self.authors.queue_decided(
                             pipe, tenant=tenant, author_id=record["author_id"],

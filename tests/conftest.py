@@ -22,6 +22,10 @@ from redis import Redis
 from core.config import PROJECT_ROOT, Settings
 from moderation.redis_server import RedisServer
 
+# Processes the tests start (`moderation up`, workers) draw no spot checks unless a test
+# asks: a comment drawn at random would join the queue some tests count.
+os.environ.setdefault("SPOT_CHECK_RATE", "0")
+
 # The browser tests import Page from their plugin module before pytest_plugins loads it:
 # registered here, its asserts still report what they compared.
 pytest.register_assert_rewrite("tests.browser_fixtures")
@@ -71,6 +75,9 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         rate_limit_post_comments="",
         rate_limit_read_comments="",
         rate_limit_anonymous="",
+        # Spot checks draw approved comments into the queue at random; tests that count the
+        # queue would see them now and then. tests/test_quality*.py turn them on.
+        spot_check_rate=0.0,
     )
     values.update(overrides)
     return Settings.from_env(env={}, **values)
@@ -138,6 +145,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
         LEASE_SECONDS=str(settings.lease_seconds),
         RECOVERY_INTERVAL=str(settings.recovery_interval),
         MODEL_POLL_INTERVAL=str(settings.model_poll_interval),
+        SPOT_CHECK_RATE=str(settings.spot_check_rate),
+        SPOT_CHECK_NEAR_BAND=str(settings.spot_check_near_band),
+        SPOT_CHECK_NEAR_FACTOR=str(settings.spot_check_near_factor),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(PROJECT_ROOT),
     )

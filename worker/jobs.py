@@ -24,6 +24,7 @@ from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from storage.dsa import count_decisions
+from storage.quality import QualityStore
 from worker.context import WorkerContext, get_context
 from worker.lease import LeaseKeeper
 from worker.phases import decide
@@ -170,6 +171,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                 "decided_by": "model",
                 # None (not written) for a model without kind heads
                 "abuse_kinds": {k: round(float(v), 4) for k, v in score.kinds.items()} or None,
+                "margin": None if decision.margin is None else round(decision.margin, 4),
             },
             event="scored",
             event_data={"by": "model", "status": decision.status, "reasons": decision.reasons,
@@ -179,7 +181,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
-                         "decided_by": "model", "model_version": version, "decided": now})
+                         "decided_by": "model", "model_version": version, "decided": now,
+                         "spot_check_p": decision.spot_check_p, "approved_p": decision.approved_p})
         if record.get("author_id"):
             # Same pipeline: the author's counters cost no extra round trip.
             authors.queue_scored(pipe, tenant=record["tenant"], author_id=record["author_id"],
@@ -187,6 +190,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                                  status=decision.status)
     # Transparency counts (DSA Art. 15): per tenant, day and category, not per comment.
     count_decisions(ctx.keys, pipe, outcomes, now)
+    # Quality counters and the spot checks drawn: a script or two on the same round trip.
+    QualityStore(ctx.redis, ctx.keys).queue_batch(pipe, repr(now), now, version, outcomes)
     # One failing command (say, a key of the wrong type) must not hide the decisions the
     # rest of the pipeline did write: those still get their webhooks and metrics.
     results = pipe.execute(raise_on_error=False)

@@ -37,6 +37,16 @@ class Policy:
     # tenant -> that tenant's own threshold overrides
     tenant_thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     sensitive_vi_factor: float = 1.0
+    # Spot checks: the deployment's rate, tenants' own rates, the near-threshold boost.
+    spot_check_default: float = 0.0
+    spot_check_rates: dict[str, float] = field(default_factory=dict)
+    spot_check_near_band: float = 0.0
+    spot_check_near_factor: float = 1.0
+
+    def spot_check_rate(self, comment: dict[str, Any]) -> float:
+        """The share of the comment's tenant's approved comments spot-checked far from a
+        threshold (its admin's setting, else SPOT_CHECK_RATE)."""
+        return self.spot_check_rates.get(tenant_of(comment), self.spot_check_default)
 
     def base_threshold(self, category: str, comment: dict[str, Any] | None = None) -> float:
         """The comment's tenant's own threshold if it set one, else the deployment's."""
@@ -94,6 +104,8 @@ class Policy:
         pipe.hgetall(keys.thresholds)
         for tenant in tenants:
             pipe.hgetall(keys.tenant(tenant).thresholds)
+        for tenant in tenants:
+            pipe.hget(keys.tenant(tenant).spot_check_policy, "rate")
         for tenant, article_id in articles:
             article_store.queue_get(pipe, tenant, article_id)
         for tenant, author_id in authors:
@@ -102,6 +114,9 @@ class Policy:
         admin = results[0]
         thresholds.update({k.decode(): float(v) for k, v in admin.items()})
         raw_tenants = results[1: 1 + len(tenants)]
+        raw_rates = results[1 + len(tenants): 1 + 2 * len(tenants)]
+        # The spot-check rates sit after the thresholds; the rest is as before.
+        results = results[:1 + len(tenants)] + results[1 + 2 * len(tenants):]
         raw_articles = results[1 + len(tenants): 1 + len(tenants) + len(articles)]
         raw_authors = results[1 + len(tenants) + len(articles):]
         return cls(
@@ -113,4 +128,9 @@ class Policy:
             authors={a: author_store.parse_state(raw_authors[2 * n], raw_authors[2 * n + 1])
                      for n, a in enumerate(authors)},
             sensitive_vi_factor=settings.sensitive_vi_factor,
+            spot_check_default=settings.spot_check_rate,
+            spot_check_rates={t: float(r) for t, r in zip(tenants, raw_rates, strict=True)
+                              if r is not None},
+            spot_check_near_band=settings.spot_check_near_band,
+            spot_check_near_factor=settings.spot_check_near_factor,
         )

@@ -43,7 +43,8 @@ blp = Blueprint("moderation", __name__, url_prefix="/v1",
 # What the queue can be filtered and counted by: the model's categories and the
 # reasons policy phases and readers' reports hold comments for.
 QUEUE_CATEGORIES = (*CATEGORIES, "premoderated", "protected_term", "author_history",
-                    "reader_report", "sensitive_article", "notice", "appeal")
+                    "reader_report", "sensitive_article", "notice", "appeal",
+                    "spot_check")
 _ID = validate.Regexp(ID_PATTERN)
 
 

@@ -18,6 +18,7 @@ from worker.phases import (
     banned_author,
     protected_terms,
     sensitive,
+    spot_check,
     thresholds,
 )
 from worker.policy import Policy
@@ -41,4 +42,6 @@ def decide(comment: dict[str, Any], score: Score, policy: Policy) -> Decision:
         phase(decision, policy)
         if decision.final:
             break
+    # After every phase, whichever ended the decision: only what stays approved is drawn.
+    spot_check.apply(decision, policy)
     return decision
