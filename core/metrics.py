@@ -43,3 +43,24 @@ def record_decision(decided_by: str, status: str, reasons: list[str]) -> None:
     categories = {reason.split(":", 1)[0] for reason in reasons} or {"none"}
     for category in categories:
         COMMENTS_DECIDED.labels(decided_by=decided_by, status=status, category=category).inc()
+
+
+# Live quality estimates: gauges computed from the quality counters in Redis when /metrics
+# is scraped (service/metrics.py), so every API process answers the same figures.
+QUALITY_GAUGES = {
+    "moderation_spot_check_miss_rate": (
+        "Estimated share of auto-approved comments that should have been held, over the last "
+        "QUALITY_GAUGE_DAYS days (bound: estimate, lower, upper of the 95 % interval).",
+        ["tenant", "bound"]),
+    "moderation_spot_checks_answered": (
+        "Spot checks moderators answered over the last QUALITY_GAUGE_DAYS days.", ["tenant"]),
+    "moderation_hold_precision": (
+        "Share of the model's holds moderators confirmed, by category, over the last "
+        "QUALITY_GAUGE_DAYS days.", ["tenant", "category"]),
+    "moderation_overturn_rate": (
+        "Share of reviewed model decisions moderators decided the other way, over the last "
+        "QUALITY_GAUGE_DAYS days.", ["tenant"]),
+    "moderation_miss_rate_alert_threshold": (
+        "MISS_RATE_ALERT: alert when the miss rate's lower bound is above it.", []),
+}
+

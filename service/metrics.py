@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -15,7 +16,8 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
-from core.metrics import HTTP_REQUEST_SECONDS
+from core.metrics import HTTP_REQUEST_SECONDS, QUALITY_GAUGES
+from storage.quality import QualityStore, report
 
 blp = Blueprint("metrics", __name__)
 
@@ -49,6 +51,36 @@ class RedisStateCollector:
         yield workers
         yield failed
         yield model
+        yield from quality_gauges(rt)
+
+
+def quality_gauges(rt) -> list[GaugeMetricFamily]:
+    """The live quality estimates per tenant over the last QUALITY_GAUGE_DAYS days."""
+    gauges = {name: GaugeMetricFamily(name, doc, labels=labels)
+              for name, (doc, labels) in QUALITY_GAUGES.items()}
+    gauges["moderation_miss_rate_alert_threshold"].add_metric([], rt.settings.miss_rate_alert)
+    store = QualityStore(rt.redis, rt.keys)
+    last = datetime.now(UTC).date()
+    first = last - timedelta(days=max(1, rt.settings.quality_gauge_days) - 1)
+    try:
+        tenants = store.tenants()
+        figures = {t: report(store, t, first, last) for t in tenants}
+    except RedisError:
+        return [gauges["moderation_miss_rate_alert_threshold"]]
+    for tenant, body in figures.items():
+        spot = body["spot_checks"]
+        gauges["moderation_spot_checks_answered"].add_metric([tenant], spot["checked"])
+        if spot["miss_rate"] is not None:
+            low, high = spot["interval"]
+            for bound, value in (("estimate", spot["miss_rate"]), ("lower", low), ("upper", high)):
+                gauges["moderation_spot_check_miss_rate"].add_metric([tenant, bound], value)
+        for category, entry in body["categories"].items():
+            if entry["precision"] is not None:
+                gauges["moderation_hold_precision"].add_metric([tenant, category],
+                                                               entry["precision"])
+        if body["overturn_rate"] is not None:
+            gauges["moderation_overturn_rate"].add_metric([tenant], body["overturn_rate"])
+    return list(gauges.values())
 
 
 @blp.get("/metrics")

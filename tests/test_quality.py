@@ -186,6 +186,13 @@ def test_a_spot_check_stays_published_and_answers_count(client, runtime, scorer,
     # The labels say where they came from (the training summary counts them).
     example = ExampleStore(runtime.redis, runtime.keys).get(ids[1])
     assert example["source"] == "spot_check"
+    # Prometheus: the same estimates, read from Redis at scrape time (any API process).
+    metrics = client.get("/metrics").get_data(as_text=True)
+    low, high = quality.wilson(0.5, 2)
+    assert f'moderation_spot_check_miss_rate{{bound="lower",tenant="acme"}} {low}' in metrics
+    assert f'moderation_spot_check_miss_rate{{bound="upper",tenant="acme"}} {high}' in metrics
+    assert 'moderation_hold_precision{category="abuse",tenant="acme"} 1.0' in metrics
+    assert "moderation_miss_rate_alert_threshold 0.05" in metrics
 
 
 def test_near_threshold_comments_are_drawn_more_often_with_their_probability(
