@@ -91,6 +91,11 @@ def test_the_wheel_holds_every_data_file(wheel):
         assert f"model/{name}" in names, name
     assert any(n.startswith("service/templates/") for n in names)
     assert any(n.startswith("service/static/") for n in names)
+    # The quality page's charts work offline: the chart library and its licence ship too.
+    for name in ("service/static/vendor/chartjs/chart.umd.min.js",
+                 "service/static/vendor/chartjs/LICENSE.md", "service/static/moderate/quality.js",
+                 "service/templates/moderate/quality.html"):
+        assert name in names, name
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
 
 

@@ -74,6 +74,7 @@ CATEGORY_LABELS = {
     "premoderated": "Pre-moderated article",
     "notice": "Notice of illegal content",
     "appeal": "Appeal",
+    "spot_check": "Spot checks",
 }
 # The abuse kinds the queue filters on (model/attributes.py KINDS), and how the page names them.
 KIND_LABELS = {
@@ -86,6 +87,9 @@ KIND_LABELS = {
 }
 # Queue categories with a tab of their own and a decision form of their own (DSA).
 REVIEW_TABS = {"notice": "Notices", "appeal": "Appeals"}
+# Every queue tab: the reviews above, and spot checks (approved comments drawn for a second
+# look, answered with the ordinary decision buttons).
+QUEUE_TABS = {**REVIEW_TABS, "spot_check": "Spot checks"}
 REASON_LABELS = {
     "abuse": "Abuse",
     "victim_identification": "Victim identification",
@@ -371,7 +375,7 @@ def queue():
         reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
         categories=CATEGORY_LABELS,
         kinds=KIND_LABELS,
-        review_tabs=REVIEW_TABS,
+        review_tabs=QUEUE_TABS,
         review=filters["category"] if filters["category"] in REVIEW_TABS else None,
         notice_actions=(("reject", "Take down"), ("keep", "Leave as it is"),
                         ("approve", "Publish")),
@@ -558,3 +562,8 @@ def history(comment_id: str):
         total=total,
         more_url=more_url,
     )
+
+
+# The live quality page registers its view on this blueprint (after login_required exists).
+from service.web import quality as _quality  # noqa: E402, F401
+
