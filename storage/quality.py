@@ -365,3 +365,34 @@ def report(store: QualityStore, tenant: str, first: date, last: date) -> dict[st
         "by_version": {v: summarize(c) for v, c in sorted(by_version.items())},
         "daily": daily,
     }
+
+
+LIVE_DAYS = 30
+
+
+def live_by_version(store: QualityStore, tenant: str = ALL_TENANTS, days: int = LIVE_DAYS
+                    ) -> dict[str, dict[str, Any]]:
+    """Each model version's live figures over the last ``days`` UTC days (every tenant's
+    summed by default): what the admin view and the training summary set beside the
+    offline ones."""
+    last = datetime.now(UTC).date()
+    body = report(store, tenant, last - timedelta(days=days - 1), last)
+    return body["by_version"]
+
+
+def live_summary(figures: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The headline of a version's live figures (for tables beside offline metrics)."""
+    if not figures:
+        return None
+    spot = figures["spot_checks"]
+    return {
+        "days": LIVE_DAYS,
+        "comments": figures["comments"],
+        "miss_rate": spot["miss_rate"],
+        "miss_interval": spot["interval"],
+        "spot_checks_answered": spot["checked"],
+        "precision": {c: e["precision"] for c, e in figures["categories"].items()},
+        "overturn_rate": figures["overturn_rate"],
+        "holds_per_1000": figures["holds_per_1000"],
+    }
+

@@ -278,3 +278,40 @@ def test_ranges_are_checked(client, keys):
         "from": (today - timedelta(days=400)).isoformat()}), 422, "invalid_range")
     body = figures(client, admin, **{"from": (today - timedelta(days=6)).isoformat()})
     assert len(body["daily"]) == 7 and body["spot_checks"]["miss_rate"] is None
+
+
+def test_model_versions_show_live_figures_beside_the_gate_and_labels_name_their_source(
+        client, runtime, scorer, worker_ctx, keys):
+    from worker.training import moderator_examples
+
+    # The stub's version, registered as the worker's active one (bytes never loaded here).
+    runtime.models.put(scorer.version, b"stub", {"status": "active", "metrics": {},
+                                                 "thresholds": scorer.thresholds,
+                                                 "gate": {"passed": True, "categories": {}}})
+    runtime.models.activate(scorer.version)
+    for tenant in TENANTS:
+        set_rate(client, keys["admin"][tenant], 1.0)
+    checks = {t: [post(client, keys["site"][t], scorer.set(f"{t} ok {n}")) for n in range(2)]
+              for t in TENANTS}
+    near = post(client, keys["site"]["acme"], scorer.set("acme near", abuse=0.55))
+    score_pending()
+    for tenant in TENANTS:
+        decide(client, keys["moderator"][tenant], checks[tenant][0], "reject", "abuse")
+        decide(client, keys["moderator"][tenant], checks[tenant][1], "approve")
+    decide(client, keys["moderator"]["acme"], near, "approve")
+
+    listing = client.get("/v1/admin/models", headers=keys["admin"]["*"]).get_json()
+    [version] = listing["versions"]
+    assert version["gate"] == {"passed": True, "categories": {}}
+    live = version["live"]
+    assert (live["spot_checks_answered"], live["comments"]) == (4, 5)
+    assert live["miss_rate"] == pytest.approx(0.5)
+    assert live["precision"] == {"abuse": 0.0}  # the one near-threshold hold was overturned
+    one = client.get(f"/v1/admin/models/{scorer.version}", headers=keys["admin"]["*"]).get_json()
+    assert one["live"] == live
+
+    _, counts = moderator_examples(runtime.redis, runtime.keys)
+    assert (counts["from_spot_check"], counts["from_near_threshold"]) == (4, 1)
+    _, acme = moderator_examples(runtime.redis, runtime.keys, "acme")
+    assert (acme["from_spot_check"], acme["from_near_threshold"]) == (2, 1)
+

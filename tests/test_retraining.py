@@ -64,7 +64,7 @@ def test_moderator_decisions_become_training_examples_latest_decision_wins(runti
         ("second text", {"abuse": None, "victim_identification": 1}, "moderator"),
     ]
     assert counts == {"decisions": 3, "without_label": 1, "abuse_positive": 1,
-                      "victim_identification_positive": 1, "used": 2}
+                      "victim_identification_positive": 1, "used": 2, "from_unknown": 3}
 
 
 def test_decisions_reach_the_next_training_run_which_never_blocks_scoring(
@@ -112,6 +112,13 @@ def test_decisions_reach_the_next_training_run_which_never_blocks_scoring(
     assert finished["progress"] == {"stage": "done", "fraction": 1.0}
     assert finished["moderator_decisions"]["abuse_positive"] == len(_rejected_texts())
     assert finished["gate"]["categories"], "the gate compared the new version with the active one"
+    # The summary counts labels per source and sets the active version's live figures beside
+    # the candidate's offline ones (the gate).
+    assert sum(finished["label_sources"]["moderators"].values()) == \
+        finished["moderator_decisions"]["decisions"]
+    assert finished["label_sources"]["corpora"]
+    assert finished["live_active"]["version"] == small_scorer.version
+    assert finished["live_active"]["comments"] >= 2
 
     # Counts per source are stored with the version, moderator decisions among them.
     meta = client.get(f"/v1/admin/models/{version}", headers=admin_headers).get_json()

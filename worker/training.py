@@ -62,6 +62,9 @@ def moderator_examples(redis: Redis, keys: Keys, tenant: str | None = None
         labels = {k: (None if v is None else int(v)) for k, v in (doc.get("labels") or {}).items()}
         text = doc.get("text")
         counts["decisions"] += 1
+        # What brought the comment to a moderator: spot checks and near-threshold comments
+        # are the title's most informative labels (storage/quality.py label_source).
+        counts[f"from_{doc.get('source') or 'unknown'}"] += 1
         if not text or all(v is None for v in labels.values()):
             counts["without_label"] += 1
             continue
@@ -111,14 +114,36 @@ def run_training(settings: Settings, redis: Redis, keys: Keys, *, started_by: st
                                         "max_per_source": max_per_source, "tenant": tenant or "*"})
     scorer = train(settings, max_per_source=max_per_source, extra=extra,
                    progress=_reporter(job, _TRAIN_SPAN))
-    meta = {"moderator_decisions": decisions, "options": options}
+    # Beside the candidate's offline (gate) figures: how the active version does live.
+    live = _live_active(redis, keys, tenant)
+    sources = {
+        "moderators": {k[len("from_"):]: v for k, v in decisions.items() if k.startswith("from_")},
+        "corpora": (scorer.metrics or {}).get("training_counts"),
+    }
+    meta = {"moderator_decisions": decisions, "options": options, "label_sources": sources,
+            "live_at_training": live}
     if job is not None:
         meta["job_id"] = job.id
     result = publish(ModelRegistry(redis, keys), settings, scorer, created_by=started_by,
                      activate_if_passed=activate, extra_meta=meta,
                      progress=_reporter(job, _PUBLISH_SPAN))
     result["moderator_decisions"] = decisions
+    result["label_sources"] = sources
+    result["live_active"] = live
     return result
+
+
+def _live_active(redis: Redis, keys: Keys, tenant: str | None) -> dict[str, Any] | None:
+    """The active version's live figures (last 30 days; the tenant trained for, or all)."""
+    from core.tenants import ALL_TENANTS
+    from storage.model_registry import ModelRegistry
+    from storage.quality import QualityStore, live_by_version, live_summary
+
+    active = ModelRegistry(redis, keys).active_version()
+    if not active:
+        return None
+    figures = live_by_version(QualityStore(redis, keys), tenant or ALL_TENANTS).get(active)
+    return {"version": active, **(live_summary(figures) or {})}
 
 
 def train_model(started_by: str, options: dict[str, Any]) -> dict[str, Any]:

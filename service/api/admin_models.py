@@ -28,6 +28,7 @@ from service.errors import ApiError
 from service.runtime import Runtime
 from service.tenancy import all_tenants_only
 from storage.model_registry import UnknownVersion, activate_version, status_of
+from storage.quality import QualityStore, live_by_version, live_summary
 from worker.training import TRAIN_JOB, enqueue_training, training_queue
 
 blp = Blueprint("admin_models", __name__, url_prefix="/v1/admin/models",
@@ -99,6 +100,12 @@ class TrainingJobSchema(ma.Schema):
                        "version changed while it was gated)"})
     gate = ma.fields.Dict(allow_none=True)
     moderator_decisions = ma.fields.Dict(allow_none=True)
+    label_sources = ma.fields.Dict(allow_none=True, metadata={
+        "description": "Labels per source: moderators' (spot_check, near_threshold, queue, "
+                       "reader_report) and the corpora's training counts"})
+    live_active = ma.fields.Dict(allow_none=True, metadata={
+        "description": "The then active version's live figures (last 30 days), beside the "
+                       "candidate's offline ones in `gate`"})
     error = ma.fields.String(allow_none=True)
 
 
@@ -121,6 +128,11 @@ class ModelVersionSchema(ma.Schema):
     note = ma.fields.String(allow_none=True, metadata={
         "description": "Why a version that passed the gate was not activated (the active "
                        "version changed while it was gated)"})
+    live = ma.fields.Dict(allow_none=True, metadata={
+        "description": "Live figures of this version on every title's comments over the last "
+                       "30 days (spot-checked miss rate and interval, precision of holds, "
+                       "overturn rate), beside the offline `metrics` and `gate`"})
+    label_sources = ma.fields.Dict(allow_none=True)
     sha256 = ma.fields.String(allow_none=True)
     size = ma.fields.Integer(allow_none=True)
     card_files = ma.fields.List(ma.fields.String())
@@ -165,7 +177,13 @@ def _job_is_active(rt: Runtime) -> str | None:
     return None
 
 
-def _present_version(meta: dict[str, Any], active: str | None, *, full: bool) -> dict[str, Any]:
+def _live() -> dict[str, dict[str, Any]]:
+    rt = runtime()
+    return live_by_version(QualityStore(rt.redis, rt.keys))
+
+
+def _present_version(meta: dict[str, Any], active: str | None, *, full: bool,
+                     live: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     metrics = meta.get("metrics") or {}
     out = {
         "version": meta["version"],
@@ -179,6 +197,8 @@ def _present_version(meta: dict[str, Any], active: str | None, *, full: bool) ->
         "training_counts": meta.get("training_counts") or metrics.get("training_counts"),
         "moderator_decisions": meta.get("moderator_decisions"),
         "gate": meta.get("gate"),
+        "live": live_summary((live or {}).get(meta["version"])),
+        "label_sources": meta.get("label_sources"),
         "note": meta.get("note"),
         "sha256": meta.get("sha256"),
         "size": meta.get("size"),
@@ -216,12 +236,13 @@ class Models(MethodView):
         rt = runtime()
         active = rt.models.active_version()
         versions = []
+        live = _live()
         for version in reversed(rt.models.versions()):
             try:
                 meta = rt.models.meta(version)
             except UnknownVersion:
                 continue
-            item = _present_version(meta, active, full=False)
+            item = _present_version(meta, active, full=False, live=live)
             item["card_files"] = rt.models.card_files(version)
             versions.append(item)
         load_error = rt.redis.get(rt.keys.model_load_error)
@@ -288,13 +309,16 @@ class TrainingJob(MethodView):
             "started_at": job.started_at,
             "ended_at": job.ended_at,
             "version": None, "activated": None, "note": None, "gate": None,
-            "moderator_decisions": None, "error": None,
+            "moderator_decisions": None, "label_sources": None, "live_active": None,
+            "error": None,
         }
         if status == "finished":
             result = job.return_value() or {}
             out.update(version=result.get("version"), activated=result.get("activated"),
                        note=result.get("note"), gate=result.get("gate"),
-                       moderator_decisions=result.get("moderator_decisions"))
+                       moderator_decisions=result.get("moderator_decisions"),
+                       label_sources=result.get("label_sources"),
+                       live_active=result.get("live_active"))
             out["progress"] = {"stage": "done", "fraction": 1.0}
         elif status in ("failed", "stopped"):
             latest = job.latest_result()
@@ -314,7 +338,7 @@ class ModelVersion(MethodView):
         """One version with all its held-out metrics, training details and model card text."""
         rt = runtime()
         meta = _meta_or_404(version)
-        out = _present_version(meta, rt.models.active_version(), full=True)
+        out = _present_version(meta, rt.models.active_version(), full=True, live=_live())
         names = rt.models.card_files(version)
         out["card_files"] = names
         out["card"] = _card_markdown(names, version)
