@@ -114,6 +114,8 @@ def world(client, runtime, scorer, worker_ctx) -> dict[str, Title]:
                              json={"author_id": AUTHOR, "statement": f"{secret(tenant)} appeal"})
         assert appeal.status_code == 201, appeal.get_data(as_text=True)
         title.appeal = appeal.get_json()["id"]
+        assert client.put("/v1/admin/policy/spot-checks", headers=admin,
+                          json={"rate": 0.5}).status_code == 200
     return titles
 
 
@@ -156,6 +158,7 @@ BODIES: dict[tuple[str, str], list[dict]] = {
     ("PUT", "/v1/articles/<article_id>/policy"): [{"mode": "closed"}],
     ("PUT", "/v1/admin/policy"): [{"thresholds": {"abuse": 0.01}},
                                   {"thresholds": {"abuse:threat": 0.01}}],
+    ("PUT", "/v1/admin/policy/spot-checks"): [{"rate": 0.9}, {"rate": None}],
     ("PUT", "/v1/webhooks"): [{"url": "https://example.org/hook"}],
     ("POST", "/v1alpha1/comments:analyze"): [{"comment": {"text": "attempt"},
                                               "requestedAttributes": {"TOXICITY": {}}}],
@@ -175,7 +178,9 @@ QUERIES: dict[tuple[str, str], list[dict]] = {
                                       {"min_score": 0.0}, {"include_claimed": "true"},
                                       {"kind": "threat", "include_claimed": "true"},
                                       {"kind": "threat", "min_score": 0.0},
-                                      {"category": "notice"}, {"category": "appeal"}],
+                                      {"category": "notice"}, {"category": "appeal"},
+                                      {"category": "spot_check"}],
+    ("GET", "/v1/quality"): [{}, {"from": "2020-01-01", "to": "2020-12-31"}],
     ("GET", "/v1/articles/<article_id>/comments"): [{}, {"status": "held"}],
     ("GET", "/v1/comments/<comment_id>/history"): [{}, {"offset": 1, "limit": 2}],
     ("GET", "/v1/comments"): [{"ids": "{other}"}],
