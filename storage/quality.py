@@ -59,13 +59,13 @@ _TALLY = """
 -- ARGV: stamp, n, m, then per comment: hash index, tenant, pair count, field, incr, ...
 -- Counts only the comments whose decided stamp is this batch's (the write that won).
 local n, m = tonumber(ARGV[2]), tonumber(ARGV[3])
-local sums = {}
+local sums, tenants = {}, {}
 local a = 4
 for i = 1, n do
   local h, tenant, pairs_n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   a = a + 3
   local won = redis.call('HGET', KEYS[i], 'decided') == ARGV[1]
-  if won then redis.call('SADD', KEYS[n + m + 1], tenant) end
+  if won then tenants[tenant] = true end
   for j = 1, pairs_n do
     if won then
       local t = sums[h]
@@ -75,6 +75,7 @@ for i = 1, n do
     a = a + 2
   end
 end
+for tenant in pairs(tenants) do redis.call('SADD', KEYS[n + m + 1], tenant) end
 for h, t in pairs(sums) do
   for field, value in pairs(t) do
     -- Sums of probabilities ('_p') are fractional; every other counter is a count.
