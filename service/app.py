@@ -14,6 +14,7 @@ from service import auth, errors, metrics, rate_limits, request_guard, web
 from service.api import (
     admin_models,
     admin_policy,
+    admin_rules,
     article_policy,
     articles,
     authors,
@@ -86,8 +87,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # Limiter before authentication: failed keys count against the caller's address.
     request_guard.register(app, after=lambda a: (rate_limits.register(a), auth.register(a)))
     api = ModerationApi(app)
-    for module in (health, comments, articles, admin_models, admin_policy, moderation, authors,
-                   article_policy, perspective, coral, webhooks, privacy, dsa, quality):
+    for module in (health, comments, articles, admin_models, admin_policy, admin_rules, moderation,
+                   authors, article_policy, perspective, coral, webhooks, privacy, dsa, quality):
         api.register_blueprint(module.blp)
     app.extensions["moderation_api"] = api
     app.register_blueprint(_swagger_ui_assets())

@@ -75,6 +75,11 @@ class AuthorState:
     premoderated: bool = False
     decisions: int = 0
     rejection_rate: float = 0.0
+    # For the tenant rules (storage/tenant_rules.py): comments scored so far, comments whose
+    # current status is approved, and recent (time, fingerprint) pairs of the repeat rule.
+    posted: int = 0
+    approved: int = 0
+    fingerprints: tuple[tuple[float, int], ...] = ()
 
 
 class AuthorStore:
@@ -106,25 +111,42 @@ class AuthorStore:
         )
 
     # State for the decision phases ------------------------------------------------
+    # Commands ``queue_state`` queues (``parse_state`` takes their results in order).
+    STATE_READS = 3
+
     def queue_state(self, pipe: Any, tenant: str, author_id: str) -> None:
-        """Queue the two reads ``parse_state`` takes (the worker batches them for many authors)."""
+        """Queue the reads ``parse_state`` takes (the worker batches them for many authors)."""
         own = self.keys.tenant(tenant)
         pipe.sismember(own.banned_authors, author_id)
         pipe.lrange(own.author_outcomes(author_id), 0, self.settings.author_window - 1)
+        pipe.hmget(own.author(author_id), "posted", "approved", "fingerprints")
 
-    def parse_state(self, banned: Any, outcomes: list[bytes]) -> AuthorState:
+    def parse_state(self, banned: Any, outcomes: list[bytes],
+                    counters: list[bytes | None] | None = None) -> AuthorState:
         decisions = len(outcomes)
         rejected = sum(1 for o in outcomes if o.startswith(b"rejected:"))
         rate = rejected / decisions if decisions else 0.0
         premoderated = (decisions >= self.settings.author_min_decisions
                         and rate >= self.settings.author_reject_rate)
+        posted, approved, fingerprints = counters or (None, None, None)
         return AuthorState(banned=bool(banned), premoderated=premoderated,
-                           decisions=decisions, rejection_rate=rate)
+                           decisions=decisions, rejection_rate=rate,
+                           posted=max(0, int(posted or 0)), approved=max(0, int(approved or 0)),
+                           fingerprints=_parse_fingerprints(fingerprints))
 
     def state(self, tenant: str, author_id: str) -> AuthorState:
         pipe = self.redis.pipeline(transaction=False)
         self.queue_state(pipe, tenant, author_id)
         return self.parse_state(*pipe.execute())
+
+    def queue_fingerprints(self, pipe: Any, tenant: str, author_id: str,
+                           fingerprints: list[tuple[float, int]], kept: int) -> None:
+        """Store the author's most recent ``kept`` (time, fingerprint) pairs of the repeat rule
+        (queued on the worker's batch pipeline: no round trip of its own). Fingerprints are
+        hashes of word features, not text; erasing the author drops them with the name."""
+        recent = sorted(fingerprints)[-kept:]
+        value = json.dumps([[round(t, 3), f"{f:016x}"] for t, f in recent], separators=(",", ":"))
+        pipe.hset(self.keys.tenant(tenant).author(author_id), "fingerprints", value)
 
     def is_banned(self, tenant: str, author_id: str) -> bool:
         return bool(self.redis.sismember(self.keys.tenant(tenant).banned_authors, author_id))
@@ -140,9 +162,9 @@ class AuthorStore:
         pipe.hgetall(own.author(author_id))
         self.queue_state(pipe, tenant, author_id)
         pipe.zrevrange(own.author_comments(author_id), 0, recent - 1)
-        raw, banned, outcomes, recent_ids = pipe.execute()
+        raw, banned, outcomes, counters, recent_ids = pipe.execute()
         fields = {k.decode(): v.decode() for k, v in raw.items()}
-        state = self.parse_state(banned, outcomes)
+        state = self.parse_state(banned, outcomes, counters)
         ban = None
         if state.banned:
             ban = {"reason": fields.get("ban_reason"), "by": fields.get("ban_by"),
@@ -190,6 +212,15 @@ class AuthorStore:
     def audit(self, tenant: str, author_id: str) -> list[dict[str, Any]]:
         key = self.keys.tenant(tenant).author_audit(author_id)
         return [json.loads(e) for e in self.redis.lrange(key, 0, -1)]
+
+
+def _parse_fingerprints(raw: bytes | None) -> tuple[tuple[float, int], ...]:
+    if not raw:
+        return ()
+    try:
+        return tuple((float(t), int(f, 16)) for t, f in json.loads(raw))
+    except (ValueError, TypeError):
+        return ()
 
 
 def _audit(event: str, by: str, by_name: str | None, reason: str, at: float) -> str:

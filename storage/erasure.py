@@ -277,7 +277,7 @@ class Eraser:
     def _erase_profile(self, where: AuthorKeys) -> int:
         erased = 0
         pipe = self.redis.pipeline()
-        pipe.hdel(where.profile, "name")
+        pipe.hdel(where.profile, "name", "fingerprints")
         pipe.hget(where.profile, "ban_reason")
         removed, reason = pipe.execute()
         erased += int(removed)

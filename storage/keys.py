@@ -421,6 +421,28 @@ class TenantKeys(_ScopedKeys):
         """List: JSON audit events of changes to the tenant's spot-check rate, newest first."""
         return f"{self._own}policy:spot-checks:audit"
 
+    # Articles' metadata and threads (introduced after tenants: always the tenant's segment) --
+    def article_meta(self, article_id: str) -> str:
+        """Hash: an article's title, url and section as the site last sent them (once per
+        article, not per comment)."""
+        return f"{self._own}a:{encode_id(article_id)}:meta"
+
+    def replies(self, article_id: str, parent_ref: str) -> str:
+        """Sorted set: ids of the comments replying to ``parent_ref`` (the parent as the site
+        named it: this service's id or its own external id) under an article, by sequence."""
+        return f"{self._own}a:{encode_id(article_id)}:replies:{encode_id(parent_ref)}"
+
+    # Per-tenant rules (repeats, links, new commenters, word lists) ----------------------
+    @property
+    def rules(self) -> str:
+        """Hash: the tenant's rule settings (storage/tenant_rules.py)."""
+        return f"{self._own}rules"
+
+    @property
+    def rules_audit(self) -> str:
+        """List: JSON audit events of changes to the tenant's rules (counts, never words)."""
+        return f"{self._own}rules:audit"
+
     # Readers' reports ---------------------------------------------------------
     def reader_reports(self, reader_id: str) -> str:
         """String counter (TTL: one window): reports a reader made in the current window."""

@@ -116,6 +116,9 @@ def world(client, runtime, scorer, worker_ctx) -> dict[str, Title]:
         title.appeal = appeal.get_json()["id"]
         assert client.put("/v1/admin/policy/spot-checks", headers=admin,
                           json={"rate": 0.5}).status_code == 200
+        assert client.put("/v1/admin/policy/rules", headers=admin,
+                          json={"suspect_words": [secret(tenant)], "repeat_minutes": 5}
+                          ).status_code == 200
     return titles
 
 
@@ -159,6 +162,7 @@ BODIES: dict[tuple[str, str], list[dict]] = {
     ("PUT", "/v1/admin/policy"): [{"thresholds": {"abuse": 0.01}},
                                   {"thresholds": {"abuse:threat": 0.01}}],
     ("PUT", "/v1/admin/policy/spot-checks"): [{"rate": 0.9}, {"rate": None}],
+    ("PUT", "/v1/admin/policy/rules"): [{"banned_words": ["attempt"], "new_author_comments": 9}],
     ("PUT", "/v1/webhooks"): [{"url": "https://example.org/hook"}],
     ("POST", "/v1alpha1/comments:analyze"): [{"comment": {"text": "attempt"},
                                               "requestedAttributes": {"TOXICITY": {}}}],

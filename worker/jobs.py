@@ -25,6 +25,7 @@ from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from storage.dsa import count_decisions
 from storage.quality import QualityStore
+from storage.tenant_rules import FINGERPRINTS_KEPT
 from worker.context import WorkerContext, get_context
 from worker.lease import LeaseKeeper
 from worker.phases import decide
@@ -192,6 +193,9 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     count_decisions(ctx.keys, pipe, outcomes, now)
     # Quality counters and the spot checks drawn: a script or two on the same round trip.
     QualityStore(ctx.redis, ctx.keys).queue_batch(pipe, repr(now), now, version, outcomes)
+    # The repeat rule's per-author fingerprints, as the batch left them: same pipeline.
+    for (tenant, author_id), recent in policy.fingerprints.items():
+        authors.queue_fingerprints(pipe, tenant, author_id, recent, FINGERPRINTS_KEPT)
     # One failing command (say, a key of the wrong type) must not hide the decisions the
     # rest of the pipeline did write: those still get their webhooks and metrics.
     results = pipe.execute(raise_on_error=False)

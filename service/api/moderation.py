@@ -44,7 +44,9 @@ blp = Blueprint("moderation", __name__, url_prefix="/v1",
 # reasons policy phases and readers' reports hold comments for.
 QUEUE_CATEGORIES = (*CATEGORIES, "premoderated", "protected_term", "author_history",
                     "reader_report", "sensitive_article", "notice", "appeal",
-                    "spot_check")
+                    "spot_check",
+                    # the tenant rules' holds (worker/phases: repeat_posts, links, ...)
+                    "spam", "suspect_word", "new_commenter")
 _ID = validate.Regexp(ID_PATTERN)
 
 

@@ -75,6 +75,9 @@ CATEGORY_LABELS = {
     "notice": "Notice of illegal content",
     "appeal": "Appeal",
     "spot_check": "Spot checks",
+    "spam": "Spam (repeats, links)",
+    "suspect_word": "Suspect word",
+    "new_commenter": "New commenter",
 }
 # The abuse kinds the queue filters on (model/attributes.py KINDS), and how the page names them.
 KIND_LABELS = {

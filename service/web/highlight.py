@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # CSS class of each model category's highlight.
-MARK_CLASSES = {"victim_identification": "vi", "abuse": "abuse"}
+MARK_CLASSES = {"victim_identification": "vi", "abuse": "abuse", "spam": "rule", "word_list": "rule"}
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,28 @@ from worker.phases import (
     article_mode,
     author_history,
     banned_author,
+    links,
+    new_commenters,
     protected_terms,
+    repeat_posts,
     sensitive,
     spot_check,
     thresholds,
+    word_lists,
 )
 from worker.policy import Policy
 
 # Rejections that end the decision first; then holds that do not depend on the
-# scores; then the score adjustment the thresholds must see; the explanation last.
+# scores (the tenant's rules among them); then the score adjustment the thresholds
+# must see; the explanation last.
 PHASES = [
     banned_author.apply,
     article_mode.apply,
+    word_lists.apply,
     author_history.apply,
+    new_commenters.apply,
+    links.apply,
+    repeat_posts.apply,
     protected_terms.apply,
     allowed_names.apply,
     thresholds.apply,
