@@ -43,3 +43,27 @@ def comments(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     return [{**comment(r), "statement_of_reasons": s}
             for r, s in zip(records, statements(list(records)), strict=True)]
+
+
+def _context_comment(record: dict[str, Any]) -> dict[str, Any]:
+    return {"id": record["id"], "text": record.get("text"),
+            "author": {"id": record.get("author_id"), "name": record.get("author_name")},
+            "status": record.get("status"), "created_at": _iso(record.get("created"))}
+
+
+def with_context(item: dict[str, Any], record: dict[str, Any],
+                 context: dict[str, Any] | None) -> dict[str, Any]:
+    """``item`` with ``article`` and ``context`` from ``storage.context.ContextReader.read``
+    (moderators only: texts of every status are shown, each with its status)."""
+    context = context or {}
+    item["article"] = context.get("article")
+    if not record.get("parent_id"):
+        item["context"] = None
+        return item
+    parent = context.get("parent")
+    item["context"] = {
+        "parent": _context_comment(parent) if parent else None,
+        "replies": [_context_comment(r) for r in context.get("replies", [])],
+        "reply_count": context.get("reply_count", 0),
+    }
+    return item

@@ -48,6 +48,21 @@ class AuthorSchema(ma.Schema):
     name = ma.fields.String(validate=[validate.Length(max=200), _encodable], load_default=None)
 
 
+class ArticleInSchema(ma.Schema):
+    title = ma.fields.String(validate=[validate.Length(min=1, max=300), _encodable],
+                             load_default=None, metadata={"description": "The story's headline."})
+    url = ma.fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2000),
+                        load_default=None,
+                        metadata={"description": "The story's address (http or https only)."})
+    section = ma.fields.String(validate=[validate.Length(min=1, max=100), _encodable],
+                               load_default=None, metadata={"description": "e.g. news, sport."})
+
+    @ma.validates_schema
+    def _something(self, data: dict, **kwargs) -> None:
+        if not any(data.get(name) for name in ("title", "url", "section")):
+            raise ma.ValidationError("Send at least one of title, url, section.")
+
+
 class CommentInSchema(ma.Schema):
     article_id = ma.fields.String(
         required=True, validate=[FullMatch(ID_PATTERN)],
@@ -63,7 +78,15 @@ class CommentInSchema(ma.Schema):
         metadata={"description": "The site's own comment id: a retry with the same one returns "
                                  "the same comment and queues nothing."},
     )
-    parent_id = ma.fields.String(validate=[FullMatch(ID_PATTERN)], load_default=None)
+    parent_id = ma.fields.String(
+        validate=[FullMatch(ID_PATTERN)], load_default=None,
+        metadata={"description": "For a reply, the comment it answers: the id this service "
+                                 "returned for it, or the site's own external_id of it under "
+                                 "the same article. Moderators see it beside the reply."})
+    article = ma.fields.Nested(
+        ArticleInSchema, load_default=None,
+        metadata={"description": "The story the comment is under (stored once per article; "
+                                 "the moderators' queue shows the title and links to it)."})
 
 
 class AcceptedSchema(ma.Schema):
@@ -108,6 +131,31 @@ class StatementOfReasonsSchema(ma.Schema):
     redress = ma.fields.Nested(RedressSchema, required=True)
 
 
+class ArticleOutSchema(ma.Schema):
+    title = ma.fields.String(allow_none=True)
+    url = ma.fields.String(allow_none=True)
+    section = ma.fields.String(allow_none=True)
+
+
+class ContextCommentSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    text = ma.fields.String(allow_none=True)
+    author = ma.fields.Nested(AuthorOutSchema, required=True)
+    status = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(allow_none=True)
+
+
+class ContextSchema(ma.Schema):
+    parent = ma.fields.Nested(ContextCommentSchema, allow_none=True, metadata={
+        "description": "The comment this one answers (null when it is not found in the "
+                       "same title and article)."})
+    replies = ma.fields.List(ma.fields.Nested(ContextCommentSchema), required=True, metadata={
+        "description": "The first replies to the same parent (this comment left out), oldest "
+                       "first."})
+    reply_count = ma.fields.Integer(required=True, metadata={
+        "description": "Replies to the same parent besides this one."})
+
+
 class CommentSchema(ma.Schema):
     id = ma.fields.String(required=True)
     article_id = ma.fields.String(required=True)
@@ -134,6 +182,13 @@ class CommentSchema(ma.Schema):
         "description": "Art. 17 DSA: why a held or rejected comment is restricted, and the "
                        "author's redress (null for other statuses). On the single and batch "
                        "reads and decision responses."})
+    article = ma.fields.Nested(ArticleOutSchema, allow_none=True, metadata={
+        "description": "Moderator and admin keys: the story as the site last described it."})
+    context = ma.fields.Nested(ContextSchema, allow_none=True, metadata={
+        "description": "Moderator and admin keys: for a reply, the comment it answers and the "
+                       "thread's first replies (null for a comment that answers none). Site "
+                       "keys never get it: the site has its own threads, and a parent may be "
+                       "held or rejected."})
 
 
 class CommentPageSchema(ma.Schema):

@@ -65,26 +65,31 @@ class Title:
         return [self.held, self.approved, self.rejected]
 
 
-def _post(client, title: Title, text: str, external_id: str, author: str = AUTHOR) -> str:
+def _post(client, title: Title, text: str, external_id: str, author: str = AUTHOR,
+          **extra: Any) -> str:
     response = client.post("/v1/comments", headers=title.keys["site"], json={
         "article_id": ARTICLE, "external_id": external_id, "text": text,
-        "author": {"id": author, "name": name(title.tenant)}})
+        "author": {"id": author, "name": name(title.tenant)}, **extra})
     assert response.status_code == 202, response.get_data(as_text=True)
     return response.get_json()["id"]
 
 
 @pytest.fixture
 def world(client, runtime, scorer, worker_ctx) -> dict[str, Title]:
-    """Two titles with the same article, author and external ids, each with a held, an
-    approved (reported) and a rejected comment, a ban, an article policy, thresholds, a
-    claim and a training example."""
+    """Two titles with the same article, author and external ids, each with a held (a reply to
+    the approved one, with article metadata), an approved (reported) and a rejected comment,
+    a ban, an article policy, rules, thresholds, a claim and a training example."""
     titles = {t: Title(t, runtime) for t in TENANTS}
     for tenant, title in titles.items():
         # a kind in its reason (abuse: threat): the kind indexes are in play too
         held_text = scorer.set(f"{secret(tenant)} held", abuse=0.9, kinds={"threat": 0.9})
         rejected_text = scorer.set(f"{secret(tenant)} to reject", abuse=0.8)
-        title.held = _post(client, title, held_text, "ext-1")
         title.approved = _post(client, title, f"{secret(tenant)} approved", "ext-2")
+        # A reply, under an article the site described: its context (the parent's text, the
+        # story's title) is the tenant's own data too.
+        title.held = _post(client, title, held_text, "ext-1", parent_id="ext-2",
+                           article={"title": f"{secret(tenant)} story",
+                                    "url": f"https://{tenant}.example/{secret(tenant)}"})
         title.rejected = _post(client, title, rejected_text, "ext-3")
     score_pending()
     for tenant, title in titles.items():
@@ -280,6 +285,11 @@ def test_the_matrix_would_see_a_leak(client, world, runtime):
     for key in (bravo.keys["site"], bravo.keys["moderator"], everyone):
         text = client.get(f"/v1/comments/{bravo.held}", headers=key).get_data(as_text=True)
         assert secret("bravo") in text
+        if key is not bravo.keys["site"]:
+            # Moderators see the reply's context: its parent's text and the story's title.
+            got = client.get(f"/v1/comments/{bravo.held}", headers=key).get_json()
+            assert got["context"]["parent"]["text"] == f"{secret('bravo')} approved"
+            assert got["article"]["title"] == f"{secret('bravo')} story"
     queue = client.get("/v1/moderation/queue?include_claimed=true", headers=everyone).get_json()
     assert {i["tenant"] for i in queue["items"]} == {"acme", "bravo"}
     before = snapshot(runtime.redis, bravo)

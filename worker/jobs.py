@@ -23,6 +23,7 @@ from core.tenants import tenant_of
 from model.scoring import Score, Scorer
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
+from storage.context import queue_reply
 from storage.dsa import count_decisions
 from storage.quality import QualityStore
 from storage.tenant_rules import FINGERPRINTS_KEPT
@@ -40,7 +41,7 @@ log = logging.getLogger("worker.jobs")
 DRAIN_BUDGET_SECONDS = 20.0
 # The record fields scoring needs (also read by the API's synchronous scoring).
 RECORD_FIELDS = ("id", "tenant", "article_id", "text", "author_id", "status", "created", "seq",
-                 "request_id", "external_id")
+                 "request_id", "external_id", "parent_id")
 
 
 def drain_pending() -> dict[str, int]:
@@ -184,6 +185,11 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
                          "decided_by": "model", "model_version": version, "decided": now,
                          "spot_check_p": decision.spot_check_p, "approved_p": decision.approved_p})
+        if record.get("parent_id"):
+            # Same pipeline: the parent's reply index (moderators' thread context).
+            queue_reply(pipe, ctx.keys, tenant=record["tenant"], article_id=record["article_id"],
+                        parent_ref=record["parent_id"], comment_id=record["id"],
+                        seq=record["seq"], keep_seconds=ctx.settings.retention_days * 86400)
         if record.get("author_id"):
             # Same pipeline: the author's counters cost no extra round trip.
             authors.queue_scored(pipe, tenant=record["tenant"], author_id=record["author_id"],

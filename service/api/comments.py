@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.metrics import COMMENTS_ACCEPTED
-from service import present, tenancy
+from service import present, tenancy, threads
 from service.auth import require
 from service.errors import ApiError, ErrorSchema
 from service.runtime import Runtime
@@ -84,6 +84,10 @@ class Comments(MethodView):
             request_id=g.get("request_id"),
             flag_ttl=DRAIN_FLAG_TTL,
         )
+        if body.get("article"):
+            # Once per article (and per change), not per comment: see storage/context.py.
+            threads.article_store().remember(tenancy.acting_tenant(), body["article_id"],
+                                             body["article"])
         if created.created:
             COMMENTS_ACCEPTED.inc()
         if created.schedule_scoring:
@@ -106,8 +110,12 @@ class Comment(MethodView):
     @blp.response(200, CommentSchema)
     def get(self, comment_id: str):
         """A comment with its status, scores, hold reasons and who decided (another tenant's
-        comment is not found)."""
+        comment is not found). Moderator and admin keys also get `article` and, for a reply,
+        `context`: the comment it answers and the thread's first replies."""
         record = runtime().comments.get(comment_id)
         if not tenancy.can_see(record):
             raise ApiError(404, "comment_not_found", f"No comment with id {comment_id!r}.")
-        return present.comment(record, with_statement=True)
+        item = present.comment(record, with_statement=True)
+        if tenancy.key().role in ("moderator", "admin"):
+            present.with_context(item, record, threads.contexts([record]).get(record["id"]))
+        return item

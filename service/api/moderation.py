@@ -13,7 +13,7 @@ from marshmallow import validate
 
 from core.tenants import DEFAULT_TENANT, TENANT_PATTERN
 from model.categories import CATEGORIES
-from service import present, tenancy
+from service import present, tenancy, threads
 from service.auth import require
 from service.errors import ApiError, ErrorSchema
 from service.moderation_store import moderation_store
@@ -321,7 +321,9 @@ class Queue(MethodView):
             )
         except InvalidCursor as exc:
             raise ApiError(400, "invalid_cursor", str(exc)) from exc
-        return {**page, "items": with_reviews([present_item(r) for r in page["items"]])}
+        found = threads.contexts(page["items"])
+        return {**page, "items": with_reviews([
+            present.with_context(present_item(r), r, found.get(r["id"])) for r in page["items"]])}
 
 
 @blp.route("/moderation/claims")

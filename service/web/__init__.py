@@ -37,7 +37,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from core.tenants import ALL_TENANTS, DEFAULT_TENANT, is_tenant
-from service import dsa
+from service import dsa, threads
 from service.schemas import ID_PATTERN
 from service.web import backend, session
 from service.web.highlight import segments
@@ -218,7 +218,32 @@ def _default_reason(reasons: list[str]) -> str:
     return "other"
 
 
-def _card(record: dict[str, Any], me: str) -> dict[str, Any]:
+def _story(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The article as the card shows it; a link only to http(s) (checked again here, though
+    the API accepts no other scheme)."""
+    if not meta:
+        return None
+    url = meta.get("url") or None
+    if url and not re.match(r"https?://", url, re.IGNORECASE):
+        url = None
+    return {"title": meta.get("title"), "url": url, "section": meta.get("section")}
+
+
+def _thread(record: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not record.get("parent_id") or not context:
+        return None
+
+    def one(r: dict[str, Any]) -> dict[str, Any]:
+        return {"author": r.get("author_name") or r.get("author_id") or "", "text": r.get("text") or "",
+                "status": r.get("status") or ""}
+
+    parent = context.get("parent")
+    return {"parent": one(parent) if parent else None,
+            "replies": [one(r) for r in context.get("replies", [])],
+            "reply_count": int(context.get("reply_count") or 0)}
+
+
+def _card(record: dict[str, Any], me: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
     reasons = list(record.get("reasons") or [])
     holder = record.get("claimed_by")
     holder_id = record.get("claimed_by_key_id")
@@ -238,6 +263,8 @@ def _card(record: dict[str, Any], me: str) -> dict[str, Any]:
         "locked_by": holder if holder and holder_id != me else None,
         "notices": [],
         "appeal": None,
+        "article": _story((context or {}).get("article")),
+        "context": _thread(record, context),
     }
 
 
@@ -360,7 +387,8 @@ def queue():
     # A GET claims nothing (a link on another site must not claim comments for a signed-in
     # moderator): the page's script claims what it shows with a POST (/moderate/claims)
     # carrying the CSRF token, as soon as it loads.
-    cards = _with_reviews([_card(r, me.key_id) for r in items])
+    found = threads.contexts(items)
+    cards = _with_reviews([_card(r, me.key_id, found.get(r["id"])) for r in items])
     log.info("queue shown", extra={"items": len(cards)})
     shown = {k: v for k, v in filters.items() if v is not None and k != "cursor"}
     next_url = None
