@@ -249,6 +249,11 @@ class Settings:
         "CLAIM_SECONDS", 300,
         "A moderator's claim on a held comment lapses after this many seconds unless renewed.",
     )
+    moderate_poll_seconds: float = _setting(
+        "MODERATE_POLL_SECONDS", 5.0,
+        "Seconds between the moderator page's checks for new held comments and comments decided "
+        "by colleagues (a light GET: no worker is held open). 0: the page does not update itself.",
+    )
     max_reports_per_comment: int = _setting(
         "MAX_REPORTS_PER_COMMENT", 100,
         "Readers' reports kept per comment; later ones are answered but not stored (the comment "

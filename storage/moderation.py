@@ -493,6 +493,16 @@ class ModerationStore:
             items.append(record)
         return items
 
+    def still_queued(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are still in the held queue (one pipelined round trip): the live
+        page drops the others, decided by colleagues meanwhile."""
+        if not ids:
+            return set()
+        pipe = self.redis.pipeline(transaction=False)
+        for cid in ids:
+            pipe.zscore(self.keys.held_queue, cid)
+        return {cid for cid, score in zip(ids, pipe.execute(), strict=True) if score is not None}
+
     # Claims -----------------------------------------------------------------------------
     def visible(self, moderator: Moderator, ids: Iterable[str]) -> list[str]:
         """The ``ids`` (in order, once each) of comments the moderator may see."""

@@ -394,26 +394,81 @@ def queue():
     next_url = None
     if page.get("next_cursor"):
         next_url = url_for("moderate.queue") + "?" + urlencode({**shown, "cursor": page["next_cursor"]})
+    # The filters as the query string names them (_filters), for the live updates.
+    live_query = urlencode({("article" if k == "article_id" else k): v for k, v in shown.items()})
     return render_template(
         "moderate/queue.html",
         cards=cards,
         counts=page.get("counts") or {},
         total=page.get("total", len(cards)),
         filters=filters,
-        all_tenants=g.moderator.tenant == ALL_TENANTS,
         problems=problems,
         next_url=next_url,
-        reason_codes=[(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
-        categories=CATEGORY_LABELS,
-        kinds=KIND_LABELS,
         review_tabs=QUEUE_TABS,
         review=filters["category"] if filters["category"] in REVIEW_TABS else None,
-        notice_actions=(("reject", "Take down"), ("keep", "Leave as it is"),
-                        ("approve", "Publish")),
-        max_note=backend.MAX_NOTE_CHARS,
-        here=request.full_path.rstrip("?"),
         renew_seconds=max(5, current_app.config["MODERATION"].claim_seconds // 2),
+        live_url=url_for("moderate.live") + ("?" + live_query if live_query else ""),
+        live_seconds=current_app.config["MODERATION"].moderate_poll_seconds,
+        first_page=filters["cursor"] is None,
+        **_card_context(),
     )
+
+
+def _card_context() -> dict[str, Any]:
+    """What the card template needs besides the card (the page and the live updates share it)."""
+    return {
+        "all_tenants": g.moderator.tenant == ALL_TENANTS,
+        "reason_codes": [(c, REASON_LABELS.get(c, c)) for c in backend.REASON_CODES],
+        "categories": CATEGORY_LABELS,
+        "kinds": KIND_LABELS,
+        "notice_actions": (("reject", "Take down"), ("keep", "Leave as it is"), ("approve", "Publish")),
+        "max_note": backend.MAX_NOTE_CHARS,
+        "here": (request.args.get("here") if request.endpoint == "moderate.live"
+                 else request.full_path.rstrip("?")) or url_for("moderate.queue"),
+    }
+
+
+# The live queue: a light poll, not a held connection (sync gunicorn workers serve it and
+# move on), so it works behind `moderation up` with any number of API processes.
+MAX_SHOWN = PAGE_SIZE * 3
+
+
+@blp.route("/live", methods=["GET"])
+@login_required
+def live():
+    """What changed since the page (or the last poll) drew the queue: counts, the shown
+    comments that left the queue (decided by a colleague), and on the first page the cards
+    of new held comments, server-rendered (escaped) like the page itself."""
+    me = g.moderator.identity
+    filters, _ = _filters()
+    shown = [i for i in (request.args.get("shown") or "").split(",") if _ID.fullmatch(i)][:MAX_SHOWN]
+    store = backend.store()
+    query = {k: v for k, v in filters.items() if k not in ("tenant", "cursor")}
+    page = store.queue(**query, cursor=None, tenant=_queue_tenant(filters), limit=PAGE_SIZE,
+                       moderator=me)
+    still = store.still_queued(shown)
+    gone = [i for i in shown if i not in still]
+    order = [r["id"] for r in page.get("items") or []]
+    fresh = [] if request.args.get("paged") else [
+        r for r in page.get("items") or [] if r["id"] not in set(shown)]
+    found = threads.contexts(fresh)
+    extra = _card_context()
+    cards = []
+    for record in fresh:
+        index = order.index(record["id"])
+        cards.append({"id": record["id"], "after": order[index - 1] if index else None,
+                      "html": render_template("moderate/_card.html",
+                                              c=_card(record, me.key_id, found.get(record["id"])),
+                                              **extra)})
+    counts = page.get("counts") or {}
+    total = page.get("total", 0)
+    return jsonify({
+        "total": total,
+        "gone": gone,
+        "cards": cards,
+        "counts_html": render_template("moderate/_counts.html", counts=counts, total=total,
+                                       filters=filters, categories=CATEGORY_LABELS),
+    })
 
 
 def _decision_form() -> tuple[str, str, str | None]:

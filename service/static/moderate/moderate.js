@@ -53,7 +53,9 @@
     return { ok: response.ok, status: response.status, data: data };
   }
 
-  function finish(card) {
+  // live: the comment left the queue by someone else's hand (no reload when the list empties;
+  // the live queue brings what comes next).
+  function finish(card, live) {
     const list = cards();
     const i = list.indexOf(card);
     card.classList.add("done");
@@ -61,8 +63,15 @@
     const checkbox = card.querySelector('input[name="ids"]');
     if (checkbox) checkbox.checked = false;
     const rest = cards();
-    if (current === card) setCurrent(rest[Math.min(i, rest.length - 1)] || null);
-    setTimeout(() => { card.remove(); updateBulk(); if (!cards().length) location.reload(); }, 250);
+    if (current === card) setCurrent(rest[Math.min(i, rest.length - 1)] || null, !live);
+    setTimeout(() => {
+      card.remove();
+      updateBulk();
+      if (!cards().length) {
+        if (live || liveOn()) showEmpty();
+        else location.reload();
+      }
+    }, 250);
     updateBulk();
   }
 
@@ -171,6 +180,96 @@
     }, Number(queue.dataset.renewSeconds) * 1000);
   }
 
+  // One card's own handlers: the page's cards as it loads, and cards the live queue adds.
+  function bindCard(card) {
+    const form = card.querySelector("form.decide");
+    if (form) {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        setCurrent(card, false);
+        decide(card, event.submitter ? event.submitter.value : "reject");
+      });
+    }
+    const link = card.querySelector(".history-link");
+    if (link) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        toggleHistory(card);
+      });
+    }
+    card.addEventListener("click", () => { if (current !== card) setCurrent(card, false); });
+  }
+
+  // The live queue: a light poll every few seconds (no connection held open, so it works
+  // behind gunicorn's sync workers). New held comments come as server-rendered (escaped)
+  // cards and are inserted in queue order; comments a colleague decided leave the list;
+  // the count badges and the tab's title follow. Paused while the tab is hidden.
+  let polling = false;
+  const baseTitle = document.title;
+  function showEmpty() {
+    const empty = document.querySelector("[data-testid=empty]");
+    if (empty) empty.hidden = cards().length > 0;
+  }
+  async function poll(queue) {
+    if (polling || document.hidden) return;
+    polling = true;
+    try {
+      const url = new URL(queue.dataset.live, location.href);
+      url.searchParams.set("shown", cards().map((c) => c.dataset.id).join(","));
+      url.searchParams.set("here", queue.dataset.here || "");
+      if (queue.dataset.paged) url.searchParams.set("paged", "1");
+      const response = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (response.status === 401) { location.assign("/moderate/login"); return; }
+      if (!response.ok) return;
+      const data = await response.json();
+      const counts = document.querySelector("[data-testid=counts]");
+      // A server-rendered fragment: every value in it is escaped.
+      if (counts && typeof data.counts_html === "string") counts.innerHTML = data.counts_html;
+      document.title = (data.total ? "(" + data.total + ") " : "") + baseTitle;
+      (data.gone || []).forEach((id) => {
+        const card = document.getElementById("c-" + id);
+        if (card && !card.classList.contains("done")) {
+          finish(card, true);
+        }
+      });
+      const added = [];
+      (data.cards || []).forEach((item) => {
+        if (document.getElementById("c-" + item.id)) return;
+        const holder = document.createElement("div");
+        holder.innerHTML = item.html;  // server-rendered card: comment text escaped there
+        const card = holder.firstElementChild;
+        if (!card) return;
+        const after = item.after && document.getElementById("c-" + item.after);
+        if (after) after.after(card); else queue.prepend(card);
+        bindCard(card);
+        card.classList.add("arrived");
+        added.push(card);
+      });
+      if (added.length) {
+        if (!current) setCurrent(added[0], false);
+        claimShown(queue, true);
+        updateBulk();
+      }
+      showEmpty();
+      document.body.dataset.polled = String(Number(document.body.dataset.polled || 0) + 1);
+    } catch (e) {
+      // A network hiccup: the next poll tries again.
+    } finally {
+      polling = false;
+    }
+  }
+  function liveOn() {
+    const queue = document.querySelector(".queue[data-live]");
+    return !!queue && Number(queue.dataset.liveSeconds) > 0;
+  }
+  function startLive() {
+    const queue = document.querySelector(".queue[data-live]");
+    if (!liveOn()) return;
+    const seconds = Number(queue.dataset.liveSeconds);
+    setInterval(() => poll(queue), seconds * 1000);
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(queue); });
+  }
+
   function help(show) {
     const overlay = document.getElementById("help");
     if (!overlay) return;
@@ -178,14 +277,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("form.decide").forEach((form) => {
-      form.addEventListener("submit", (event) => {
-        event.preventDefault();
-        const card = form.closest(".comment");
-        setCurrent(card, false);
-        decide(card, event.submitter ? event.submitter.value : "reject");
-      });
-    });
+    document.querySelectorAll(".comment").forEach(bindCard);
     const bar = document.getElementById("bulk");
     if (bar) {
       bar.addEventListener("submit", (event) => {
@@ -204,15 +296,6 @@
     document.addEventListener("change", (event) => {
       if (event.target.name === "ids") updateBulk();
     });
-    document.querySelectorAll(".history-link").forEach((link) => {
-      link.addEventListener("click", (event) => {
-        event.preventDefault();
-        toggleHistory(link.closest(".comment"));
-      });
-    });
-    document.querySelectorAll(".comment").forEach((card) => {
-      card.addEventListener("click", () => { if (current !== card) setCurrent(card, false); });
-    });
     document.querySelectorAll('[data-action="help"]').forEach((b) => b.addEventListener("click", () => help(true)));
     document.querySelectorAll('[data-action="close-help"]').forEach((b) => b.addEventListener("click", () => help(false)));
     const help_overlay = document.getElementById("help");
@@ -221,6 +304,7 @@
     if (first) setCurrent(first, false);
     updateBulk();
     startClaimRenewal();
+    startLive();
     document.body.dataset.ready = "1";  // for tests and tools: shortcuts are live
   });
 
