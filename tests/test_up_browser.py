@@ -7,6 +7,7 @@ tests/test_moderate_browser.py) signs in on /moderate and loads the page again a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,6 +127,58 @@ def test_sign_in_holds_across_up_s_two_api_processes_and_a_restart(browser, star
         page.base = up.base
         assert secret.read_text() == kept
         assert _bounces(page, PAGE_LOADS) == []
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def _api(base: str, method: str, path: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_the_live_queue_under_up_s_two_api_processes(browser, start_up, runtime, monkeypatch):
+    """The page's light poll, answered by whichever of `up`'s gunicorn processes: a comment
+    the worker holds appears without a reload, and leaves when a colleague decides it."""
+    from storage.thresholds import ThresholdStore
+
+    monkeypatch.setenv("MODERATE_POLL_SECONDS", "1")
+    # Every comment held, whatever the small model makes of it.
+    ThresholdStore(runtime.redis, runtime.keys).update(
+        {"abuse": 0.0, "victim_identification": 0.0}, by="test")
+    key = runtime.api_keys.create("moderator", "alice")[1]
+    colleague = runtime.api_keys.create("moderator", "bob")[1]
+    site = runtime.api_keys.create("site", "www")[1]
+    up = start_up(processes=2)
+    page = Page(browser, up.base)
+    try:
+        page.sign_in(key)
+        assert page.tab.locator("[data-testid=empty]").is_visible()
+        status, posted = _api(up.base, "POST", "/v1/comments", site, {
+            "article_id": "stadium", "text": "You lot are clueless, absolute idiots",
+            "author": {"id": "reader-1"},
+            "article": {"title": "Stadium plan approved", "url": "https://news.example/stadium"}})
+        assert status == 202, posted
+        card = page.card(posted["id"])
+        card.wait_for(timeout=60_000)  # scored by up's worker, then the next poll brings it
+        assert card.locator("[data-testid=story]").inner_text() == "Stadium plan approved"
+        total = page.tab.locator("[data-testid=total]")
+        assert total.inner_text().startswith("1 held")
+        # The page claimed it as it arrived; the claim lapses, and a colleague decides it.
+        wait_until(lambda: runtime.redis.get(runtime.keys.claim(posted["id"])) is not None)
+        runtime.redis.delete(runtime.keys.claim(posted["id"]))
+        status, decided = _api(up.base, "POST", f"/v1/comments/{posted['id']}/decision", colleague,
+                               {"action": "reject", "reason_code": "abuse"})
+        assert status == 200, decided
+        card.wait_for(state="detached")
+        wait_until(lambda: total.inner_text().startswith("0 held"))
+        assert page.tab.locator("[data-testid=empty]").is_visible()
         assert page.errors == []
     finally:
         page.context.close()
