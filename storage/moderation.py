@@ -493,14 +493,17 @@ class ModerationStore:
             items.append(record)
         return items
 
-    def still_queued(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are still in the held queue (one pipelined round trip): the live
-        page drops the others, decided by colleagues meanwhile."""
+    def still_queued(self, ids: Sequence[str], tenant: str) -> set[str]:
+        """Which of ``ids`` are still in ``tenant``'s held queue ("*": anyone's), in one
+        pipelined round trip: the live page drops the others, decided by colleagues
+        meanwhile. Another tenant's comment is never "still queued", so the answer says
+        nothing about it."""
         if not ids:
             return set()
+        queue_key, _, _ = self._indexes(tenant)
         pipe = self.redis.pipeline(transaction=False)
         for cid in ids:
-            pipe.zscore(self.keys.held_queue, cid)
+            pipe.zscore(queue_key, cid)
         return {cid for cid, score in zip(ids, pipe.execute(), strict=True) if score is not None}
 
     # Claims -----------------------------------------------------------------------------

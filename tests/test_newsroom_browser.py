@@ -20,7 +20,7 @@ from model.scoring import Span
 from storage.moderation import ModerationStore, Moderator
 from tests.browser_fixtures import Page, needs_chromium
 from tests.conftest import make_settings, wait_until
-from tests.moderate_seed import ROTHERHAM, seed_held
+from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 from tests.moderation_support import score_pending
 
 pytest_plugins = ["tests.browser_fixtures", "tests.moderation_fixtures"]
@@ -168,4 +168,26 @@ def test_an_empty_queue_fills_without_a_reload(open_page, runtime, moderator_key
     page.card(arrived).wait_for()
     assert not empty.is_visible()
     assert page.tab.evaluate("window.__sameDocument") is True  # no reload happened
+    assert page.errors == []
+
+
+def test_markup_in_a_thread_or_a_live_card_is_shown_as_text(open_page, client, site_headers, scorer,
+                                                            worker_ctx, runtime, moderator_key):
+    _post(client, site_headers, XSS_TEXT, "Parent", external_id="c-1")
+    held = _post(client, site_headers, scorer.set("a reply", abuse=0.9), "Replier", parent_id="c-1")
+    score_pending()
+    page = open_page()
+    page.sign_in(moderator_key)
+    context = page.card(held).locator("details[data-testid=context]")
+    context.locator("summary").click()
+    assert context.locator("[data-testid=parent-text]").inner_text() == XSS_TEXT
+    # A held comment with markup arrives through the live queue.
+    live_text = scorer.set(XSS_TEXT + " (live)", abuse=0.9)
+    arrived = _post(client, site_headers, live_text, "Late")
+    score_pending()
+    card = page.card(arrived)
+    card.wait_for()
+    assert card.locator("[data-testid=comment-text]").inner_text() == live_text
+    assert page.tab.evaluate("typeof window.__pwned") == "undefined"
+    assert page.tab.locator("main script, main img").count() == 0
     assert page.errors == []

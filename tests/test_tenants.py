@@ -599,6 +599,16 @@ def test_the_moderator_page_shows_and_acts_on_its_tenant_only(app, runtime):
     assert bulk.get_json()["failed"] == {cid: "comment_not_found" for cid in theirs}
     assert page_client.get(f"/moderate/comments/{theirs[0]}/history").status_code == 404
     assert {runtime.comments.get(c)["status"] for c in theirs} == {"held"}
+    # The live queue: only this title's new cards, and another title's ids shown to it are
+    # "gone" whatever their state (no oracle on the other title's queue).
+    live = page_client.get("/moderate/live?tenant=bravo&shown=" + ",".join(ours[:1] + theirs),
+                           headers={"Accept": "application/json"})
+    assert live.status_code == 200
+    body = live.get_json()
+    assert body["gone"] == theirs and [c["id"] for c in body["cards"]] == ours[1:]
+    text = live.get_data(as_text=True)
+    assert not any(item.text[:30] in text for item in ROTHERHAM[2:4])
+    assert "2 held" in body["counts_html"]
     # An all-tenants moderator sees both titles, and can narrow to one.
     desk = app.test_client()
     sign_in(desk, runtime.api_keys.create("moderator", "group desk", ALL_TENANTS)[1])

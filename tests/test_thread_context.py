@@ -163,3 +163,35 @@ def test_a_page_of_contexts_costs_two_round_trips(redis_url, client, titles, sco
     assert all(c["parent"]["text"] == "the parent" for c in found.values())
     assert all(len(c["replies"]) == min(3, replies - 1) for c in found.values())
     counting.close()
+
+
+# The live queue's poll (the browser tests drive it in Chromium) -------------------------------------
+
+def test_the_live_poll_reports_new_cards_and_departures(app, client, titles, scorer, worker_ctx,
+                                                       runtime):
+    from tests.test_moderate_page import sign_in
+
+    page = app.test_client()
+    json_only = {"Accept": "application/json"}
+    signed_out = page.get("/moderate/live", headers=json_only)
+    assert signed_out.status_code == 401 and signed_out.get_json()["code"] == "signed_out"
+    sign_in(page, runtime.api_keys.create("moderator", "alice", "acme")[1])
+    *_, held = _post_thread(client, scorer, titles["acme"]["site"], "acme")
+    _post_thread(client, scorer, titles["bravo"]["site"], "bravo")
+    first = page.get("/moderate/live?shown=", headers=json_only).get_json()
+    assert first["total"] == 2 and first["gone"] == []
+    cards = {c["id"]: c["html"] for c in first["cards"]}
+    assert held in cards
+    # The card is the page's own markup: escaped text, the story link, the collapsed thread.
+    assert 'data-testid="context"' in cards[held] and "<details" in cards[held]
+    assert STORY["url"] in cards[held] and "bravo" not in str(first)
+    # Shown already: not sent again; decided by a colleague: gone.
+    shown = ",".join(cards)
+    again = page.get(f"/moderate/live?shown={shown}", headers=json_only).get_json()
+    assert again["cards"] == [] and again["gone"] == []
+    colleague = titles["acme"]["moderator"]
+    assert client.post(f"/v1/comments/{held}/decision", headers=colleague,
+                       json={"action": "approve", "reason_code": "other"}).status_code == 200
+    after = page.get(f"/moderate/live?shown={shown}", headers=json_only).get_json()
+    assert after["gone"] == [held] and after["total"] == 1
+    assert "1 held" in after["counts_html"]

@@ -446,7 +446,7 @@ def live():
     query = {k: v for k, v in filters.items() if k not in ("tenant", "cursor")}
     page = store.queue(**query, cursor=None, tenant=_queue_tenant(filters), limit=PAGE_SIZE,
                        moderator=me)
-    still = store.still_queued(shown)
+    still = store.still_queued(shown, g.moderator.tenant)
     gone = [i for i in shown if i not in still]
     order = [r["id"] for r in page.get("items") or []]
     fresh = [] if request.args.get("paged") else [
