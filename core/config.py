@@ -195,6 +195,12 @@ class Settings:
         "category: ROC-AUC, average precision, recall, clean held) is worse than the active "
         "version's by more than this.",
     )
+    api_key_cache_seconds: float = _setting(
+        "API_KEY_CACHE_SECONDS", 5.0,
+        "Seconds each API process may reuse a valid API key's look-up before asking Redis again "
+        "(at most 60; 0: ask every request). A key revoked from another process (the CLI, "
+        "another API process) keeps working on this one for up to this long.",
+    )
     rate_limit_default: str = _setting(
         "RATE_LIMIT_DEFAULT", "600/minute",
         "Requests per API key to each route and method without a limit of its own "

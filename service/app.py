@@ -28,6 +28,7 @@ from service.api import (
     quality,
     webhooks,
 )
+from service.json_provider import OrjsonProvider
 from service.runtime import Runtime
 from worker.webhook_targets import allow_list
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # A malformed WEBHOOK_ALLOWED_HOSTS stops the API at start, not at the first registration.
     allow_list(settings.webhook_allowed_hosts)
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         MODERATION=settings,
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),

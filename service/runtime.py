@@ -36,7 +36,7 @@ class Runtime:
             redis=redis,
             keys=keys,
             comments=CommentStore(redis, keys),
-            api_keys=ApiKeyStore(redis, keys),
+            api_keys=ApiKeyStore(redis, keys, settings.api_key_cache_seconds),
             models=ModelRegistry(redis, keys),
             queue=comments_queue(redis, settings),
         )

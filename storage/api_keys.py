@@ -26,6 +26,12 @@ from storage.webhooks import WebhookStore
 ROLES = ("site", "moderator", "admin")
 # Fresh ids drawn before giving up: 32-bit ids collide rarely, never many times in a row.
 _ID_ATTEMPTS = 20
+# Valid keys remembered per process (see ``authenticate``); a bound, so that a flood of
+# distinct valid keys cannot grow a process without limit. Only valid keys are kept: a
+# wrong key always costs a look-up (and counts against the caller's rate limit).
+_CACHE_ENTRIES = 1024
+# However the setting reads, a revoked key is refused within this many seconds everywhere.
+MAX_CACHE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,12 @@ def _record(key_id: str, raw: dict[bytes, bytes]) -> ApiKey:
 
 
 class ApiKeyStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, cache_seconds: float = 0.0) -> None:
         self.redis = redis
         self.keys = keys
+        self.cache_seconds = max(0.0, min(float(cache_seconds), MAX_CACHE_SECONDS))
+        # digest -> (valid until, key): never the plain key.
+        self._cache: dict[str, tuple[float, ApiKey]] = {}
 
     def create(self, role: str, name: str, tenant: str = DEFAULT_TENANT) -> tuple[ApiKey, str]:
         """A new key; returns its record and the plain key (shown once, then only the hash exists).
@@ -87,15 +96,33 @@ class ApiKeyStore:
         return record, plain
 
     def authenticate(self, plain: str) -> ApiKey | None:
+        """The valid key ``plain`` is, or None.
+
+        With ``cache_seconds``, a valid key's record is reused for that long in this
+        process: every API request starts here, and the look-up was a Redis round trip
+        per request (two for a site that posts and polls). The price is the revocation
+        delay: a key revoked elsewhere stays valid here until its entry expires
+        (revoking through this store forgets it at once).
+        """
         digest = _hash(plain)
+        if self.cache_seconds:
+            hit = self._cache.get(digest)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
         raw = self.redis.hgetall(self.keys.api_key(digest))
         if not raw:
+            self._cache.pop(digest, None)
             return None
         # The lookup is by hash already; compare again in constant time so a
         # future change of lookup cannot turn into a timing oracle.
         if not hmac.compare_digest(raw[b"hash"].decode(), digest):
             return None
-        return _record(raw[b"id"].decode(), raw)
+        key = _record(raw[b"id"].decode(), raw)
+        if self.cache_seconds:
+            if len(self._cache) >= _CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[digest] = (time.monotonic() + self.cache_seconds, key)
+        return key
 
     def get(self, key_id: str) -> ApiKey | None:
         """The key with this id (None when revoked or unknown)."""
@@ -121,6 +148,7 @@ class ApiKeyStore:
         pipe.delete(self.keys.api_key(digest.decode()))
         pipe.hdel(self.keys.api_keys, key_id)
         pipe.execute()
+        self._cache.pop(digest.decode(), None)
         # Its webhook goes too; a delivery already queued finds the key gone and is dropped.
         WebhookStore(self.redis, self.keys).delete(key_id)
         return True

@@ -33,12 +33,12 @@ _CREATE = """
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
 if ARGV[1] == '1' then
-  local existing = redis.call('GET', KEYS[1])
+  -- Claims the external id and reads a previous claim in one command (Redis 7+).
+  local existing = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'GET')
   if existing then return {existing, 0, 0} end
 end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, 7))
-if ARGV[1] == '1' then redis.call('SET', KEYS[1], ARGV[2]) end
 if ARGV[6] ~= '' then redis.call('ZADD', KEYS[9], ARGV[6], ARGV[2]) end
 redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
@@ -52,12 +52,20 @@ return {ARGV[2], 1, 0}
 
 _LEASE = """
 -- KEYS: pending, attempts ; ARGV: now, lease_until, limit
+-- Three commands a batch, whatever its size: one ZADD and one HSET of many members
+-- rather than a ZADD and an HINCRBY per comment.
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-local out = {}
+if #ids == 0 then return {} end
+local leased, counted, out = {}, {}, {}
+local before = redis.call('HMGET', KEYS[2], unpack(ids))
 for i, id in ipairs(ids) do
-  redis.call('ZADD', KEYS[1], ARGV[2], id)
-  out[i] = {id, redis.call('HINCRBY', KEYS[2], id, 1)}
+  local n = (tonumber(before[i]) or 0) + 1
+  leased[2 * i - 1], leased[2 * i] = ARGV[2], id
+  counted[2 * i - 1], counted[2 * i] = id, n
+  out[i] = {id, n}
 end
+redis.call('ZADD', KEYS[1], unpack(leased))
+redis.call('HSET', KEYS[2], unpack(counted))
 return out
 """
 
@@ -164,26 +172,32 @@ end
 
 _DECIDE = QUEUE_INDEX_LUA + """
 -- KEYS: comment, history, pending, attempts, article_prefix, then the 7 queue index keys
--- ARGV: id, expected_status, new_status, history_event, held_priority, field, value, ...
+-- ARGV: id, expected_status, new_status, history_event, held_priority, keep_lease,
+--       field, value, ...
 -- expected_status '*' accepts any current status except a missing record.
+-- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set and
+-- the attempts hash itself, a whole batch in two commands, once this script has answered.
 -- The article's per-status index is named from the prefix and the status found
 -- here, so a concurrent change cannot leave the id in the wrong index.
-local current = redis.call('HGET', KEYS[1], 'status')
+local found = redis.call('HMGET', KEYS[1], 'status', 'seq')
+local current, seq = found[1], found[2]
+local own_lease = ARGV[6] ~= '1'
 if not current then
-  redis.call('ZREM', KEYS[3], ARGV[1])
+  if own_lease then redis.call('ZREM', KEYS[3], ARGV[1]) end
   return -1
 end
 if ARGV[2] ~= '*' and current ~= ARGV[2] then
-  if ARGV[2] == 'pending' then
+  if ARGV[2] == 'pending' and own_lease then
     redis.call('ZREM', KEYS[3], ARGV[1])
     redis.call('HDEL', KEYS[4], ARGV[1])
   end
   return 0
 end
-local seq = redis.call('HGET', KEYS[1], 'seq')
-redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 6))
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 7))
+if own_lease then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('HDEL', KEYS[4], ARGV[1])
+end
 if current ~= ARGV[3] then
   redis.call('ZREM', KEYS[5] .. current, ARGV[1])
   redis.call('ZADD', KEYS[5] .. ARGV[3], seq, ARGV[1])
@@ -457,6 +471,18 @@ class CommentStore:
     def pending_count(self) -> int:
         return int(self.redis.zcard(self.keys.pending))
 
+    def release(self, ids: Sequence[str]) -> None:
+        """Take ``ids`` out of the scoring lease and forget their attempts: two commands
+        for a whole batch whose decision scripts ran with ``keep_lease``. Only ids whose
+        script answered belong here (decided, decided before, or gone): a comment whose
+        write failed stays leased and is scored again when the lease ends."""
+        if not ids:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrem(self.keys.pending, *ids)
+        pipe.hdel(self.keys.attempts, *ids)
+        pipe.execute()
+
     def detach_from_lease(self, comment_id: str) -> None:
         """Stop batch leasing of a comment that an RQ job of its own now owns."""
         pipe = self.redis.pipeline()
@@ -477,12 +503,15 @@ class CommentStore:
         event_data: dict[str, Any],
         priority: float = 0.0,
         pipe: Any = None,
+        keep_lease: bool = False,
     ) -> int:
         """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
 
         Returns 1 when changed, 0 when the comment was not in the expected status
         (a repeated job: nothing changes), -1 when there is no such comment.
         ``pipe`` queues the script on a pipeline instead (the caller executes it).
+        ``keep_lease``: leave the comment in the scoring lease; the caller then calls
+        ``release`` with the ids whose scripts answered (a batch at a time).
         """
         k = self.keys
         keys = [
@@ -499,6 +528,7 @@ class CommentStore:
             new_status,
             _event(event, **event_data),
             repr(priority),
+            "1" if keep_lease else "0",
             *_flatten(fields),
         ]
         if pipe is not None:

@@ -180,6 +180,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                         "scores": scores, "model_version": version},
             priority=hold_priority(scores, decision.reasons, record["seq"]),
             pipe=pipe,
+            keep_lease=True,
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
@@ -210,6 +211,15 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         # The type only: a Redis error's text can echo a command.
         log.error("batch writes failed", extra={"errors": len(errors),
                                                 "error_type": type(errors[0]).__name__})
+    # Out of the lease in one more round trip for the batch (two commands rather than two
+    # per comment inside each script); a comment whose script failed stays leased.
+    # If this fails the decisions stand; the ids leave the lease when it ends (detached
+    # then as decided), so the webhooks and metrics below must still go out.
+    try:
+        ctx.comments.release([o["id"] for o, n in zip(outcomes, transitions, strict=True)
+                              if not isinstance(results[n], Exception)])
+    except Exception:
+        log.warning("lease not released; it ends by itself", exc_info=True)
     decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
     _emit(ctx, decided)
     finished = time.time()
