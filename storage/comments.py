@@ -28,10 +28,12 @@ _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = """
 -- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag,
---       author_stored
+--       author_stored, drain_wake
 -- ARGV: has_ext, id, due, flag_ttl, history_event, created, field, value, ...
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
+-- Returns {id, created, queue a drain job}: a job is queued only when none is queued or
+-- running; a running job waiting for posts ("waiting") is woken through drain_wake.
 if ARGV[1] == '1' then
   -- Claims the external id and reads a previous claim in one command (Redis 7+).
   local existing = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'GET')
@@ -45,8 +47,10 @@ redis.call('ZADD', KEYS[5], seq, ARGV[2])
 redis.call('ZADD', KEYS[6], seq, ARGV[2])
 redis.call('ZADD', KEYS[7], ARGV[3], ARGV[2])
 if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
-local flag = redis.call('SET', KEYS[8], '1', 'NX', 'EX', ARGV[4])
-if flag then return {ARGV[2], 1, 1} end
+-- NX: only a live job refreshes the flag's TTL, so a dead job's flag still runs out.
+local was = redis.call('SET', KEYS[8], 'busy', 'NX', 'EX', ARGV[4], 'GET')
+if not was then return {ARGV[2], 1, 1} end
+if was == 'waiting' then redis.call('RPUSH', KEYS[10], '1') end
 return {ARGV[2], 1, 0}
 """
 
@@ -380,6 +384,7 @@ class CommentStore:
                 # Every comment with an author is indexed here, whatever path stored it, so
                 # erasing the author never needs to scan the store.
                 own.author_stored(author_id),
+                k.drain_wake,
             ],
             args=[
                 "1" if external_id else "0",

@@ -143,8 +143,19 @@ class Keys(_ScopedKeys):
 
     @property
     def drain_scheduled(self) -> str:
-        """String flag (with TTL): a scoring job is already queued."""
+        """String flag (with TTL): a scoring job is queued or running ("busy"; "1" when
+        recovery queued it), or running and waiting for posts on ``drain_wake`` ("waiting")."""
         return f"{self.prefix}drain-scheduled"
+
+    @property
+    def drain_wake(self) -> str:
+        """List: wake-up tokens a post pushes for a scoring job waiting for more comments."""
+        return f"{self.prefix}drain-wake"
+
+    @property
+    def drain_helper(self) -> str:
+        """String flag (with TTL): a second scoring job was queued for a backlog."""
+        return f"{self.prefix}drain-helper"
 
     @property
     def schema_version(self) -> str:

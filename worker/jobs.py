@@ -31,7 +31,7 @@ from worker.context import WorkerContext, get_context
 from worker.lease import LeaseKeeper
 from worker.phases import decide
 from worker.policy import Policy
-from worker.queues import schedule_drain_once, schedule_single
+from worker.queues import DRAIN_FLAG_TTL, schedule_drain_once, schedule_helper, schedule_single
 from worker.webhooks import emit_decisions
 
 log = logging.getLogger("worker.jobs")
@@ -50,19 +50,33 @@ def drain_pending() -> dict[str, int]:
 
 
 def drain(ctx: WorkerContext) -> dict[str, int]:
-    """``drain_pending`` on an explicit context (tests run two workers in one process)."""
-    # Cleared first: a comment posted from now on schedules another job, which
-    # a second worker can run beside this one.
-    ctx.redis.delete(ctx.keys.drain_scheduled)
+    """``drain_pending`` on an explicit context (tests run two workers in one process).
+
+    The job keeps the drain flag while it runs, so posts queue no further jobs: RQ's own
+    bookkeeping was about 80 Redis commands a job, more than the comments of a short
+    burst cost together. When nothing is due the job waits up to SCORING_LINGER_SECONDS
+    for a post to wake it (``_wait_for_posts``), then frees the flag and looks once more
+    before it ends: a comment stored before the flag went saw it held and queued nothing.
+    """
+    # This job answers the helper request that queued it (if any): the next backlog may
+    # ask for another.
+    ctx.redis.delete(ctx.keys.drain_helper)
     totals = {"decided": 0, "handed_off": 0, "skipped": 0}
     deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
+    closing = False
     while True:
         leases = ctx.comments.lease(ctx.settings.scoring_batch_size, ctx.settings.lease_seconds)
         if not leases:
-            break
+            if closing:
+                break
+            if time.monotonic() < deadline and _wait_for_posts(ctx):
+                continue
+            ctx.redis.delete(ctx.keys.drain_scheduled)
+            closing = True
+            continue
         if len(leases) == ctx.settings.scoring_batch_size:
             # A full batch means a backlog: queue a job (once) so an idle worker joins in.
-            schedule_drain_once(ctx.redis, ctx.keys, ctx.queue)
+            schedule_helper(ctx.redis, ctx.keys, ctx.queue)
         fresh = []
         for lease in leases:
             if lease.attempts > ctx.settings.max_attempts:
@@ -76,9 +90,34 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
         for key, value in counts.items():
             totals[key] += value
         if time.monotonic() > deadline:
+            # Hand over to a fresh job (queued behind other queues' jobs on this worker).
+            if not closing:
+                ctx.redis.delete(ctx.keys.drain_scheduled)
             schedule_drain_once(ctx.redis, ctx.keys, ctx.queue)
             break
     return totals
+
+
+def _wait_for_posts(ctx: WorkerContext) -> bool:
+    """Wait up to SCORING_LINGER_SECONDS for a post; True when one may be due.
+
+    The flag says "waiting" meanwhile: the next post pushes a token to ``drain_wake``
+    (one command, once per wait) instead of queueing a job. False when the flag is gone
+    (another job freed it: posts queue jobs again) or nobody posted in time.
+    """
+    linger = ctx.settings.scoring_linger_seconds
+    if linger <= 0:
+        return False
+    keys = ctx.keys
+    if not ctx.redis.set(keys.drain_scheduled, "waiting", xx=True, ex=DRAIN_FLAG_TTL):
+        return False
+    # Posted after the last lease but before "waiting" was set: it saw "busy", woke nobody.
+    due = ctx.comments.next_due()
+    if due is None or due > time.time():
+        if ctx.redis.blpop([keys.drain_wake], timeout=linger) is None:
+            return False
+    # Busy again (the TTL renewed by a live job): posts neither queue jobs nor wake it.
+    return bool(ctx.redis.set(keys.drain_scheduled, "busy", xx=True, ex=DRAIN_FLAG_TTL))
 
 
 def score_comment(comment_id: str) -> str:

@@ -50,6 +50,16 @@ def schedule_drain_once(redis: Redis, keys: Keys, queue: Queue) -> bool:
     return True
 
 
+def schedule_helper(redis: Redis, keys: Keys, queue: Queue) -> bool:
+    """Queue one more drain job for a backlog, so an idle worker joins the running one
+    (whose flag stops posts from queueing jobs); at most one per DRAIN_FLAG_TTL, and
+    each helper that starts allows the next."""
+    if not redis.set(keys.drain_helper, "1", nx=True, ex=DRAIN_FLAG_TTL):
+        return False
+    schedule_drain(queue)
+    return True
+
+
 def schedule_single(queue: Queue, comment_id: str, settings: Settings) -> Job:
     """Give one comment its own job, retried with back-off, ending in RQ's failed
     registry (with the comment still pending) when retries are spent."""
