@@ -304,6 +304,9 @@ def test_a_site_posting_50_a_second_and_polling_with_batch_reads_is_never_limite
     while time.monotonic() < deadline:
         with lock:
             waiting = [cid for cid in posted if cid not in decided]
+            # Nothing pending (decisions can outpace the poll): the site still reads its
+            # latest comments each round, so the read rate does not hang on the machine's speed.
+            waiting = waiting or posted[-10:]
         for at in range(0, len(waiting), 100):
             response = reader.get("/v1/comments?ids=" + ",".join(waiting[at:at + 100]), headers=site)
             read_statuses.append(response.status_code)
