@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--api-processes", type=int, default=2)
+    parser.add_argument("--gunicorn", default="",
+                        help="extra gunicorn options, e.g. '--worker-class gthread --threads 4'")
     parser.add_argument("--model", default=str(HERE / "out" / "bench-model.skops"),
                         help="model file (trained and saved here on first run)")
     parser.add_argument("--max-per-source", type=int, default=None)
@@ -158,10 +160,12 @@ def main() -> None:
     print(json.dumps({"setup": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "machine": platform.machine(), "workers": args.workers,
                                 "api_processes": args.api_processes, "client_threads": args.threads,
+                                "gunicorn": args.gunicorn,
                                 "note": "API, workers, Redis and this load generator share the machine"}}))
     scorer = load_or_train_scorer(args.model, args.max_per_source)
     texts = sample_texts()
-    with deployment(workers=args.workers, api_processes=args.api_processes, scorer=scorer) as dep:
+    with deployment(workers=args.workers, api_processes=args.api_processes, scorer=scorer,
+                    gunicorn_args=args.gunicorn.split()) as dep:
         phase(dep, "warm-up", texts, rate=50, seconds=2, threads=4, offset=0)
         if args.seconds > 0:
             phase(dep, "fixed-rate", texts, rate=args.rate, seconds=args.seconds,

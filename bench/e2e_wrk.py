@@ -28,13 +28,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--api-processes", type=int, default=2)
+    parser.add_argument("--gunicorn", default="",
+                        help="extra gunicorn options, e.g. '--worker-class gthread --threads 4'")
     parser.add_argument("--model", default=str(HERE / "out" / "bench-model.skops"))
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     scorer = load_or_train_scorer(args.model, None)
     with deployment(workers=args.workers, api_processes=args.api_processes, scorer=scorer,
-                    appendonly=True) as dep:
+                    appendonly=True, gunicorn_args=args.gunicorn.split()) as dep:
         runtime = dep["runtime"]
         env = dict(os.environ, SITE_KEY=dep["site_key"])
         # Warm the worker's model before measuring.
@@ -65,7 +67,7 @@ def main() -> None:
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         print(json.dumps({
             "setup": {"cpus": os.cpu_count(), "workers": args.workers, "api_processes": args.api_processes,
-                      "connections": args.connections, "seconds": args.seconds,
+                      "connections": args.connections, "seconds": args.seconds, "gunicorn": args.gunicorn,
                       "redis": "AOF appendfsync always", "client": "wrk, same machine"},
             "accepted_per_s_wrk": rps,
             "api_latency_wrk": latency,

@@ -62,7 +62,8 @@ def load_or_train_scorer(model_path: str | None, max_per_source: int | None):
 
 @contextmanager
 def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = True,
-               env_overrides: dict[str, str] | None = None, worker_stderr=None):
+               env_overrides: dict[str, str] | None = None, worker_stderr=None,
+               gunicorn_args: list[str] | None = None):
     with RedisServer(appendonly=appendonly) as redis_server:
         settings = Settings.from_env(env={}, redis_url=redis_server.url)
         runtime = Runtime.build(settings)
@@ -77,6 +78,8 @@ def deployment(*, workers: int, api_processes: int, scorer, appendonly: bool = T
         port = free_port()
         command = gunicorn_command(port, api_processes, host="127.0.0.1")
         command = [c for c in command if c not in ("--access-logfile", "-")]
+        # Later options win in gunicorn's command line (e.g. --worker-class gthread --threads 4).
+        command[-1:-1] = gunicorn_args or []
         procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)]
         for _ in range(workers):
