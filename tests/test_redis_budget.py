@@ -19,12 +19,12 @@ from service.runtime import Runtime
 from tests.conftest import make_settings
 from worker.context import WorkerContext, set_context
 
-# Per decided comment, rate limiting and the site's batch read included: 37.1 measured
-# at 7a1e7c4-era code (half of these texts are held: a held comment costs about 8 more
-# commands for the queue's indexes). Lower these when a change lowers the cost.
-BUDGET = 38.0
-# Per comment with the rate limits off (how bench/redis_cost.py counted before): 33.0.
-BUDGET_WITHOUT_LIMITS = 34.0
+# Per decided comment when none is held, rate limiting and the site's batch read included.
+# Lower these when a change lowers the cost.
+BUDGET = 35.0
+# The same with the rate limits off (how bench/redis_cost.py counted before).
+BUDGET_WITHOUT_LIMITS = 31.0
+HELD_EXTRA = 10.0
 COMMENTS = 64  # SCORING_BATCH_SIZE: one full batch
 
 LIMITS = dict(rate_limit_post_comments="100000/second;6000000/minute",
@@ -80,5 +80,10 @@ def test_commands_per_decided_comment_stay_within_budget(redis_url, redis_client
         set_context(None)
     assert not read["missing"] and all(i["status"] != "pending" for i in read["items"])
     per_comment = sum(stats.values()) / COMMENTS
+    held = sum(1 for i in read["items"] if i["status"] == "held") / COMMENTS
+    # A held comment enters the moderators' queue and its indexes: HELD_EXTRA more commands.
+    # Which comments the small model holds moves with the training data, not with this path.
+    allowed = budget + HELD_EXTRA * held
     breakdown = {k: round(v / COMMENTS, 2) for k, v in sorted(stats.items(), key=lambda kv: -kv[1])}
-    assert per_comment <= budget, f"{per_comment:.2f} commands per comment: {breakdown}"
+    assert per_comment <= allowed, (f"{per_comment:.2f} commands per comment (allowed {allowed:.2f}, "
+                                    f"{held:.0%} held): {breakdown}")
