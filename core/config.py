@@ -159,10 +159,11 @@ class Settings:
         "SCORING_BATCH_SIZE", 64, "Comments a worker leases and scores in one batch."
     )
     scoring_linger_seconds: float = _setting(
-        "SCORING_LINGER_SECONDS", 0.5,
+        "SCORING_LINGER_SECONDS", 0.0,
         "A scoring job with nothing left to score waits this long for the next comment (a post "
         "wakes it at once) before it ends, so a steady stream shares one job instead of paying "
-        "RQ's per-job Redis work every few comments. 0: a job ends as soon as nothing is due.",
+        "RQ's per-job Redis work every few comments. 0 (default; measured cheaper at 200 comments/s, "
+        "bench/RESULTS.md): a job ends as soon as nothing is due.",
     )
     lease_seconds: int = _setting(
         "LEASE_SECONDS", 30,
