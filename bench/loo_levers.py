@@ -2,7 +2,7 @@
 
 Every lever is trained on each fold's rows beside the shipped model and the baseline;
 prints ROC-AUC / AP per left-out source and on the site's dev comments. Run:
-    nice .venv/bin/python bench/loo_levers.py [--max-per-source N] [--json PATH]
+    nice .venv/bin/python bench/loo_levers.py [--max-per-source N] [--levers a,b] [--json PATH]
 """
 
 from __future__ import annotations
@@ -15,74 +15,278 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.preprocessing import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model import train as T  # noqa: E402
 from model.corpora import SITE_SOURCE  # noqa: E402
-from model.leave_one_out import format_table, leave_one_out  # noqa: E402
+from model.features import WORD_FEATURES  # noqa: E402
+from model.leave_one_out import Fold, format_table, leave_one_out  # noqa: E402
 
 
 def _sgd():
     return clone(T.build_pipelines()["abuse"].named_steps["clf"])
 
 
-def site_weight(w: float):
-    table = dict(T.SOURCE_WEIGHTS, **{SITE_SOURCE: (w, w), "moderator": (w, w)})
+def _site_table(w: float) -> dict:
+    return dict(T.SOURCE_WEIGHTS, **{SITE_SOURCE: (w, w), "moderator": (w, w)})
 
-    def fit(X, train, y):
-        clf = _sgd().fit(X, y, sample_weight=T._weights(train, "abuse", table))
-        return clf.decision_function
+
+def _fit_weight(fold: Fold, w: float) -> np.ndarray:
+    """Decision values on every row of an SGD model with the site's rows at weight ``w``."""
+    key = ("site_w", w)
+    if key not in fold.cache:
+        clf = _sgd().fit(fold.X[fold.train_idx], fold.y_train,
+                         sample_weight=T._weights(fold.train, "abuse", _site_table(w)))
+        fold.cache[key] = clf.decision_function(fold.X)
+    return fold.cache[key]
+
+
+def site_weight(w: float):
+    def fit(fold: Fold):
+        d = _fit_weight(fold, w)
+        return lambda idx: d[idx]
     return fit
 
 
-def balanced(X, train, y):
+def blend_weight(a: float, w: float = 1.0):
+    """a * shipped model + (1 - a) * the same model trained with the site's rows at weight w
+    (both linear on the same features: one linear model, no cost when scoring)."""
+    def fit(fold: Fold):
+        d = a * fold.model_decision + (1 - a) * _fit_weight(fold, w)
+        return lambda idx: d[idx]
+    return fit
+
+
+def blend_baseline(a: float):
+    """a * shipped model + (1 - a) * the plain baseline (a reference: the baseline's
+    vocabulary TF-IDF is not what the service can afford per comment)."""
+    def fit(fold: Fold):
+        d = a * fold.model_decision + (1 - a) * fold.baseline_decision
+        return lambda idx: d[idx]
+    return fit
+
+
+def balanced(fold: Fold):
+    train = fold.train
     w = T._weights(train, "abuse")
     src = np.array([e.source for e in train])
     for s in set(src):
         m = src == s
         w[m] *= (len(w) / len(set(src))) / w[m].sum()
-    return _sgd().fit(X, y, sample_weight=w).decision_function
+    d = _sgd().fit(fold.X[fold.train_idx], fold.y_train, sample_weight=w).decision_function(fold.X)
+    return lambda idx: d[idx]
 
 
-def nb(X, train, y):
-    w = T._weights(train, "abuse")
+def nb(fold: Fold):
+    X, y = fold.X[fold.train_idx], fold.y_train
+    w = T._weights(fold.train, "abuse")
     Xb = X.copy()
     Xb.data = np.abs(Xb.data)
     p = 1.0 + np.asarray(Xb[y == 1].T @ w[y == 1]).ravel()
     q = 1.0 + np.asarray(Xb[y == 0].T @ w[y == 0]).ravel()
-    r = np.log((p / p.sum()) / (q / q.sum()))
-    D = sp.diags(r)
-    clf = _sgd().fit(X @ D, y, sample_weight=w)
-    return lambda Z: clf.decision_function(Z @ D)
+    D = sp.diags(np.log((p / p.sum()) / (q / q.sum())))
+    d = _sgd().fit(X @ D, y, sample_weight=w).decision_function(fold.X @ D)
+    return lambda idx: d[idx]
 
 
-LEVERS = {"site_w8": site_weight(8.0), "site_w4": site_weight(4.0), "site_w1": site_weight(1.0),
-          "source_balanced": balanced, "nb_lr": nb}
+def _blocks(X: sp.csr_matrix) -> tuple[slice, slice, slice]:
+    n_char = T.CHAR_FEATURES
+    return (slice(0, WORD_FEATURES), slice(WORD_FEATURES, WORD_FEATURES + n_char),
+            slice(WORD_FEATURES + n_char, X.shape[1]))
+
+
+def idf(fold: Fold):
+    """Hashed n-grams scaled by their IDF on the fold's training rows, each block re-normalised
+    (what TF-IDF adds to the plain hashed counts)."""
+    X = fold.X.tocsr()
+    Xt = X[fold.train_idx].tocsr()
+    Xt.sum_duplicates()
+    df = np.bincount(Xt.indices, minlength=X.shape[1])
+    n = Xt.shape[0]
+    scale = np.log((1 + n) / (1 + df)) + 1.0
+    parts = []
+    for k, sl in enumerate(_blocks(X)):
+        block = X[:, sl]
+        if k < 2:
+            block = normalize(block @ sp.diags(scale[sl].astype(np.float32)))
+        parts.append(block)
+    Z = sp.hstack(parts).tocsr()
+    d = _sgd().fit(Z[fold.train_idx], fold.y_train,
+                   sample_weight=T._weights(fold.train, "abuse")).decision_function(Z)
+    return lambda idx: d[idx]
+
+
+def _idf_fold_scale(fold: Fold) -> np.ndarray:
+    """Per-column factor: IDF on the fold's training rows, each block divided by a constant so
+    its rows keep unit length on average. Column factors fold into the weights (w * factor), so
+    the shipped scorer computes nothing more per comment."""
+    if "idf_scale" not in fold.cache:
+        X = fold.X.tocsr()
+        Xt = X[fold.train_idx].tocsr()
+        Xt.sum_duplicates()
+        df = np.bincount(Xt.indices, minlength=X.shape[1])
+        n = Xt.shape[0]
+        scale = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float64)
+        for sl in _blocks(X)[:2]:
+            block = Xt[:, sl] @ sp.diags(scale[sl])
+            rms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1)).mean())
+            scale[sl] /= rms
+        scale[_blocks(X)[2]] = 1.0
+        fold.cache["idf_scale"] = scale
+    return fold.cache["idf_scale"]
+
+
+def _fit_idf_fold(fold: Fold, w: float) -> np.ndarray:
+    key = ("idf_fold", w)
+    if key not in fold.cache:
+        Z = fold.X @ sp.diags(_idf_fold_scale(fold))
+        clf = _sgd().fit(Z[fold.train_idx], fold.y_train,
+                         sample_weight=T._weights(fold.train, "abuse", _site_table(w)))
+        fold.cache[key] = clf.decision_function(Z)
+    return fold.cache[key]
+
+
+def idf_fold(w: float = 32.0, blend_w1: float | None = None):
+    """IDF column factors (foldable); site rows at weight w; optionally blended with the same
+    at site weight 1 (a * this + (1 - a) * weight-1)."""
+    def fit(fold: Fold):
+        d = _fit_idf_fold(fold, w)
+        if blend_w1 is not None:
+            d = blend_w1 * d + (1 - blend_w1) * _fit_idf_fold(fold, 1.0)
+        return lambda idx: d[idx]
+    return fit
+
+
+def word_char(fold: Fold):
+    """Separate word and character models (each with the lexicon block), decisions averaged."""
+    X = fold.X.tocsr()
+    wb, cb, lb = _blocks(X)
+    w = T._weights(fold.train, "abuse")
+    out = np.zeros(X.shape[0])
+    for sl in (wb, cb):
+        Z = sp.hstack([X[:, sl], X[:, lb]]).tocsr()
+        out += 0.5 * _sgd().fit(Z[fold.train_idx], fold.y_train, sample_weight=w).decision_function(Z)
+    return lambda idx: out[idx]
+
+
+_VADER: dict = {}
+
+
+def _vader_block(texts) -> sp.csr_matrix:
+    """Negative and positive valence sums (vaderSentiment's lexicon) over a text's words, scaled
+    by 1/sqrt(words): the lexicon as two features."""
+    if not _VADER:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        _VADER["lex"] = SentimentIntensityAnalyzer().lexicon
+    lex = _VADER["lex"]
+    import re
+    tok = re.compile(r"[a-z][a-z']*")
+    rows = []
+    for t in texts:
+        words = tok.findall(t.lower())
+        vals = [lex[x] for x in words if x in lex]
+        neg = -sum(v for v in vals if v < 0)
+        pos = sum(v for v in vals if v > 0)
+        s = 1.0 / np.sqrt(max(len(words), 1))
+        rows.append((neg * s, pos * s))
+    return sp.csr_matrix(np.array(rows, dtype=np.float32))
+
+
+def vader(scale: float):
+    def fit(fold: Fold):
+        if "vader" not in fold.cache:
+            fold.cache["vader"] = _vader_block(fold.texts)
+        Z = sp.hstack([fold.X, scale * fold.cache["vader"]]).tocsr()
+        d = _sgd().fit(Z[fold.train_idx], fold.y_train,
+                       sample_weight=T._weights(fold.train, "abuse")).decision_function(Z)
+        return lambda idx: d[idx]
+    return fit
+
+
+def _vader_columns(n_cols: int) -> sp.csr_matrix:
+    """(n_cols x 2): vaderSentiment's negative and positive valences at the columns of the word
+    hasher's unigrams, so that X @ V is two lexicon features linear in the hashed words (their
+    weights fold into the word weights: nothing more to compute per comment)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from model.features import gram_index
+    V = np.zeros((n_cols, 2), dtype=np.float32)
+    for word, val in SentimentIntensityAnalyzer().lexicon.items():
+        if " " in word or not any(c.isalpha() for c in word):
+            continue
+        col = gram_index(word.lower(), WORD_FEATURES)
+        V[col, 0 if val < 0 else 1] += abs(val)
+    return sp.csr_matrix(V)
+
+
+def vader_hash(scale: float):
+    def fit(fold: Fold):
+        if "vader_hash" not in fold.cache:
+            fold.cache["vader_hash"] = fold.X @ _vader_columns(fold.X.shape[1])
+        Z = sp.hstack([fold.X, scale * fold.cache["vader_hash"]]).tocsr()
+        d = _sgd().fit(Z[fold.train_idx], fold.y_train,
+                       sample_weight=T._weights(fold.train, "abuse")).decision_function(Z)
+        return lambda idx: d[idx]
+    return fit
+
+
+def alpha(a: float):
+    """The SGD's L2 strength (shipped: ABUSE_ALPHA); stronger regularisation for transfer."""
+    def fit(fold: Fold):
+        clf = _sgd().set_params(alpha=a).fit(fold.X[fold.train_idx], fold.y_train,
+                                             sample_weight=T._weights(fold.train, "abuse"))
+        d = clf.decision_function(fold.X)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS = {
+    "site_w8": site_weight(8.0), "site_w4": site_weight(4.0), "site_w1": site_weight(1.0),
+    "source_balanced": balanced, "nb_lr": nb,
+    "blend_w1_0.3": blend_weight(0.3), "blend_w1_0.5": blend_weight(0.5),
+    "blend_w1_0.7": blend_weight(0.7),
+    "blend_base_0.3": blend_baseline(0.3), "blend_base_0.5": blend_baseline(0.5),
+    "blend_base_0.7": blend_baseline(0.7),
+    "idf": idf, "word_char": word_char, "vader_0.5": vader(0.5), "vader_2": vader(2.0),
+    "vader_hash_0.5": vader_hash(0.5), "vader_hash_2": vader_hash(2.0),
+    "idf_fold": idf_fold(), "idf_fold_w8": idf_fold(8.0), "idf_fold_w16": idf_fold(16.0),
+    "idf_fold_blend_0.5": idf_fold(blend_w1=0.5), "idf_fold_blend_0.7": idf_fold(blend_w1=0.7),
+    "alpha_3e-6": alpha(3e-6), "alpha_3e-5": alpha(3e-5), "alpha_1e-4": alpha(1e-4),
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-per-source", type=int)
     ap.add_argument("--data", default=None)
+    ap.add_argument("--levers", help="comma-separated names (default: all): " + ", ".join(LEVERS))
     ap.add_argument("--json")
     args = ap.parse_args()
-    res = leave_one_out(args.data, max_per_source=args.max_per_source, variants=LEVERS,
+    names = args.levers.split(",") if args.levers else list(LEVERS)
+    levers = {n: LEVERS[n] for n in names}
+    res = leave_one_out(args.data, max_per_source=args.max_per_source, variants=levers,
                         progress=lambda s, f: print(f"{f:5.1%} {s}", file=sys.stderr, flush=True))
     print(format_table(res))
-    names = list(LEVERS)
     print("\n| left out | model | baseline | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 3) + "|")
     for f in res["folds"]:
         cells = [f"{f['variants'][n]['test'][0]:.3f}" for n in names]
         print(f"| {f['source']} | {f['model']['roc_auc']:.3f} | {f['baseline']['roc_auc']:.3f} | "
               + " | ".join(cells) + " |")
     means = [np.mean([f["variants"][n]["test"][0] for f in res["folds"]]) for n in names]
     dev = [np.mean([f["variants"][n]["site_dev"][0] for f in res["folds"]]) for n in names]
+    ahead = [sum(f["variants"][n]["test"][0] > f["baseline"]["roc_auc"] for f in res["folds"])
+             for n in names]
     s = res["summary"]
     print(f"| mean | {s['model_roc_auc']:.3f} | {s['baseline_roc_auc']:.3f} | "
           + " | ".join(f"{m:.3f}" for m in means) + " |")
     print(f"| site dev | {s['site_dev_model_roc_auc']:.3f} | {s['site_dev_baseline_roc_auc']:.3f} | "
           + " | ".join(f"{m:.3f}" for m in dev) + " |")
+    n_folds = len(res["folds"])
+    print(f"| ahead of baseline | {n_folds - len(s['sources_behind_baseline'])}/{n_folds} | | "
+          + " | ".join(f"{a}/{n_folds}" for a in ahead) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))
     return 0

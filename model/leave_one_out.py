@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,8 +118,28 @@ def _auc_ap(y: np.ndarray, d: np.ndarray) -> tuple[float | None, float | None]:
     return round(float(roc_auc_score(y, d)), 4), round(float(average_precision_score(y, d)), 4)
 
 
-# A lever: (X_train, train examples, y_train) -> a function from features to decision values.
-Variant = Callable[[sp.csr_matrix, Sequence[Example], np.ndarray], Callable[[sp.csr_matrix], np.ndarray]]
+@dataclass
+class Fold:
+    """What a lever sees of one fold: every row (the left-out source's too, for scoring only),
+    which of them it may train on, and the shipped model's and the baseline's decision values
+    on every row (for blends)."""
+
+    X: sp.csr_matrix            # the shipped pipeline's features of every row
+    rows: list[Example]
+    texts: list[str]            # truncated to MAX_CHARS
+    train_idx: np.ndarray
+    y_train: np.ndarray
+    model_decision: np.ndarray  # the shipped model of this fold, every row
+    baseline_decision: np.ndarray
+    cache: dict = field(default_factory=dict)  # for levers that share a fit (blends)
+
+    @property
+    def train(self) -> list[Example]:
+        return [self.rows[i] for i in self.train_idx]
+
+
+# A lever: fold -> a function from row indices to decision values.
+Variant = Callable[[Fold], Callable[[np.ndarray], np.ndarray]]
 
 
 def leave_one_out(source=None, *, max_per_source: int | None = None,
@@ -166,14 +187,19 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
         clf.fit(X[train_idx], y_train, sample_weight=_weights(train, "abuse"))
         ours = [clf.decision_function(X[test_idx]), clf.decision_function(X[dev_idx])]
         progress(f"fold {k + 1}/{len(corpora)}: baseline", frac + 0.35 / len(corpora))
-        base = _baseline_fold(counts, train_idx, [test_idx, dev_idx], y_train)
+        everything = np.arange(len(rows))
+        score_idx = [test_idx, dev_idx] + ([everything] if variants else [])
+        base = _baseline_fold(counts, train_idx, score_idx, y_train)
         y_test, y_dev = y_all[test_idx], y_all[dev_idx]
         var_out = {}
+        if variants:
+            fold = Fold(X, rows, texts, np.asarray(train_idx), y_train,
+                        clf.decision_function(X), base[2])
         for name, fit in (variants or {}).items():
             progress(f"fold {k + 1}/{len(corpora)}: lever {name}", frac + 0.5 / len(corpora))
-            decide = fit(X[train_idx], train, y_train)
-            var_out[name] = {"test": _auc_ap(y_test, decide(X[test_idx])),
-                             "site_dev": _auc_ap(y_dev, decide(X[dev_idx]))}
+            decide = fit(fold)
+            var_out[name] = {"test": _auc_ap(y_test, decide(test_idx)),
+                             "site_dev": _auc_ap(y_dev, decide(dev_idx))}
         auc, ap = _auc_ap(y_test, ours[0])
         b_auc, b_ap = _auc_ap(y_test, base[0])
         dev, b_dev = _auc_ap(y_dev, ours[1]), _auc_ap(y_dev, base[1])
@@ -275,4 +301,4 @@ def write_into_doc(path: str | Path, table: str) -> None:
 
 
 __all__ = ["leave_one_out", "format_table", "write_into_doc", "check_fold", "fold_rows",
-           "LeakError", "SOURCE_KINDS"]
+           "Fold", "LeakError", "SOURCE_KINDS"]
