@@ -150,7 +150,7 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
 
     ``variants``: levers to measure in the same folds on the same rows (ROC-AUC and AP per
     fold, and on the site's dev comments), beside the shipped model."""
-    from model.train import MAX_CHARS, _features, _weights, build_pipelines, prepare_data
+    from model.train import MAX_CHARS, _features, build_pipelines, fit_abuse, prepare_data
 
     progress = progress or (lambda stage, f: None)
     t0 = time.perf_counter()
@@ -183,8 +183,7 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
         train = [pool[i] for i in train_idx]
         check_fold(train, test, left_out)
         y_train = y_all[train_idx]
-        clf = clone(pipe.named_steps["clf"])
-        clf.fit(X[train_idx], y_train, sample_weight=_weights(train, "abuse"))
+        clf = fit_abuse(clone(pipe), X[train_idx], train, y_train)  # as model.train fits it
         ours = [clf.decision_function(X[test_idx]), clf.decision_function(X[dev_idx])]
         progress(f"fold {k + 1}/{len(corpora)}: baseline", frac + 0.35 / len(corpora))
         everything = np.arange(len(rows))

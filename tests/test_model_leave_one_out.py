@@ -102,3 +102,31 @@ def test_left_out_texts_are_absent_from_every_fold_by_key(tmp_path):
         keep, _ = fold_rows(pool, test, left_out)
         keys = {text_key(e.text) for e in test}
         assert keep and not [i for i in keep if text_key(pool[i].text) in keys]
+
+
+def test_levers_see_the_whole_fold_but_train_only_on_other_sources(tmp_path):
+    import numpy as np
+
+    from model.leave_one_out import leave_one_out
+
+    corpus = _write_sources(tmp_path / "corpus", names=("alpha_tweets", "beta_forum", "gamma_comments"))
+    seen = []
+
+    def shipped(fold):
+        seen.append({fold.rows[i].source for i in fold.train_idx})
+        assert len(fold.y_train) == len(fold.train_idx) == len(fold.train)
+        assert fold.model_decision.shape == fold.baseline_decision.shape == (len(fold.rows),)
+        return lambda idx: fold.model_decision[idx]
+
+    def inverted(fold):
+        return lambda idx: -fold.baseline_decision[idx]
+
+    res = leave_one_out(corpus, max_per_source=60, variants={"same": shipped, "inverted": inverted})
+    assert len(seen) == 3
+    for f, sources in zip(res["folds"], seen, strict=True):
+        assert f["source"] not in sources and "news_comments" in sources
+        # the lever that returns the shipped model's decisions scores exactly like it
+        assert f["variants"]["same"]["test"][0] == f["model"]["roc_auc"]
+        assert f["variants"]["inverted"]["test"][0] == pytest.approx(1 - f["baseline"]["roc_auc"],
+                                                                     abs=1e-3)
+        assert np.isfinite(f["variants"]["same"]["site_dev"][0])

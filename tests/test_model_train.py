@@ -96,3 +96,26 @@ def test_odd_inputs_score_without_error(small_scorer, text):
     score = small_scorer.score(text)
     assert all(0.0 <= v <= 1.0 for v in score.scores.values())
     assert all(0 <= sp.start < sp.end <= len(text) for sp in score.spans)
+
+
+def test_the_abuse_classifier_trains_on_idf_columns_and_answers_on_unscaled_ones(tmp_path):
+    import numpy as np
+
+    from model import train as T
+    from model.idf_columns import idf_factors, scale_columns
+    from tests.model_fixtures import ABUSIVE, CLEAN, _copy
+
+    examples = [Example(f"{t} {_copy(i)}", {"abuse": lbl}, "news_comments")
+                for i in range(4) for lbl, ts in ((1, ABUSIVE), (0, CLEAN)) for t in ts]
+    y = np.array([e.labels["abuse"] for e in examples])
+    pipe = T.build_pipelines(2**12, 2**13)["abuse"]
+    X = T._features(pipe, [e.text for e in examples]).tocsr()
+    with_idf = T.fit_abuse(pipe, X, examples, y, idf=True)
+    f = idf_factors(X, T.text_blocks(pipe))
+    ref = T.build_pipelines(2**12, 2**13)["abuse"].named_steps["clf"]
+    ref.fit(scale_columns(X, f), y, sample_weight=T._weights(examples, "abuse"))
+    # same decisions on the raw features as the reference on the scaled ones
+    assert np.allclose(with_idf.decision_function(X), ref.decision_function(scale_columns(X, f)))
+    plain = T.fit_abuse(T.build_pipelines(2**12, 2**13)["abuse"], X, examples, y, idf=False)
+    assert not np.allclose(plain.coef_, with_idf.coef_)
+    assert [b.stop - b.start for b in T.text_blocks(pipe)] == [2**12, 2**13]
