@@ -3,6 +3,8 @@
 Every lever is trained on each fold's rows beside the shipped model and the baseline;
 prints ROC-AUC / AP per left-out source and on the site's dev comments. Run:
     nice .venv/bin/python bench/loo_levers.py [--max-per-source N] [--levers a,b] [--json PATH]
+The vader_* levers need `pip install vaderSentiment` (measured, not kept: not a dependency).
+Results and which lever was kept: docs/MODEL.md, "Levers tried".
 """
 
 from __future__ import annotations
