@@ -10,23 +10,28 @@ authentication for that reason, and reuses the key it looked up
 
 Which limit: posting comments, reading comments (single and batch reads share
 one allowance, several times the posting rate, because a site polls what it
-posts), and a default per route and method for everything else.
+posts), and a default per route and method for everything else. The two comment
+routes are the site's hot path: with a key they are counted by
+storage/rate_windows.py (all windows in one round trip, same fixed-window
+semantics), everything else by flask-limiter.
 
 The counters share the runtime's connection pool, so they live in the same
 Redis (URL, TLS or Sentinel) under the service's key prefix. If that Redis is
 unreachable the limiter falls back to per-process memory counters and the
 request goes on: the view itself then answers 503 if it needs Redis, and no
-request fails because of the limiter.
+request fails because of the limiter (the hot routes' counters are skipped then).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_limiter import Limit, Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
 from redis.exceptions import RedisError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,6 +40,7 @@ from service import auth
 from service.errors import error_response
 from service.web import session as page_session
 from storage.keys import Keys
+from storage.rate_windows import RateWindows, Refusal, Windows
 
 log = logging.getLogger("service.rate_limits")
 
@@ -106,12 +112,7 @@ def build_limiter(settings: Settings, connection_pool: object) -> Limiter:
             Limit(lambda: _settings().rate_limit_anonymous, key_function=_caller,
                   scope="anonymous", shared=True, exempt_when=lambda: not _anonymous(),
                   error_message="requests without a valid API key"),
-            Limit(lambda: _settings().rate_limit_post_comments, key_function=_caller,
-                  per_method=True, error_message="comments posted with this key",
-                  exempt_when=lambda: _anonymous() or not _is_post_comments()),
-            Limit(lambda: _settings().rate_limit_read_comments, key_function=_caller,
-                  scope="read-comments", shared=True, error_message="comment reads with this key",
-                  exempt_when=lambda: _anonymous() or not _is_read_comments()),
+            # Posting and reading comments with a key: _count_hot_route, below.
             # Readers' reports are relayed by the site's key; a flood of them is capped here
             # per key (and per reader and per comment in storage/moderation.py).
             Limit(lambda: _settings().rate_limit_reports, key_function=_caller,
@@ -150,12 +151,99 @@ def _too_many_requests(error: RateLimitExceeded) -> Response:
             retry_after = min(window, max(1, math.ceil(current.reset_at - time.time())))
     except Exception:  # the counters' Redis went away meanwhile: a short, safe hint
         log.warning("rate limit reset time unavailable")
-    _log_once_per_window(str(error.limit.limit), retry_after)
+    return _refused(str(error.limit.limit), error.description, retry_after)
+
+
+def _refused(limit: str, description: str, retry_after: int) -> Response:
+    _log_once_per_window(limit, retry_after)
     return error_response(
-        429, "rate_limited", f"Too many {error.description}; retry after {retry_after} s.",
-        details={"limit": str(error.limit.limit), "retry_after": retry_after},
+        429, "rate_limited", f"Too many {description}; retry after {retry_after} s.",
+        details={"limit": limit, "retry_after": retry_after},
         headers={"Retry-After": str(retry_after)},
     )
+
+
+# The site's hot routes, counted per key by storage/rate_windows.py in one round trip
+# instead of by flask-limiter (two scripts and its per-request choice of limits): scope
+# of the counters, the setting that holds the limits, what a refusal names.
+_HOT_ROUTES = {
+    _POST_COMMENTS: ("post-comments", "rate_limit_post_comments", "comments posted with this key"),
+    **{route: ("read-comments", "rate_limit_read_comments", "comment reads with this key")
+       for route in _READ_COMMENTS},
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(spec: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(spec)) if spec.strip() else ()
+
+
+def _hot_route_key_id() -> str | None:
+    """The key id of a request to a hot route with a valid bearer key (None otherwise: an
+    anonymous request stays with flask-limiter's per-address limit)."""
+    if (request.endpoint, request.method) not in _HOT_ROUTES:
+        return None
+    try:
+        key = auth.presented_key()
+    except RedisError:  # authentication answers 503 for it
+        return None
+    return key.id if key is not None else None
+
+
+def _count_hot_route() -> Response | None:
+    key_id = _hot_route_key_id()
+    if key_id is None:
+        return None
+    route = (request.endpoint, request.method)
+    scope, setting, _ = _HOT_ROUTES[route]
+    limits = _parsed(getattr(_settings(), setting))
+    if not limits:
+        return None
+    windows = Windows(current_app.extensions["moderation"].keys, f"key:{key_id}", scope, limits)
+    if route == _POST_COMMENTS:
+        # Counted by the create script (take_post_windows), so that a POST is one round
+        # trip; a POST that never reaches it is counted by _count_post_not_created.
+        g.post_windows = windows
+        return None
+    return _hit(windows)
+
+
+def _hit(windows: Windows) -> Response | None:
+    counters: RateWindows = current_app.extensions["moderation_rate_windows"]
+    try:
+        refusal = counters.hit(windows.caller, windows.scope, windows.limits)
+    except RedisError:
+        # As flask-limiter's swallow_errors: no request fails because of the counters; the
+        # view answers 503 itself when it needs the Redis that went away.
+        return None
+    return refused(refusal) if refusal is not None else None
+
+
+def take_post_windows() -> Windows | None:
+    """The rate-limit windows a POST of a comment is to be counted in, for the create
+    script to count (once: the caller takes them)."""
+    return g.pop("post_windows", None)
+
+
+def refused(refusal: Refusal) -> Response:
+    """The 429 answer to a request past ``refusal``'s window."""
+    description = next(d for s, _, d in _HOT_ROUTES.values() if s == refusal.scope)
+    return _refused(str(refusal.limit), description, refusal.retry_after)
+
+
+def _count_post_not_created(response: Response) -> Response:
+    """A POST that ended before the create script (a body that fails validation, a key
+    without the site role, ...) still counts, as every request does, and past the limit
+    is answered 429 as it would have been before any check."""
+    windows = take_post_windows()
+    if windows is None:
+        return response
+    answer = _hit(windows)
+    if answer is None:
+        return response
+    if "request_id" in g:
+        answer.headers["X-Request-ID"] = g.request_id
+    return answer
 
 
 def _log_once_per_window(limit: str, window_left: int) -> None:
@@ -183,8 +271,12 @@ def register(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)
     runtime = app.extensions["moderation"]
     limiter = build_limiter(settings, runtime.redis.connection_pool)
-    limiter.request_filter(lambda: request.endpoint in _EXEMPT_ENDPOINTS)
+    limiter.request_filter(lambda: request.endpoint in _EXEMPT_ENDPOINTS
+                           or _hot_route_key_id() is not None)
     limiter.init_app(app)
+    app.extensions["moderation_rate_windows"] = RateWindows(runtime.redis, runtime.keys)
+    app.before_request(_count_hot_route)
+    app.after_request(_count_post_not_created)
     # flask-limiter logs every refused request at INFO; _too_many_requests logs once a window.
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.extensions["moderation_limiter"] = limiter

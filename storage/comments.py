@@ -19,6 +19,7 @@ from redis import Redis
 
 from core.tenants import DEFAULT_TENANT, tenant_of
 from storage.keys import LUA_ENCODE, Keys
+from storage.rate_windows import COUNT_WINDOWS_LUA, Refusal, Windows
 
 STATUSES = ("pending", "approved", "held", "rejected")
 
@@ -26,21 +27,30 @@ STATUSES = ("pending", "approved", "held", "rejected")
 _JSON_FIELDS = ("scores", "reasons", "spans", "evidence", "abuse_kinds")
 _FLOAT_FIELDS = ("created", "decided")
 
-_CREATE = """
+_CREATE = COUNT_WINDOWS_LUA + """
 -- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag,
---       author_stored, drain_wake
--- ARGV: has_ext, id, due, flag_ttl, history_event, created, field, value, ...
+--       author_stored, drain_wake, then one rate-limit counter per window
+-- ARGV: has_ext, id, due, flag_ttl, history_event, created, windows (n), n pairs of
+--       amount and period (ms), field, value, ...
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
 -- Returns {id, created, queue a drain job}: a job is queued only when none is queued or
--- running; a running job waiting for posts ("waiting") is woken through drain_wake.
+-- running; a running job waiting for posts ("waiting") is woken through drain_wake;
+-- {'', -1, window, ms left} when the poster's rate limit refuses it (counted first, as
+-- every request is, retries of a known external id too; nothing is stored).
+local windows = tonumber(ARGV[7])
+if windows > 0 then
+  local over, ms = count_windows(KEYS, 10, ARGV, 7, windows)
+  if over > 0 then return {'', -1, over, ms} end
+end
+local first_field = 8 + 2 * windows
 if ARGV[1] == '1' then
   -- Claims the external id and reads a previous claim in one command (Redis 7+).
   local existing = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'GET')
   if existing then return {existing, 0, 0} end
 end
 local seq = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, 7))
+redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, first_field))
 if ARGV[6] ~= '' then redis.call('ZADD', KEYS[9], ARGV[6], ARGV[2]) end
 redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
@@ -260,6 +270,8 @@ class Created:
     # For a known external_id: whether the stored comment is the one posted now
     # (same text, author, name, parent), i.e. a retry rather than a different comment.
     same_submission: bool = True
+    # The poster's rate limit refused it (nothing stored; ``id`` is empty).
+    refusal: Refusal | None = None
 
 
 @dataclass(frozen=True)
@@ -346,12 +358,16 @@ class CommentStore:
         request_id: str | None = None,
         flag_ttl: int = 10,
         scoring_lease: float | None = None,
+        rate_windows: Windows | None = None,
     ) -> Created:
         """Store a new comment as pending (or find the one posted under ``external_id``).
 
         ``scoring_lease``: the caller scores the comment at once (the synchronous
         integrations), so it starts leased to the caller for that many seconds and
         no drain job is flagged; a worker scores it only if the caller dies first.
+        ``rate_windows``: the poster's rate-limit windows, counted in the same script
+        (one round trip for the whole POST); past one, nothing is stored and
+        ``Created.refusal`` says which.
         """
         comment_id = secrets.token_hex(8)
         now = time.time()
@@ -385,6 +401,7 @@ class CommentStore:
                 # erasing the author never needs to scan the store.
                 own.author_stored(author_id),
                 k.drain_wake,
+                *(rate_windows.keys if rate_windows else ()),
             ],
             args=[
                 "1" if external_id else "0",
@@ -393,9 +410,15 @@ class CommentStore:
                 0 if scoring_lease else flag_ttl,
                 _event("posted", by=author_id),
                 repr(now) if author_id else "",
+                len(rate_windows.limits) if rate_windows else 0,
+                *(rate_windows.args if rate_windows else ()),
                 *_flatten(fields),
             ],
         )
+        if result[1] == -1:
+            assert rate_windows is not None
+            return Created(id="", created=False, schedule_scoring=False,
+                           refusal=rate_windows.refusal(int(result[2]), int(result[3])))
         found = result[0].decode() if isinstance(result[0], bytes) else result[0]
         if result[1]:
             return Created(id=found, created=True, schedule_scoring=bool(result[2]))

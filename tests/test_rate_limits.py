@@ -321,3 +321,63 @@ def test_a_site_posting_50_a_second_and_polling_with_batch_reads_is_never_limite
     assert set(post_statuses) == {202} and len(posted) == rate * seconds
     assert set(read_statuses) == {200} and len(read_statuses) > 600  # more than the old 600/minute
     assert decided == set(posted)
+
+
+# --------------------------------------------------------------- the hot routes' round trips
+
+def _calls(redis_client) -> dict[str, int]:
+    return {name.removeprefix("cmdstat_"): int(v["calls"])
+            for name, v in redis_client.info("commandstats").items()}
+
+
+def test_a_post_counts_its_limits_in_the_create_script_one_round_trip(limited, redis_client):
+    client, rt = limited(rate_limit_post_comments="50/second;1000/minute",
+                         rate_limit_read_comments="50/second;1000/minute")
+    site = bearer(rt, "site")
+    first = client.post("/v1/comments", json=COMMENT, headers=site)  # warm: key cached, scripts loaded
+    assert first.status_code == 202
+    redis_client.config_resetstat()
+    assert client.post("/v1/comments", json=COMMENT, headers=site).status_code == 202
+    calls = _calls(redis_client)
+    # One script (the create) carries both windows' counts: no other round trip.
+    # INCR: the sequence and the two windows; no HGETALL (the key's look-up is cached).
+    assert calls.get("evalsha") == 1 and calls.get("incr") == 3, calls
+    assert "hgetall" not in calls and "incrby" not in calls, calls
+    read = f"/v1/comments?ids={first.get_json()['id']}"
+    assert client.get(read, headers=site).status_code == 200  # warm: the script loaded
+    redis_client.config_resetstat()
+    assert client.get(read, headers=site).status_code == 200
+    calls = _calls(redis_client)
+    # A read: one script for both windows, one pipeline for the records.
+    assert calls.get("evalsha") == 1 and calls.get("incr") == 2, calls
+
+
+def test_posts_that_never_reach_the_create_count_too(limited):
+    client, rt = limited(rate_limit_post_comments="3/minute", rate_limit_default="100/minute")
+    site = bearer(rt, "site")
+    invalid = dict(COMMENT, text="")
+    assert client.post("/v1/comments", json=invalid, headers=site).status_code == 422
+    assert client.post("/v1/comments", data="{", headers=dict(site, **{
+        "Content-Type": "application/json"})).status_code == 400
+    assert client.post("/v1/comments", json=COMMENT, headers=site).status_code == 202
+    # The fourth of the minute is refused, whether or not its body is valid, and stores nothing.
+    refused = client.post("/v1/comments", json=invalid, headers=site)
+    assert_limited(refused)
+    assert refused.headers.get("X-Request-ID")
+    assert_limited(client.post("/v1/comments", json=COMMENT, headers=site))
+    assert rt.comments.pending_count() == 1
+    # A retry of a known external id counts as well (as every request does).
+    other = bearer(rt, "site")
+    body = dict(COMMENT, external_id="ext-1")
+    statuses = [client.post("/v1/comments", json=body, headers=other).status_code
+                for _ in range(4)]
+    assert statuses == [202, 200, 200, 429]
+
+
+def test_retry_after_of_a_refused_post_tracks_its_window(limited):
+    client, rt = limited(rate_limit_post_comments="1/hour")
+    site = bearer(rt, "site")
+    assert client.post("/v1/comments", json=COMMENT, headers=site).status_code == 202
+    retry_after = int(client.post("/v1/comments", json=COMMENT, headers=site)
+                      .headers["Retry-After"])
+    assert 60 < retry_after <= 3600

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.metrics import COMMENTS_ACCEPTED
-from service import present, tenancy, threads
+from service import present, rate_limits, tenancy, threads
 from service.auth import require
 from service.errors import ApiError, ErrorSchema
 from service.runtime import Runtime
@@ -24,6 +24,12 @@ blp = Blueprint("comments", __name__, url_prefix="/v1/comments",
                 description="Post reader comments and read the moderation decision.")
 
 
+# Instances, not classes: webargs builds a schema given as a class anew for every request,
+# a measurable share of a POST's CPU (bench/profiles/post-after.txt); loading is stateless.
+_COMMENT_IN = CommentInSchema()
+_BATCH_READ_QUERY = BatchReadQuerySchema()
+
+
 def runtime() -> Runtime:
     from flask import current_app
 
@@ -33,7 +39,7 @@ def runtime() -> Runtime:
 @blp.route("")
 class Comments(MethodView):
     @require("site", "moderator")
-    @blp.arguments(BatchReadQuerySchema, location="query")
+    @blp.arguments(_BATCH_READ_QUERY, location="query")
     @blp.response(200, CommentBatchSchema)
     def get(self, query: dict):
         """Read up to 100 comments at once: `?ids=a,b,c`.
@@ -53,7 +59,7 @@ class Comments(MethodView):
         return {"items": present.comments(seen), "missing": missing}
 
     @require("site")
-    @blp.arguments(CommentInSchema)
+    @blp.arguments(_COMMENT_IN)
     @blp.response(202, AcceptedSchema,
                   headers={"Location": {"description": "URL of the comment",
                                         "schema": {"type": "string"}}})
@@ -74,6 +80,7 @@ class Comments(MethodView):
         """
         rt = runtime()
         created = rt.comments.create(
+            rate_windows=rate_limits.take_post_windows(),
             tenant=tenancy.acting_tenant(),
             article_id=body["article_id"],
             text=body["text"],
@@ -84,6 +91,8 @@ class Comments(MethodView):
             request_id=g.get("request_id"),
             flag_ttl=DRAIN_FLAG_TTL,
         )
+        if created.refusal is not None:
+            return rate_limits.refused(created.refusal)
         if body.get("article"):
             # Once per article (and per change), not per comment: see storage/context.py.
             threads.article_store().remember(tenancy.acting_tenant(), body["article_id"],
