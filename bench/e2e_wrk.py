@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.e2e import percentile
 from bench.harness import deployment, load_or_train_scorer
+from bench.profile_post import LIMITS
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,12 +32,16 @@ def main() -> None:
     parser.add_argument("--gunicorn", default="",
                         help="extra gunicorn options, e.g. '--worker-class gthread --threads 4'")
     parser.add_argument("--model", default=str(HERE / "out" / "bench-model.skops"))
+    parser.add_argument("--limits", action="store_true",
+                        help="rate limits on at their default shape, raised so none is hit "
+                             "(as bench.profile_post): their cost is counted, not their refusals")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     scorer = load_or_train_scorer(args.model, None)
     with deployment(workers=args.workers, api_processes=args.api_processes, scorer=scorer,
-                    appendonly=True, gunicorn_args=args.gunicorn.split()) as dep:
+                    appendonly=True, gunicorn_args=args.gunicorn.split(),
+                    env_overrides=dict(LIMITS) if args.limits else None) as dep:
         runtime = dep["runtime"]
         env = dict(os.environ, SITE_KEY=dep["site_key"])
         # Warm the worker's model before measuring.
@@ -68,7 +73,8 @@ def main() -> None:
         print(json.dumps({
             "setup": {"cpus": os.cpu_count(), "workers": args.workers, "api_processes": args.api_processes,
                       "connections": args.connections, "seconds": args.seconds, "gunicorn": args.gunicorn,
-                      "redis": "AOF appendfsync always", "client": "wrk, same machine"},
+                      "redis": "AOF appendfsync always", "client": "wrk, same machine",
+                      "rate_limits": "on, raised" if args.limits else "off"},
             "accepted_per_s_wrk": rps,
             "api_latency_wrk": latency,
             "non_2xx": int(non2xx.group(1)) if non2xx else 0,
