@@ -17,6 +17,8 @@ def gunicorn_command(port: int, workers: int, host: str = "0.0.0.0") -> list[str
         sys.executable, "-m", "gunicorn",
         "--workers", str(workers),
         "--bind", f"{host}:{port}",
+        # Measured on 2 cores (bench/RESULTS.md, issue 17): gthread accepts more requests but
+        # takes the CPU the scoring worker needs, so decisions fall seconds behind.
         "--worker-class", "sync",
         "--config", "python:service.gunicorn_conf",
         # Short keep-alive and timeouts: requests are small and must not pile up.
