@@ -302,11 +302,11 @@ class Keys(_ScopedKeys):
         library appends ``:LIMITER/<address>/<amount>/<period>``; strings with a TTL)."""
         return f"{self.prefix}coral-sigfail"
 
-    def rate_window(self, caller: str, scope: str, limit: str) -> str:
-        """String (TTL: the window): requests ``caller`` made to ``scope`` in the current
-        fixed window of ``limit`` ("120 per 1 second"), counted by storage/rate_windows.py,
-        all of a request's windows in one round trip."""
-        return f"{self.prefix}ratelimit:win:{caller}:{scope}:{limit.replace(' ', '-')}"
+    def rate_window(self, caller: str, window: str) -> str:
+        """String (TTL: the window): requests ``caller`` made in the current fixed ``window``
+        (its scope and limit: "post-comments/120 per 1 second"), counted by
+        storage/rate_windows.py, all of a request's windows in one round trip."""
+        return f"{self.prefix}ratelimit:win:{encode_id(caller)}:{encode_id(window)}"
 
     def rate_limit_logged(self, caller: str, limit: str) -> str:
         """String (TTL: the rest of the window): a breach of ``limit`` by ``caller`` has

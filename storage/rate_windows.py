@@ -83,7 +83,7 @@ class Windows:
 
     @property
     def keys(self) -> list[str]:
-        return [self.store_keys.rate_window(self.caller, self.scope, str(item))
+        return [self.store_keys.rate_window(self.caller, f"{self.scope}/{item}")
                 for item in self.limits]
 
     @property
