@@ -28,7 +28,7 @@ _JSON_FIELDS = ("scores", "reasons", "spans", "evidence", "abuse_kinds")
 _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = COUNT_WINDOWS_LUA + """
--- KEYS: ext, seq, comment, history, article_all, article_pending, pending, drain_flag,
+-- KEYS: ext, seq, comment, history, article (its one listing), pending, drain_flag,
 --       author_stored, drain_wake, then one rate-limit counter per window
 -- ARGV: has_ext, id, due, flag_ttl, history_event, created, windows (n), n pairs of
 --       amount and period (ms), field, value, ...
@@ -40,7 +40,7 @@ _CREATE = COUNT_WINDOWS_LUA + """
 -- every request is, retries of a known external id too; nothing is stored).
 local windows = tonumber(ARGV[7])
 if windows > 0 then
-  local over, ms = count_windows(KEYS, 10, ARGV, 7, windows)
+  local over, ms = count_windows(KEYS, 9, ARGV, 7, windows)
   if over > 0 then return {'', -1, over, ms} end
 end
 local first_field = 8 + 2 * windows
@@ -51,16 +51,15 @@ if ARGV[1] == '1' then
 end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, first_field))
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[9], ARGV[6], ARGV[2]) end
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[8], ARGV[6], ARGV[2]) end
 redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
-redis.call('ZADD', KEYS[6], seq, ARGV[2])
-redis.call('ZADD', KEYS[7], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
 if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
 -- NX: only a live job refreshes the flag's TTL, so a dead job's flag still runs out.
-local was = redis.call('SET', KEYS[8], 'busy', 'NX', 'EX', ARGV[4], 'GET')
+local was = redis.call('SET', KEYS[7], 'busy', 'NX', 'EX', ARGV[4], 'GET')
 if not was then return {ARGV[2], 1, 1} end
-if was == 'waiting' then redis.call('RPUSH', KEYS[10], '1') end
+if was == 'waiting' then redis.call('RPUSH', KEYS[9], '1') end
 return {ARGV[2], 1, 0}
 """
 
@@ -185,16 +184,15 @@ end
 """
 
 _DECIDE = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, pending, attempts, article_prefix, then the 7 queue index keys
+-- KEYS: comment, history, pending, attempts, then the 7 queue index keys
 -- ARGV: id, expected_status, new_status, history_event, held_priority, keep_lease,
 --       field, value, ...
 -- expected_status '*' accepts any current status except a missing record.
 -- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set and
 -- the attempts hash itself, a whole batch in two commands, once this script has answered.
--- The article's per-status index is named from the prefix and the status found
--- here, so a concurrent change cannot leave the id in the wrong index.
-local found = redis.call('HMGET', KEYS[1], 'status', 'seq')
-local current, seq = found[1], found[2]
+-- An article has one listing, whatever the status (filtered on read): a decision
+-- moves nothing there.
+local current = redis.call('HGET', KEYS[1], 'status')
 local own_lease = ARGV[6] ~= '1'
 if not current then
   if own_lease then redis.call('ZREM', KEYS[3], ARGV[1]) end
@@ -212,11 +210,7 @@ if own_lease then
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('HDEL', KEYS[4], ARGV[1])
 end
-if current ~= ARGV[3] then
-  redis.call('ZREM', KEYS[5] .. current, ARGV[1])
-  redis.call('ZADD', KEYS[5] .. ARGV[3], seq, ARGV[1])
-end
-local q = {KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]}
+local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
 if ARGV[3] == 'held' then
   index_held(q, KEYS[1], ARGV[1], ARGV[5])
 elseif redis.call('ZSCORE', q[1], ARGV[1]) then
@@ -229,7 +223,7 @@ return 1
 """
 
 _PURGE = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, reports, claim, pending, attempts, examples, article_prefix,
+-- KEYS: comment, history, reports, claim, pending, attempts, examples, article listing,
 --       the 7 queue index keys, author_comments, author_stored, external_id
 -- ARGV: id, cutoff
 -- Returns 0 (kept, or gone already), 1 (purged), 2 (purged while still pending).
@@ -243,9 +237,7 @@ if not stamp or tonumber(stamp) >= tonumber(ARGV[2]) then return 0 end
 -- Before the record goes: unindexing reads the categories it was queued under.
 unindex_held({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, KEYS[1],
              ARGV[1])
-for _, status in ipairs({'all', 'pending', 'approved', 'held', 'rejected'}) do
-  redis.call('ZREM', KEYS[8] .. status, ARGV[1])
-end
+redis.call('ZREM', KEYS[8], ARGV[1])
 -- The history goes whole: with it every report reason and note about the comment.
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[1])
@@ -332,6 +324,8 @@ def hold_priority(scores: dict[str, float], reasons: Sequence[str], seq: int) ->
 
 
 _SEQ_SPAN = 10**13
+# Records a status-filtered article page reads at most (list_article).
+_SCAN_PER_PAGE = 1000
 
 
 class CommentStore:
@@ -394,7 +388,6 @@ class CommentStore:
                 k.comment(comment_id),
                 k.history(comment_id),
                 own.article_comments(article_id),
-                own.article_comments(article_id, "pending"),
                 k.pending,
                 k.drain_scheduled,
                 # Every comment with an author is indexed here, whatever path stored it, so
@@ -462,14 +455,41 @@ class CommentStore:
         self, tenant: str, article_id: str, status: str | None, after: int | None, limit: int
     ) -> tuple[list[dict[str, Any]], int | None]:
         """One page of a tenant's article's comments in posting order; returns
-        (records, next cursor)."""
-        key = self.keys.tenant(tenant).article_comments(article_id, status)
+        (records, next cursor).
+
+        An article has one listing; ``status`` filters it as it is read (a decision then
+        costs no listing writes). A filtered page reads at most ``_SCAN_PER_PAGE`` records
+        past the cursor, so a page of a rare status under a long article may hold fewer
+        than ``limit`` (even none) with a cursor to go on from."""
+        key = self.keys.tenant(tenant).article_comments(article_id)
         low = f"({after}" if after is not None else "-inf"
-        rows = self.redis.zrangebyscore(key, low, "+inf", start=0, num=limit + 1, withscores=True)
-        page, more = rows[:limit], len(rows) > limit
-        records = [r for r in self.get_many(m.decode() for m, _ in page) if r is not None]
-        next_cursor = int(page[-1][1]) if more and page else None
-        return records, next_cursor
+        if status is None:
+            rows = self.redis.zrangebyscore(key, low, "+inf", start=0, num=limit + 1,
+                                            withscores=True)
+            page, more = rows[:limit], len(rows) > limit
+            records = [r for r in self.get_many(m.decode() for m, _ in page) if r is not None]
+            return records, (int(page[-1][1]) if more and page else None)
+        found: list[tuple[dict[str, Any], int]] = []
+        scanned = 0
+        bound = max(_SCAN_PER_PAGE, limit + 1)
+        while len(found) <= limit and scanned < bound:
+            chunk = min(max(limit + 1, 50), bound - scanned)
+            rows = self.redis.zrangebyscore(key, low, "+inf", start=0, num=chunk, withscores=True)
+            if not rows:
+                return [r for r, _ in found], None
+            records = self.get_many(m.decode() for m, _ in rows)
+            for (_, seq), record in zip(rows, records, strict=True):
+                if record is not None and record.get("status") == status:
+                    found.append((record, int(seq)))
+            scanned += len(rows)
+            low = f"({int(rows[-1][1])}"
+            if len(rows) < chunk:
+                return [r for r, _ in found[:limit]], (
+                    found[limit - 1][1] if len(found) > limit else None)
+        if len(found) > limit:
+            return [r for r, _ in found[:limit]], found[limit - 1][1]
+        # The scan's bound reached with the listing not read to its end.
+        return [r for r, _ in found], int(low[1:])
 
     # Scoring pipeline ------------------------------------------------------
     def lease(self, limit: int, lease_seconds: float, now: float | None = None) -> list[Lease]:
@@ -547,7 +567,6 @@ class CommentStore:
             k.history(comment_id),
             k.pending,
             k.attempts,
-            k.tenant(tenant).article_prefix(article_id),
             *queue_index_keys(k, tenant, article_id),
         ]
         args = [
@@ -590,7 +609,7 @@ class CommentStore:
             k.pending,
             k.attempts,
             k.examples,
-            own.article_prefix(article_id),
+            own.article_comments(article_id),
             *queue_index_keys(k, tenant, article_id),
             own.author_comments(author_id or ""),
             own.author_stored(author_id or ""),

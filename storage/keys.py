@@ -344,11 +344,13 @@ class TenantKeys(_ScopedKeys):
         return f"{self._base}ext:{encode_id(article_id)}:{encode_id(external_id)}"
 
     def article_comments(self, article_id: str, status: str | None = None) -> str:
-        """Sorted set: an article's comment ids scored by sequence, all or by status."""
+        """Sorted set: an article's comment ids scored by sequence (its one listing, filtered
+        by status on read). With ``status``: the per-status listings stores kept before
+        migration 3, which deletes them."""
         return self.article_prefix(article_id) + (status or "all")
 
     def article_prefix(self, article_id: str) -> str:
-        """Prefix of an article's listing keys (Lua scripts append the status)."""
+        """Prefix of an article's listing keys."""
         return f"{self._base}a:{encode_id(article_id)}:"
 
     def article_policy(self, article_id: str) -> str:

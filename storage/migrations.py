@@ -14,6 +14,7 @@ adds the kind indexes (``abuse: threat`` -> the ``threat`` index) the same way.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from redis import Redis
@@ -59,11 +60,38 @@ def _index_held_queue(redis: Redis, keys: Keys) -> int:
         start += _CHUNK
 
 
+_LISTING_STATUSES = ("pending", "approved", "held", "rejected")
+
+
+def _drop_status_listings(redis: Redis, keys: Keys) -> int:
+    """Delete the per-status article listings: an article has one listing now, filtered by
+    status on read (a decision then writes no listing). The ``all`` listing already holds
+    every comment, so nothing else changes."""
+    prefix = re.escape(keys.prefix)
+    # The default tenant's names (``mod:a:{article}:held``) and other tenants'
+    # (``mod:t:{tenant}:a:{article}:held``); ids are encoded, so hold no ':'.
+    listing = re.compile(rf"^{prefix}(t:[^:]+:)?a:[^:]+:({'|'.join(_LISTING_STATUSES)})$")
+    deleted = 0
+    for status in _LISTING_STATUSES:
+        batch: list[bytes] = []
+        for name in redis.scan_iter(match=f"{keys.prefix}*a:*:{status}", count=1000):
+            if listing.match(name.decode()) and redis.type(name) == b"zset":
+                batch.append(name)
+            if len(batch) >= _CHUNK:
+                deleted += redis.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += redis.unlink(*batch)
+    return deleted
+
+
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
     # the same pass: indexing a queued comment again also indexes the kinds its reasons name
     (2, "index the held queue by the kinds its hold reasons name", _index_held_queue),
+    (3, "drop the per-status article listings (one listing, filtered on read)",
+     _drop_status_listings),
 ]
 LATEST = MIGRATIONS[-1][0]
 

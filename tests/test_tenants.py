@@ -336,7 +336,8 @@ def test_keys_and_data_from_before_tenants_belong_to_the_default_tenant(client, 
     redis_client.hdel(runtime.keys.comment(old), "tenant")
     score_pending()
     # Today's key names: nothing to migrate.
-    assert redis_client.zscore("mod:a:story:approved", old) is not None
+    assert redis_client.zscore("mod:a:story:all", old) is not None
+    assert runtime.comments.get(old)["status"] == "approved"
     assert redis_client.get("mod:ext:story:e1") == old.encode()
     assert client.get(f"/v1/comments/{old}", headers=headers(plain_site)).status_code == 200
     listing = client.get("/v1/articles/story/comments", headers=headers(plain_site)).get_json()
