@@ -42,11 +42,14 @@ POSITIVE_CASES = [
     "name", "nickname", "handle", "profile_link", "address", "street_estate",
     "school", "year_group", "workplace", "relative", "age_place", "photo",
     "community_knowledge", "combined",
+    # issue 14 section 4: kinds the model missed
+    "label_name", "bare_handle", "role_routine",
 ]
 HARD_NEGATIVE_CASES = [
     "official", "officer", "journalist", "convicted_offender",
     "self_disclosure", "generic_victims", "anonymised_label",
     "historical_case", "place_only",
+    "offender_address", "own_child", "public_figure", "vague_acquaintance",
 ]
 OTHER_NEGATIVE_CASES = ["critical", "sympathetic", "abusive_no_id", "offtopic"]
 NEGATIVE_CASES = HARD_NEGATIVE_CASES + OTHER_NEGATIVE_CASES
