@@ -568,11 +568,11 @@ _GATE_BARE_CTX = g._words("""snap snapchat sc insta instagram ig tiktok twitter 
 # Clubs, teams, care homes, churches: a named one is a place a few people share.
 _AFFILIATION = re.compile(
     r"\b(?:u|under)[\s\-]?(?:[6-9]|1\d|2[0-3])s?\b(?!\s*(?:years?|yrs?|mins?|minutes|hours|%))"
-    r"|\b[a-z][a-z']{2,}\s+(?:abc|fc|afc|jfc|juniors|rovers|athletic|albion|wanderers|harriers|lions|"
+    r"|(?<![a-z'])[a-z][a-z']{2,}\s+(?:abc|fc|afc|jfc|juniors|rovers|athletic|albion|wanderers|harriers|lions|"
     r"tigers|rangers|colts|cadets|scouts|brownies|cubs|guides|boxing|swimming|gymnastics|ballet|dance|"
     r"riding|karate|judo|netball|cricket|rugby|youth|colliery|church|chapel|parish|choir)\b"
     r"(?:\s+(?:club|squad|team|academy|school|class|band|choir|section|group|centre))?"
-    r"|\b[a-z][a-z']{2,}(?:\s+(?:lodge|house|court|manor|grange|view|park|hall))?\s+(?:care|nursing|"
+    r"|(?<![a-z'])[a-z][a-z']{2,}(?:\s+(?:lodge|house|court|manor|grange|view|park|hall))?\s+(?:care|nursing|"
     r"residential)\s+home\b"
     r"|\b(?:at|in)\s+(?!(?:the|their|his|her|my|our|your|a|an|that|this)\s)[a-z][a-z']{2,}\s+(?:lodge|manor|grange)\b"
     r"|\bst\.?\s+[a-z]{3,}'?s\b")
