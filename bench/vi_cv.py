@@ -67,7 +67,7 @@ def oof_scores(X, y, w, n_lab, C, seed=0):
     return oof
 
 
-HARD = set(__import__("model.victim_data.build_train", fromlist=["x"]).HARD_NEGATIVE_CASES)
+HARD = T.VI_HARD_NEGATIVE_CASES
 
 
 def figures(label, examples, y, p, t, decision=None, by_case=True):
@@ -125,8 +125,7 @@ def main(argv=None) -> int:
     lab, bg = data["vi_labelled"], data["vi_background"]
     allx = lab + bg
     y = np.array([e.labels["victim_identification"] for e in allx], dtype=int)
-    w = np.concatenate([T._weights(lab, "victim_identification", T.VI_SOURCE_WEIGHTS),
-                        np.full(len(bg), T.VI_BACKGROUND_WEIGHT)])
+    w = T.vi_weights(lab, len(bg))
     keys = origins()
 
     def origin(e):

@@ -41,7 +41,7 @@ from model.caches import BytesBoundedDict, BytesBoundedSet
 from model.caseless import ascii_twin, twin_lower
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "16"
+FEATURE_VERSION = "17"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -522,8 +522,9 @@ _ANON = re.compile(
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
     r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b")
 _OWN_FAMILY = re.compile(
-    r"\bmy\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
-    r"grandson|sister|children|child|grandkids|grandchildren|wife|husband)\b|\bas\s+(?:a|the)\s+"
+    r"\b(?:my|our)\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
+    r"grandson|sister|children|child|grandkids|grandchildren|wife|husband|twins|youngest|eldest|"
+    r"little\s+(?:girl|boy|one)|stepdaughter|stepson)\b|\bas\s+(?:a|the)\s+"
     r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b")
 _HISTORICAL = re.compile(
     r"\b(?:savile|rolf\s+harris|gary\s+glitter|epstein|maxwell|soham|huntley|moors\s+murders|"
@@ -564,6 +565,7 @@ _HANDLE_NOT = frozenset("com co uk org net gov www html htm php jpg jpeg png pdf
                         "info io ly gl be me tv".split())
 _GATE_BARE_CTX = g._words("""snap snapchat sc insta instagram ig tiktok twitter fb facebook twitch
     roblox wattpad pinterest username user handle account page profile finsta follow follows add
+    discord yt youtube twitch steam xbox psn gamertag reddit
     search look goes posts posting called""")
 # Clubs, teams, care homes, churches: a named one is a place a few people share.
 _AFFILIATION = re.compile(
@@ -606,19 +608,23 @@ _WENT_PUBLIC = re.compile(
     r"\bwaiv(?:ed|ing|es|e)\s+(?:her|his|their|your)\s+(?:own\s+|right\s+to\s+)?anonymity\b"
     r"|\b(?:went|gone|going|go|goin)\s+public\b|\bunder\s+(?:her|his|their)\s+own\s+names?\b"
     r"|\b(?:spoken?|talk(?:ed|ing)?|speaking)\s+(?:out\s+)?(?:publicly|openly)\b"
-    r"|\b(?:her|his|their)\s+own\s+(?:book|memoir|podcast|documentary|channel|account\s+of)\b"
-    r"|\bcampaign(?:er|ers|ing)\b|\bon\s+(?:breakfast\s+)?(?:tv|telly|the\s+radio|radio|national\s+tv|the\s+bbc|"
+    r"|\b(?:her|his|their)\s+own\s+(?:book|memoir|podcast|documentary|channel|account\s+of|assault|abuse|"
+    r"story|experience|ordeal|case|rape)\b|\bopenly\b"
+    r"|\bcampaign(?:er|ers|ing|s)?\b|\bon\s+(?:breakfast\s+)?(?:tv|telly|the\s+radio|radio|national\s+tv|the\s+bbc|"
     r"look\s+north)\b|\bdocumentary\b|\binterviews?\b")
 _VAGUE_ACQUAINTANCE = re.compile(
-    r"\b(?:knew|know|new|no|met|taught|nursed|babysat\s+for|worked\s+with|went\s+to\s+school\s+with|"
-    r"friends?\s+with|was\s+friends\s+with)\s+(?:one|1|some|a\s+couple|two|a\s+few)\s+of\s+"
+    r"\b(?:knew|know|new|no|met|taught|nursed|coached|babysat\s+for|worked\s+with|went\s+to\s+school\s+with|"
+    r"friends?\s+with|was\s+friends\s+with|(?:at|in)\s+(?:school|care|college|class|uni)\s+with|"
+    r"grew\s+up\s+with|played\s+with|sang\s+with|swam\s+with)\s+(?:one|1|some|a\s+couple|two|a\s+few)\s+of\s+"
     r"(?:the|them|those)\b|\bone\s+of\s+(?:the\s+)?(?:girls|lads|boys|victims|kids|residents|survivors|"
-    r"complainants|families|young\s+people)\s+(?:was|is)\s+(?:a\s+)?(?:friend|mate|neighbour|pupil)")
+    r"complainants|families|young\s+people|women|men|witnesses|children)\s+(?:was|is)\s+(?:a\s+)?"
+    r"(?:friend|mate|neighbour|pupil|in\s+my\s+(?:[a-z']+\s+)?(?:year|class|form))")
 _GATE_VAGUE = g._words("one 1 some couple two few")
 # "..., of Sandbeck Road, Maltby, was jailed": a place followed, in the same sentence, by the
 # court outcome is the defendant's address (read in place at the place's end, bounded)
 _COURT_AFTER = re.compile(
     r"[^.!?;]{0,60}?\b(?:jailed|convicted|sentenced|imprisoned|found\s+guilty|pleaded|pled|denies|denied|"
+    r"fined|charged|cleared|acquitted|"
     r"remanded|appeared\s+(?:at|in|before)|named\s+in\s+(?:open\s+)?court|got\s+(?:\d+|life|"
     + _NUMBER_WORDS + r"))\b")
 _COURT_LINK = re.compile(r"\b(?:she|her|girl|girls|daughter|stepdaughter|niece|victim|victims|son|"
@@ -626,9 +632,10 @@ _COURT_LINK = re.compile(r"\b(?:she|her|girl|girls|daughter|stepdaughter|niece|v
 _GATE_LABEL = g._words("girl boy victim child complainant witness resident pupil person chorister") | {
     f"v{i}" for i in range(1, 21)} | {"v"}
 _GATE_COURT = g._words("""jailed convicted sentenced imprisoned guilty pleaded pled denies denied
-    remanded appeared named got""")
+    remanded appeared named got fined charged cleared acquitted""")
 _GATE_PUBLIC = g._words("""waived waiving waives waive public own publicly openly book memoir podcast
-    documentary channel campaigner campaigners campaigning tv telly radio bbc look interview interviews""")
+    documentary channel campaigner campaigners campaigning tv telly radio bbc look interview interviews
+    campaign campaigns""")
 
 _IDENTIFYING_KINDS = ("name", "school", "street", "age", "handle", "relative", "workplace")
 
@@ -806,7 +813,10 @@ _CONVICTED_AFTER = re.compile(
     r"locked\s+up|banged\s+up|pleaded\s+guilty|pled\s+guilty|admitted\s+(?:\w+\s+)?(?:counts?|charges?)|"
     r"got\s+(?:\d+|life|another|an?\s+\w+|" + _NUMBER_WORDS + r")\s*(?:years?|yrs?|months?|sentence)?|"
     r"appeared\s+(?:at|in|before)|denie[sd]|remanded|stood\s+trial|(?:is|was|went)\s+on\s+trial|"
-    r"named\s+in\s+(?:open\s+)?court)\b", _I)
+    r"named\s+in\s+(?:open\s+)?court|fined|charged\s+with|cleared|acquitted)\b", _I)
+# "Craig Nuttall, 38, of Hall Bank": an adult's name, age and home is a court report's formula for
+# the defendant (a victim's is never printed; a commenter naming a child gives a child's age)
+_ADULT_OF = re.compile(r",\s*+(?:1[89]|[2-9]\d),\s*+(?:an?\s+[a-z]+(?:\s+[a-z]+)?,\s*+)?(?:of|from)\s", _I)
 _CONVICTED_BEFORE = re.compile(
     r"(?:\b(?:against|convicted|jailed|sentenced|sentencing|defendant|defendants|accused|"
     r"prosecution\s+of|trial\s+of|case\s+against|verdicts?\s+against|named\s+in\s+(?:open\s+)?court\s+as|"
@@ -867,6 +877,8 @@ def _offender(text: str, start: int, end: int, folded: str | None = None) -> boo
         c = _match(_CONVICTED_AFTER, after[skip:], None if f_after is None else f_after[skip:])
         if c and not _GAP_BAD.search(c.group("gap")):
             return True
+    if _ADULT_OF.match(after) or (m is not None and _ADULT_OF.match(after, m.end())):
+        return True
     b0 = max(0, start - 40)
     return _search(_CONVICTED_BEFORE, text[b0:start], None if folded is None else folded[b0:start]) \
         is not None
@@ -916,7 +928,7 @@ _GATE_POINTER = _W("it's its it victim victim's complainant complainant's name n
 _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
                 "anonymity")
-_GATE_OWN = _W("my as")
+_GATE_OWN = _W("my our as")
 _GATE_AGE_WORDS = _W("young under over aged between year years yr yrs old olds children")
 _GATE_OFFICIAL = _W("pc dc ds dci di pcso sgt sarge copper coppers officer inspector detective "
                     "sergeant superintendent constable councillor cllr mp reporter journalist editor "
@@ -936,7 +948,7 @@ _WORD_RE = re.compile(r"[a-z0-9']+")
 _GATE_CONVICTED_NAME = _W("jailed convicted sentenced sentencing imprisoned guilty sent locked banged "
                           "pleaded pled admitted got against defendant defendants accused "
                           "prosecution trial case verdict verdicts appeared denies denied remanded "
-                          "named stood today")
+                          "named stood today fined charged cleared acquitted")
 
 _ASCII_NON_TOKEN = _ascii_table(lambda c: "a" <= c <= "z" or "0" <= c <= "9" or c == "'")
 
@@ -1014,7 +1026,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
 
     # "my daughter is in year 9": details of the commenter's own family are not evidence
     own = [m.end() for m in _OWN_FAMILY.finditer(lower)] if (
-        "my" in words or "as" in words) and len(lower) == len(text) else []
+        "my" in words or "as" in words or "our" in words) and len(lower) == len(text) else []
 
     def owned(pos: int) -> bool:  # own is in text order: only those within 60 characters before
         return any(not _CLAUSE_END.search(text, o, pos)
@@ -1127,7 +1139,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
             name = m.group("name")
             if name in _LABEL_NOT_NAME:
                 continue
-            if not (m.group("sep") or m.group("strong")):
+            if not (m.group("sep") not in (None, ",") or m.group("strong")):
                 s_ = m.start("name")
                 capital = same_len and text[s_].isupper() and not _is_sentence_start(text, s_)
                 if not (capital or name in _NAMESET):

@@ -164,3 +164,26 @@ def test_a_retired_fresh_set_is_trained_on_and_only_heldout_files_are_held_out(t
          "case": "officer", "register": "calm"}) + "\n")
     with pytest.raises(SystemExit, match="not valid for vi=1"):
         build.load_other_authors(tmp_path)
+
+
+def test_hard_negatives_weigh_more_in_victim_training_and_the_case_lists_agree():
+    import importlib.util
+
+    import numpy as np
+
+    from model import train
+
+    spec = importlib.util.spec_from_file_location(
+        "build_train", corpora.VICTIM_DATA_DIR / "build_train.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert set(build.HARD_NEGATIVE_CASES) == train.VI_HARD_NEGATIVE_CASES
+    rows = [Example("a", {"victim_identification": 1}, "victim_data", "name"),
+            Example("b", {"victim_identification": 0}, "victim_data", "journalist"),
+            Example("c", {"victim_identification": 0}, "victim_data", "critical"),
+            Example("d", {"victim_identification": 0}, "moderator", None)]
+    w = train.vi_weights(rows, 2)
+    assert len(w) == 6
+    assert w[1] == pytest.approx(train.VI_HARD_NEGATIVE_WEIGHT * w[2])
+    assert w[2] == pytest.approx(w[3])
+    assert np.all(w[4:] == train.VI_BACKGROUND_WEIGHT)

@@ -171,3 +171,34 @@ def test_going_public_and_knowing_one_of_the_girls_are_negative_evidence():
     assert _vector("Huge respect to Philippa Garrow for waiving her anonymity on the radio.")[
         "went_public"]
     assert _vector("I knew one of the girls at the time, won't say more.")["vague_acquaintance"]
+
+
+# Issue 14 section 4, second round: the kinds still held or missed out of fold (bench/vi_cv.py).
+def test_a_label_then_a_comma_needs_a_name_after_it():
+    assert "label_name" not in _spans("Witness C, wherever you are tonight, we believe you.")
+    assert "label_name" in _spans("Witness C, Marisol Okafor, everyone at the stables knows")
+
+
+def test_an_adult_named_with_age_and_home_is_the_defendant():
+    # a court report's formula, with or without the outcome in the same sentence
+    v = _vector("Desmond Frayne, 59, of Mill Brow, Kirkby. He ran the choir for twenty years.")
+    assert v["offender_name"]
+    fined = "The man who supplied the drink, Royston Peel, 41, of Abbey Lane, Selby, was fined."
+    assert _vector(fined)["offender_name"] and "street" not in _spans(fined)
+    # a child's age is not the formula
+    assert not _vector("Everyone says it's Kiera Dunmore, 13, of Mill Brow.")["offender_name"]
+
+
+def test_more_ways_of_knowing_one_of_them_and_of_going_public():
+    assert _vector("I was at school with one of the complainants, decent lad.")["vague_acquaintance"]
+    assert _vector("one of the boys was in my sister's year, that's all")["vague_acquaintance"]
+    assert _vector("Ilse Warrender's podcast about her own assault changed minds.")["went_public"]
+
+
+def test_our_children_and_my_twins_are_the_commenters_own():
+    assert "affiliation" not in _spans("our daughter swims at Hexley ASC on Saturdays")
+    assert not _spans("my twins are in Year 7 at Ravenhill Academy") & {"school"}
+
+
+def test_a_dotted_handle_beside_a_gaming_platform_is_reported():
+    assert "handle" in _spans("his discord is wolfie.ngl and he posts about the coach")
