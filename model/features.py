@@ -517,7 +517,8 @@ _SELF = re.compile(
     r"when\s+i\s+was\s+(?:a\s+kid|young|little|a\s+child|\d+)|me\s+too|i\s+(?:reported|told)\s+"
     r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b")
 _ANON = re.compile(
-    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager)\s+(?:[a-h]|[1-9])\b"
+    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager|resident|pupil|student|"
+    r"scout|chorister|patient|young\s+person|yp)\s?(?:[a-hj-z]|[1-9]\d?)\b"
     r"(?!\s*(?:year|years|yr|yo|of|and\s+\d))|\b(?:girl|boy|victim|child|complainant|woman)\s+"
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
     r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b")
@@ -816,7 +817,8 @@ _CONVICTED_AFTER = re.compile(
     r"named\s+in\s+(?:open\s+)?court|fined|charged\s+with|cleared|acquitted)\b", _I)
 # "Craig Nuttall, 38, of Hall Bank": an adult's name, age and home is a court report's formula for
 # the defendant (a victim's is never printed; a commenter naming a child gives a child's age)
-_ADULT_OF = re.compile(r",\s*+(?:1[89]|[2-9]\d),\s*+(?:an?\s+[a-z]+(?:\s+[a-z]+)?,\s*+)?(?:of|from)\s", _I)
+_ADULT_OF = re.compile(r",\s*+(?:1[89]|[2-9]\d),\s*+(?:(?:an?\s+|the\s+)?[a-z]+(?:\s+[a-z]+)?,?\s*+)?"
+                       r"(?:of|from)\s", _I)
 _CONVICTED_BEFORE = re.compile(
     r"(?:\b(?:against|convicted|jailed|sentenced|sentencing|defendant|defendants|accused|"
     r"prosecution\s+of|trial\s+of|case\s+against|verdicts?\s+against|named\s+in\s+(?:open\s+)?court\s+as|"
@@ -927,7 +929,8 @@ _GATE_POINTER = _W("it's its it victim victim's complainant complainant's name n
                    "called named that's thats one shame look check we only hard")
 _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
-                "anonymity")
+                "anonymity resident pupil student scout chorister patient young") | {
+    f"yp{i}" for i in range(1, 21)}
 _GATE_OWN = _W("my our as")
 _GATE_AGE_WORDS = _W("young under over aged between year years yr yrs old olds children")
 _GATE_OFFICIAL = _W("pc dc ds dci di pcso sgt sarge copper coppers officer inspector detective "

@@ -202,3 +202,12 @@ def test_our_children_and_my_twins_are_the_commenters_own():
 
 def test_a_dotted_handle_beside_a_gaming_platform_is_reported():
     assert "handle" in _spans("his discord is wolfie.ngl and he posts about the coach")
+
+
+def test_more_court_labels_are_anonymised_labels():
+    for t in ("Resident X could not give evidence", "yp1 and yp2 in the review", "Girl K and Girl L",
+              "Student C gave evidence on the second day"):
+        assert _vector(t)["anonymised"], t
+    assert not _vector("the girl i saw at the bus stop")["anonymised"]
+    # an adult's name, age and job then home: the defendant
+    assert _vector("Gareth Beddis, 29, unemployed, of Weston Road, Stafford.")["offender_name"]
