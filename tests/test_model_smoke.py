@@ -210,4 +210,5 @@ def test_more_court_labels_are_anonymised_labels():
         assert _vector(t)["anonymised"], t
     assert not _vector("the girl i saw at the bus stop")["anonymised"]
     # an adult's name, age and job then home: the defendant
-    assert _vector("Gareth Beddis, 29, unemployed, of Weston Road, Stafford.")["offender_name"]
+    court = "The court heard Gareth Beddis, 29, unemployed, of Weston Road, Stafford."
+    assert _vector(court)["offender_name"]
