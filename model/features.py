@@ -41,7 +41,7 @@ from model.caches import BytesBoundedDict, BytesBoundedSet
 from model.caseless import ascii_twin, twin_lower
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "15"
+FEATURE_VERSION = "17"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -517,13 +517,15 @@ _SELF = re.compile(
     r"when\s+i\s+was\s+(?:a\s+kid|young|little|a\s+child|\d+)|me\s+too|i\s+(?:reported|told)\s+"
     r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b")
 _ANON = re.compile(
-    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager)\s+(?:[a-h]|[1-9])\b"
+    r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager|resident|pupil|student|"
+    r"scout|chorister|patient|young\s+person|yp)\s?(?:[a-hj-z]|[1-9]\d?)\b"
     r"(?!\s*(?:year|years|yr|yo|of|and\s+\d))|\b(?:girl|boy|victim|child|complainant|woman)\s+"
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
     r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b")
 _OWN_FAMILY = re.compile(
-    r"\bmy\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
-    r"grandson|sister|children|child|grandkids|grandchildren|wife|husband)\b|\bas\s+(?:a|the)\s+"
+    r"\b(?:my|our)\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
+    r"grandson|sister|children|child|grandkids|grandchildren|wife|husband|twins|youngest|eldest|"
+    r"little\s+(?:girl|boy|one)|stepdaughter|stepson)\b|\bas\s+(?:a|the)\s+"
     r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b")
 _HISTORICAL = re.compile(
     r"\b(?:savile|rolf\s+harris|gary\s+glitter|epstein|maxwell|soham|huntley|moors\s+murders|"
@@ -534,6 +536,107 @@ _GENERIC_VICTIMS = re.compile(
     r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b")
 _CONVICTION = re.compile(r"\bgot\s+\d+\s+years\b|\bsent\s+down\b|\bbehind\s+bars\b|\brot\s+in\b")
 _VICTIM_CTX_WORDS = g.VICTIM_CONTEXT
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                 r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty")
+# Issue 14 section 4: the kinds the model missed. All run on the lower-cased text; each pattern's
+# repeated parts use disjoint character classes or possessive white space, so a failed match
+# re-reads nothing (tests/test_scoring_cost.py checks every pattern for linear cost).
+# A real name put to a court label: "Victim 4 = <name>", "Girl A is <Name>", "Child C (real name
+# Kai)". A separator (=, :, ->, a bracket, "aka", "real name", "that's") is enough; a plain "is" /
+# "was" needs a name: capitalised, or a first name from the gazetteer.
+_LABEL_NAME = re.compile(
+    r"\b(?:girl|boy|victim|child|complainant|witness|resident|pupil|person|chorister|v)\s?"
+    r"(?:[a-h]|\d{1,2})\b(?:'s)?\s*+(?:(?P<sep>=|:|->|-|\(|,)\s*+)?"
+    r"(?:(?P<strong>aka|real\s+name(?:\s+is)?|that'?s|thats|is\s+(?:actually|obviously|defo|deffo|def|"
+    r"clearly|really|called|just)|(?:is|was)\s+named)\s++|(?P<weak>is|was|=)\s++)?"
+    r"(?:mrs\.?\s+|miss\s+|mr\.?\s+|little\s+|lil\s+)?(?P<name>[a-z][a-z'\-]{2,})")
+_LABEL_NOT_NAME = g.STOPWORDS | g.VICTIM_CONTEXT | g._words("""
+    so only just brave youngest oldest one two three four five six seven eight nine ten eleven
+    twelve thirteen fourteen fifteen the a an aged given gave giving says told described treated
+    read statement evidence account also still believed let failed abused raped groomed whose
+    whoever yet clearly obviously actually really never being mentioned referred quoted""") | \
+    _NON_NAME_CAPS
+# A username without "@": dot- or underscore-joined ("lou.lou.mcg.15", "kenna_rhodes2010"), or
+# letters then digits ("pixiexo2009") beside a social-media word. Not a domain, file or "e.g.".
+_BARE_SEP = re.compile(r"(?<![\w.@/:\-])[a-z0-9]++(?:[._]++[a-z0-9]++)++(?![\w@/\-])(?!\.\w)")
+_BARE_DIGIT = re.compile(r"(?<![\w.@/:\-])[a-z]{3,}+[0-9]{2,4}+[a-z]*+(?![\w@/\-])(?!\.\w)")
+_BARE_GATE = re.compile(r"[a-z0-9][._][a-z0-9]")
+_HANDLE_NOT = frozenset("com co uk org net gov www html htm php jpg jpeg png pdf gif nhs ac edu "
+                        "info io ly gl be me tv".split())
+_GATE_BARE_CTX = g._words("""snap snapchat sc insta instagram ig tiktok twitter fb facebook twitch
+    roblox wattpad pinterest username user handle account page profile finsta follow follows add
+    discord yt youtube twitch steam xbox psn gamertag reddit
+    search look goes posts posting called""")
+# Clubs, teams, care homes, churches: a named one is a place a few people share.
+_AFFILIATION = re.compile(
+    r"\b(?:u|under)[\s\-]?(?:[6-9]|1\d|2[0-3])s?\b(?!\s*(?:years?|yrs?|mins?|minutes|hours|%))"
+    r"|(?<![a-z'])[a-z][a-z']{2,}\s+(?:abc|fc|afc|jfc|juniors|rovers|athletic|albion|wanderers|harriers|lions|"
+    r"tigers|rangers|colts|cadets|scouts|brownies|cubs|guides|boxing|swimming|gymnastics|ballet|dance|"
+    r"riding|karate|judo|netball|cricket|rugby|youth|colliery|church|chapel|parish|choir)\b"
+    r"(?:\s+(?:club|squad|team|academy|school|class|band|choir|section|group|centre))?"
+    r"|(?<![a-z'])[a-z][a-z']{2,}(?:\s+(?:lodge|house|court|manor|grange|view|park|hall))?\s+(?:care|nursing|"
+    r"residential)\s+home\b"
+    r"|\b(?:at|in)\s+(?!(?:the|their|his|her|my|our|your|a|an|that|this)\s)[a-z][a-z']{2,}\s+(?:lodge|manor|grange)\b"
+    r"|\bst\.?\s+[a-z]{3,}'?s\b")
+_AFFILIATION_BAD_FIRST = g._words("""the a an this that these those my our your his her their same local
+    whole every any each some no big small new old other his nearest top bottom next first last
+    one two what which whose who where at in of on for to from with and or but is was are went
+    goes go going been saying under over""")
+# Roles and routines that pick one person out: "the twin whose brother plays for ...", "the
+# keeper", "the end room", "on Thursdays", "the 7.40 bus".
+_ROUTINE = re.compile(
+    r"\b(?:on|every|most)\s+(?:a\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+(?:night|morning|afternoon|evening|squad|"
+    r"session|class|league|club|service|mass)s?\b"
+    r"|\bevery\s+(?:morning|night|evening|week|weekend|home\s+game|match)\b"
+    r"|\b(?:the\s+)?\d{1,2}[.:]\d{2}\s+(?:bus|train|tram|session|class|squad|mass|service)\b"
+    r"|\b\d{1,2}\s?(?:am|pm)\s+(?:squad|session|class|swim|training|mass|service)\b"
+    r"|\b(?:the|our|their)\s+(?:only\s+)?(?:twin|twins|keeper|goalie|goalkeeper|captain|mascot|"
+    r"left\s+back|right\s+back|centre\s+back|centre\s+half|striker|winger|left\s+winger|"
+    r"right\s+winger|head\s+chorister|chorister|altar\s+server|first\s+cornet|widower|widow|"
+    r"retired\s+[a-z]+|youngest\s+member|only\s+(?:girl|boy|lad|lass|one))\b"
+    r"|\b(?:end|corner|first|blue|front|back|top)\s+(?:bed)?room\b|\broom\s+\d{1,3}\b"
+    r"|\bwhose\s+(?:older\s+|younger\s+|big\s+|little\s+)?(?:brother|sister|dad|mum|mam|father|"
+    r"mother)\s+(?:plays|is|drives|runs|works|does|coaches)\b"
+    r"|\b(?:plays|played|boxes|boxed|swims|swam|trains|sings|sang|dances|serves)\s+(?:for|at|in)\b")
+_GATE_ROUTINE = g._words("""on every most monday mondays tuesday tuesdays wednesday wednesdays
+    thursday thursdays friday fridays saturday saturdays sunday sundays bus train tram session class
+    squad mass service am pm the our their room bedroom whose plays played boxes boxed swims swam
+    trains sings sang dances serves""")
+# Negative evidence: a person who chose to go public, and "I knew one of the girls".
+_WENT_PUBLIC = re.compile(
+    r"\bwaiv(?:ed|ing|es|e)\s+(?:her|his|their|your)\s+(?:own\s+|right\s+to\s+)?anonymity\b"
+    r"|\b(?:went|gone|going|go|goin)\s+public\b|\bunder\s+(?:her|his|their)\s+own\s+names?\b"
+    r"|\b(?:spoken?|talk(?:ed|ing)?|speaking)\s+(?:out\s+)?(?:publicly|openly)\b"
+    r"|\b(?:her|his|their)\s+own\s+(?:book|memoir|podcast|documentary|channel|account\s+of|assault|abuse|"
+    r"story|experience|ordeal|case|rape)\b|\bopenly\b"
+    r"|\bcampaign(?:er|ers|ing|s)?\b|\bon\s+(?:breakfast\s+)?(?:tv|telly|the\s+radio|radio|national\s+tv|the\s+bbc|"
+    r"look\s+north)\b|\bdocumentary\b|\binterviews?\b")
+_VAGUE_ACQUAINTANCE = re.compile(
+    r"\b(?:knew|know|new|no|met|taught|nursed|coached|babysat\s+for|worked\s+with|went\s+to\s+school\s+with|"
+    r"friends?\s+with|was\s+friends\s+with|(?:at|in)\s+(?:school|care|college|class|uni)\s+with|"
+    r"grew\s+up\s+with|played\s+with|sang\s+with|swam\s+with)\s+(?:one|1|some|a\s+couple|two|a\s+few)\s+of\s+"
+    r"(?:the|them|those)\b|\bone\s+of\s+(?:the\s+)?(?:girls|lads|boys|victims|kids|residents|survivors|"
+    r"complainants|families|young\s+people|women|men|witnesses|children)\s+(?:was|is)\s+(?:a\s+)?"
+    r"(?:friend|mate|neighbour|pupil|in\s+my\s+(?:[a-z']+\s+)?(?:year|class|form))")
+_GATE_VAGUE = g._words("one 1 some couple two few")
+# "..., of Sandbeck Road, Maltby, was jailed": a place followed, in the same sentence, by the
+# court outcome is the defendant's address (read in place at the place's end, bounded)
+_COURT_AFTER = re.compile(
+    r"[^.!?;]{0,60}?\b(?:jailed|convicted|sentenced|imprisoned|found\s+guilty|pleaded|pled|denies|denied|"
+    r"fined|charged|cleared|acquitted|"
+    r"remanded|appeared\s+(?:at|in|before)|named\s+in\s+(?:open\s+)?court|got\s+(?:\d+|life|"
+    + _NUMBER_WORDS + r"))\b")
+_COURT_LINK = re.compile(r"\b(?:she|her|girl|girls|daughter|stepdaughter|niece|victim|victims|son|"
+                         r"stepson|grandson|granddaughter|boy|lad)\b")
+_GATE_LABEL = g._words("girl boy victim child complainant witness resident pupil person chorister") | {
+    f"v{i}" for i in range(1, 21)} | {"v"}
+_GATE_COURT = g._words("""jailed convicted sentenced imprisoned guilty pleaded pled denies denied
+    remanded appeared named got fined charged cleared acquitted""")
+_GATE_PUBLIC = g._words("""waived waiving waives waive public own publicly openly book memoir podcast
+    documentary channel campaigner campaigners campaigning tv telly radio bbc look interview interviews
+    campaign campaigns""")
 
 _IDENTIFYING_KINDS = ("name", "school", "street", "age", "handle", "relative", "workplace")
 
@@ -547,6 +650,10 @@ FEATURE_NAMES = (
     "photo", "official_ctx", "offender_ctx", "own_x_detail", "self_x_detail", "official_x_name",
     "offender_x_name", "specific_age", "quoted_nick", "handle_x_ctx", "offender_name",
     "self_x_place",
+    # issue 14 section 4
+    "label_name", "bare_handle", "affiliation", "routine", "affiliation_x_routine",
+    "went_public", "vague_acquaintance", "vague_x_detail", "offender_place", "own_place",
+    "name_x_public",
 )
 
 
@@ -705,10 +812,17 @@ _CONVICTED_AFTER = re.compile(
     r"^(?:'s)?(?P<gap>[^.!?;]{0,45}?)\b(?:(?:was|were|has\s+been|had\s+been|have\s+been|got|been|"
     r"being|is|are)\s+)?(?:jailed|convicted|sentenced|imprisoned|found\s+guilty|sent\s+down|"
     r"locked\s+up|banged\s+up|pleaded\s+guilty|pled\s+guilty|admitted\s+(?:\w+\s+)?(?:counts?|charges?)|"
-    r"got\s+(?:\d+|life|another|an?\s+\w+)\s*(?:years?|yrs?|months?|sentence)?)\b", _I)
+    r"got\s+(?:\d+|life|another|an?\s+\w+|" + _NUMBER_WORDS + r")\s*(?:years?|yrs?|months?|sentence)?|"
+    r"appeared\s+(?:at|in|before)|denie[sd]|remanded|stood\s+trial|(?:is|was|went)\s+on\s+trial|"
+    r"named\s+in\s+(?:open\s+)?court|fined|charged\s+with|cleared|acquitted)\b", _I)
+# "Craig Nuttall, 38, of Hall Bank": an adult's name, age and home is a court report's formula for
+# the defendant (a victim's is never printed; a commenter naming a child gives a child's age)
+_ADULT_OF = re.compile(r",\s*+(?:1[89]|[2-9]\d),\s*+(?:(?:an?\s+|the\s+)?[a-z]+(?:\s+[a-z]+)?,?\s*+)?"
+                       r"(?:of|from)\s", _I)
 _CONVICTED_BEFORE = re.compile(
     r"(?:\b(?:against|convicted|jailed|sentenced|sentencing|defendant|defendants|accused|"
-    r"prosecution\s+of|trial\s+of|case\s+against|verdicts?\s+against)\s+(?:\w+\s+)?)$", _I)
+    r"prosecution\s+of|trial\s+of|case\s+against|verdicts?\s+against|named\s+in\s+(?:open\s+)?court\s+as|"
+    r"jailed\s+today:?|convicted\s+today:?)\s+(?:\w+\s+)?)$", _I)
 _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|victim|girl|she|her|"
                       r"because|after|by|and\s+her)\b", _I)
 
@@ -765,6 +879,8 @@ def _offender(text: str, start: int, end: int, folded: str | None = None) -> boo
         c = _match(_CONVICTED_AFTER, after[skip:], None if f_after is None else f_after[skip:])
         if c and not _GAP_BAD.search(c.group("gap")):
             return True
+    if _ADULT_OF.match(after) or (m is not None and _ADULT_OF.match(after, m.end())):
+        return True
     b0 = max(0, start - 40)
     return _search(_CONVICTED_BEFORE, text[b0:start], None if folded is None else folded[b0:start]) \
         is not None
@@ -790,6 +906,7 @@ def _no_overlap(start: int, end: int) -> bool:
 _W = g._words
 _CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\b(?:she|he|they|her|him|his|their)\b")
 _DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 _GATE_STREET = _PLACE_SUFFIX_SET | {"rd", "street", "road"}
 _GATE_ESTATE = _W("estate flats towers")
 _GATE_ADDRESS = _W("number no num house flat bungalow")
@@ -812,8 +929,9 @@ _GATE_POINTER = _W("it's its it victim victim's complainant complainant's name n
                    "called named that's thats one shame look check we only hard")
 _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
-                "anonymity")
-_GATE_OWN = _W("my as")
+                "anonymity resident pupil student scout chorister patient young") | {
+    f"yp{i}" for i in range(1, 21)}
+_GATE_OWN = _W("my our as")
 _GATE_AGE_WORDS = _W("young under over aged between year years yr yrs old olds children")
 _GATE_OFFICIAL = _W("pc dc ds dci di pcso sgt sarge copper coppers officer inspector detective "
                     "sergeant superintendent constable councillor cllr mp reporter journalist editor "
@@ -832,7 +950,8 @@ _GATE_LIVES = _W("live lives living lived moved stay stays staying")
 _WORD_RE = re.compile(r"[a-z0-9']+")
 _GATE_CONVICTED_NAME = _W("jailed convicted sentenced sentencing imprisoned guilty sent locked banged "
                           "pleaded pled admitted got against defendant defendants accused "
-                          "prosecution trial case verdict verdicts")
+                          "prosecution trial case verdict verdicts appeared denies denied remanded "
+                          "named stood today fined charged cleared acquitted")
 
 _ASCII_NON_TOKEN = _ascii_table(lambda c: "a" <= c <= "z" or "0" <= c <= "9" or c == "'")
 
@@ -888,6 +1007,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     has_digit = _DIGIT.search(text) is not None
 
     names = _names(text, lower_text, words, folded)
+    offender_ends: list[int] = []
     n_conv_words = not words.isdisjoint(_GATE_CONVICTED_NAME)
     n_name = n_full = n_pair = n_nick = n_official = n_offender_name = 0
     for start, end, kind, official, nick, full in names:
@@ -896,6 +1016,8 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
             continue
         offender = (n_conv_words or has_digit) and _offender(text, start, end, folded)
         n_offender_name += offender
+        if offender:
+            offender_ends.append(end)
         if kind == "cap_pair":
             n_pair += 1
         else:
@@ -907,17 +1029,36 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
 
     # "my daughter is in year 9": details of the commenter's own family are not evidence
     own = [m.end() for m in _OWN_FAMILY.finditer(lower)] if (
-        "my" in words or "as" in words) and len(lower) == len(text) else []
+        "my" in words or "as" in words or "our" in words) and len(lower) == len(text) else []
 
     def owned(pos: int) -> bool:  # own is in text order: only those within 60 characters before
         return any(not _CLAUSE_END.search(text, o, pos)
                    for o in own[bisect_left(own, pos - 60):bisect_right(own, pos)])
 
+    suppressed = {"own": 0, "offender": 0}
+    same_len = len(lower) == len(text)
+    court = not words.isdisjoint(_GATE_COURT)
+
+    def offenders(pos: int, end: int) -> bool:  # "X, 58, of Sandbeck Road, was jailed": his street
+        if any(0 <= pos - o <= 60 and not _SENTENCE_END.search(text, o, pos) for o in offender_ends):
+            return True
+        if not court or not same_len or not _COURT_AFTER.match(lower, end, end + 90):
+            return False
+        # the sentence holding the place must not tie it to a victim ("his stepdaughter's house")
+        s0 = max((m.end() for m in _SENTENCE_END.finditer(lower, max(0, pos - 120), pos)), default=0)
+        return _COURT_LINK.search(lower, s0, end + 90) is None
+
     def add(regex, kind, group=0):
         c = 0
         for m in _finditer(regex, text, folded):
             s_, e_ = m.span(group)
-            if s_ < e_ and not (own and owned(s_)):
+            if s_ >= e_:
+                continue
+            if own and owned(s_):
+                suppressed["own"] += 1
+            elif (offender_ends or court) and offenders(s_, e_):
+                suppressed["offender"] += 1
+            else:
                 spans.append((s_, e_, kind))
                 c += 1
         return c
@@ -994,6 +1135,61 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
     n_link = add(_LINK, "handle") if ("http" in lower or "www" in lower or ".com" in lower) else 0
     n_rel_acc = add(_RELATIVE_ACCUSED, "relative") if not words.isdisjoint(_GATE_REL_ACC) else 0
 
+    # issue 14 section 4 (lower-case patterns; spans only where lower() kept the offsets)
+    n_label = 0
+    if not words.isdisjoint(_GATE_LABEL):
+        for m in _LABEL_NAME.finditer(lower):
+            name = m.group("name")
+            if name in _LABEL_NOT_NAME:
+                continue
+            if not (m.group("sep") not in (None, ",") or m.group("strong")):
+                s_ = m.start("name")
+                capital = same_len and text[s_].isupper() and not _is_sentence_start(text, s_)
+                if not (capital or name in _NAMESET):
+                    continue
+            n_label += 1
+            if same_len:
+                spans.append((m.start(), m.end(), "label_name"))
+    n_bare = 0
+    bare_ctx = not words.isdisjoint(_GATE_BARE_CTX)
+    if _BARE_GATE.search(lower):
+        for m in _BARE_SEP.finditer(lower):
+            h = m.group()
+            parts = [x for x in re.split(r"[._]+", h) if x]
+            if any(x in _HANDLE_NOT for x in parts) or max(map(len, parts)) < 3 \
+                    or not any(x.isalpha() and len(x) >= 3 for x in parts):
+                continue
+            if not (bare_ctx or "_" in h or len(parts) >= 3 or any(c.isdigit() for c in h)):
+                continue
+            if own and owned(m.start()):
+                continue
+            n_bare += 1
+            if same_len:
+                spans.append((m.start(), m.end(), "handle"))
+    if bare_ctx and has_digit:
+        for m in _BARE_DIGIT.finditer(lower):
+            n_bare += 1
+            if same_len:
+                spans.append((m.start(), m.end(), "handle"))
+    n_affil = n_routine = 0
+    if same_len:
+        for m in _AFFILIATION.finditer(lower):
+            first = m.group().split(None, 1)[0]
+            if first in _AFFILIATION_BAD_FIRST and not m.group().startswith(("at ", "in ", "of ")):
+                continue
+            if own and owned(m.start()):
+                continue
+            spans.append((m.start(), m.end(), "affiliation"))
+            n_affil += 1
+        if not words.isdisjoint(_GATE_ROUTINE):
+            for m in _ROUTINE.finditer(lower):
+                if own and owned(m.start()):
+                    continue
+                spans.append((m.start(), m.end(), "routine"))
+                n_routine += 1
+    n_public = len(_WENT_PUBLIC.findall(lower)) if not words.isdisjoint(_GATE_PUBLIC) else 0
+    n_vague = len(_VAGUE_ACQUAINTANCE.findall(lower)) if not words.isdisjoint(_GATE_VAGUE) else 0
+
     n_ctx = _n_in(token_list, token_set, _VICTIM_CTX_WORDS)
     n_speech = _n_in(token_list, token_set, g.SPEECH_WORDS)
     n_conv = _n_in(token_list, token_set, g.CONVICTION_WORDS)
@@ -1012,9 +1208,12 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
 
     any_name = n_name + n_pair + n_quoted > 0
     place = (n_street + n_estate + n_school + n_year + n_work) > 0
+    if n_label:  # the label is being undone, not kept
+        n_anon = 0
     kinds = sum(1 for k in (n_street + n_estate, n_school + n_year, n_work, n_specific_age,
-                            n_handle + n_link + n_social, n_rel_acc, n_photo) if k > 0)
-    negative = n_official + n_conv + n_self + n_anon + n_own + n_hist > 0
+                            n_handle + n_link + n_social + n_bare, n_rel_acc, n_photo, n_label,
+                            n_affil, n_routine) if k > 0)
+    negative = n_official + n_conv + n_self + n_anon + n_own + n_hist + n_public + n_vague > 0
     lg = _LOG1P
     v = (
         lg[min(n_name, 4)], lg[min(n_full, 4)], lg[min(n_pair, 4)], lg[min(n_nick, 4)],
@@ -1032,6 +1231,9 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         any_name and n_offender_ctx > 0, n_specific_age > 0, n_quoted > 0,
         (n_handle + n_link) > 0 and (social or n_ctx > 0 or n_pointer > 0),
         lg[min(n_offender_name, 4)], n_self > 0 and (n_school + n_year + n_street + n_estate) > 0,
+        n_label > 0, n_bare > 0, n_affil > 0, n_routine > 0, n_affil > 0 and n_routine > 0,
+        n_public > 0, n_vague > 0, n_vague > 0 and kinds > 0, suppressed["offender"] > 0,
+        suppressed["own"] > 0, any_name and n_public > 0,
     )
     return Detection(spans, v, token_list)
 

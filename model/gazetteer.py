@@ -53,6 +53,8 @@ michael mohammed muhammad nathan neil nicholas noah oliver ollie oscar owen patr
 reece reese reggie rhys richard riley robbie robert rory ross ryan sam samuel scott sean shane
 shaun simon stephen steven stuart tariq taylor teddy theo thomas toby tom tommy tony travis
 tyler tyrone usman wayne william zac zach zak zain
+alan alec brian clive colin dennis derek desmond eric frank geoffrey glenn gordon graham kenneth
+leslie lionel malcolm martin neville norman raymond roger ron ronald roy terence trevor victor
 """)
 
 # Short forms and pet names people use for someone they know.

@@ -13,7 +13,7 @@ What it undoes (deterministically, no data files):
   letters, accents: ``ƒüċκ`` -> ``fuck``);
 * letters spaced or dotted out: ``f u c k``, ``f.u.c.k`` -> ``fuck``;
 * leetspeak inside words: ``1d10t`` -> ``idiot``, ``sh1t``, ``a$$hole``
-  (digits are left alone in ``14yo``, ``y9``, ``s60`` and ``evry1``);
+  (digits are left alone in ``14yo``, ``y9``, ``s60``, ``U16s`` and ``evry1``);
 * long letter runs: ``fuuuuuck`` -> ``fuuck`` (punctuation runs are left alone).
 
 Case is kept (capitalisation is evidence for names); the vectorisers
@@ -67,6 +67,7 @@ _LEET_CORE = re.compile(r"[A-Za-z][0-9@$!|+]+[A-Za-z]")
 _LEET_RUN = re.compile(r"[A-Za-z0-9@$!|+]*")
 _LEET_AFTER = re.compile(r"[$!|+]")  # inside a run, a token may start after one of these only
 _WORD_OR_AT = re.compile(r"[@\w]")
+_AGE_GROUP = re.compile(r"[Uu][0-9]{1,2}s?")
 _ELONG = re.compile(r"([A-Za-z])\1{2,}")
 # Cheap tests for "is there anything to undo?" (most comments have nothing): a symbol or digit
 # inside a word, three identical letters, or two single letters each followed by a separator.
@@ -115,6 +116,8 @@ def _undo_leet(text: str) -> str:
         if start > 0 and _WORD_OR_AT.match(text, start - 1):
             after = _LEET_AFTER.search(text, start, end - 1)
             first = None if after is None else after.end()
+        if first is not None and _AGE_GROUP.fullmatch(text, first, end):
+            first = None  # a team's age group ("U16s"), not leet
         if first is not None and (first <= core.start() or _LEET_CORE.search(text, first, end)):
             pieces.append(text[done:first])
             pieces.append(text[first:end].translate(_LEET))

@@ -128,3 +128,62 @@ def test_victim_data_falls_back_to_the_seed_split(tmp_path):
     assert train and held
     assert not {text_key(e.text) for e in train} & {text_key(e.text) for e in held}
     assert all(e.labels["victim_identification"] in (0, 1) for e in train + held)
+
+
+def test_a_retired_fresh_set_is_trained_on_and_only_heldout_files_are_held_out(tmp_path):
+    import importlib.util
+
+    d = corpora.VICTIM_DATA_DIR
+    retired = sorted(d.glob("train_*.jsonl"))
+    assert retired, "fresh set #1 (train_fresh1.jsonl) is missing"
+    assert not set(retired) & set(corpora.heldout_files(d))
+    assert all(f.name.startswith("heldout") for f in corpora.heldout_files(d))
+    # a later fresh set is held out as soon as it lands
+    (tmp_path / "heldout_fresh9.jsonl").write_text(json.dumps({"text": "x", "abuse": 0}) + "\n")
+    (tmp_path / "train_fresh8.jsonl").write_text(json.dumps({"text": "y", "abuse": 0}) + "\n")
+    assert [f.name for f in corpora.heldout_files(tmp_path)] == ["heldout_fresh9.jsonl"]
+    # every retired row reaches training through train.jsonl, marked with its origin
+    rows = [json.loads(line) for line in open(d / "train.jsonl", encoding="utf-8")]
+    by_key = {text_key(r["text"]): r for r in rows}
+    trained = {text_key(e.text) for e in load_victim_identification("train")}
+    for f in retired:
+        origin = f.stem[len("train_"):]
+        for line in open(f, encoding="utf-8"):
+            r = json.loads(line)
+            key = text_key(r["text"])
+            assert key in trained
+            assert by_key[key]["victim_identification"] == r["victim_identification"]
+            assert by_key[key]["case"] == r["case"]
+            assert by_key[key].get("origin") in (origin, None)  # None: we had the text already
+    # the build validates another author's rows like our own
+    spec = importlib.util.spec_from_file_location("build_train", d / "build_train.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    (tmp_path / "train_bad.jsonl").write_text(json.dumps(
+        {"text": "Her name is Zelda Quorn", "victim_identification": 1, "abuse": 0,
+         "case": "officer", "register": "calm"}) + "\n")
+    with pytest.raises(SystemExit, match="not valid for vi=1"):
+        build.load_other_authors(tmp_path)
+
+
+def test_hard_negatives_weigh_more_in_victim_training_and_the_case_lists_agree():
+    import importlib.util
+
+    import numpy as np
+
+    from model import train
+
+    spec = importlib.util.spec_from_file_location(
+        "build_train", corpora.VICTIM_DATA_DIR / "build_train.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert set(build.HARD_NEGATIVE_CASES) == train.VI_HARD_NEGATIVE_CASES
+    rows = [Example("a", {"victim_identification": 1}, "victim_data", "name"),
+            Example("b", {"victim_identification": 0}, "victim_data", "journalist"),
+            Example("c", {"victim_identification": 0}, "victim_data", "critical"),
+            Example("d", {"victim_identification": 0}, "moderator", None)]
+    w = train.vi_weights(rows, 2)
+    assert len(w) == 6
+    assert w[1] == pytest.approx(train.VI_HARD_NEGATIVE_WEIGHT * w[2])
+    assert w[2] == pytest.approx(w[3])
+    assert np.all(w[4:] == train.VI_BACKGROUND_WEIGHT)

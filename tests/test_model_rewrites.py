@@ -63,7 +63,9 @@ def reference_normalize(text: str) -> tuple[str, list[int] | None]:
         drop.update(range(start + 1, m.end(), 2))
     if drop:
         text, offsets = drop_each(text, offsets, drop)
-    text = LEET_AS_ONE_REGEX.sub(lambda m: m.group(0).translate(normalize._LEET), text)
+    # a team's age group ("U16s") is not leet
+    text = LEET_AS_ONE_REGEX.sub(lambda m: m.group(0) if normalize._AGE_GROUP.fullmatch(m.group(0))
+                                 else m.group(0).translate(normalize._LEET), text)
     drop = set()
     for m in normalize._ELONG.finditer(text):
         drop.update(range(m.start() + 2, m.end()))

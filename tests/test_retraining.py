@@ -25,13 +25,15 @@ TARGETS = ("the reporter", "that officer", "this commenter", "the editor")
 
 def _rejected_texts() -> list[str]:
     return ([f"{o}, {t} is a total {PHRASE} and should shut up." for o in OPENERS for t in TARGETS]
-            + [f"{o}. What a {PHRASE} {t} is, get lost." for o in OPENERS for t in TARGETS])
+            + [f"{o}. What a {PHRASE} {t} is, get lost." for o in OPENERS for t in TARGETS]
+            + [f"{o}, more {PHRASE} from {t} today." for o in OPENERS for t in TARGETS])
 
 
 def _approved_texts() -> list[str]:
     return ([f"{o}, {t} made a fair point about the road closures in town."
              for o in OPENERS for t in TARGETS]
-            + [f"{o}. What a sensible question {t} asked, thank you." for o in OPENERS for t in TARGETS])
+            + [f"{o}. What a sensible question {t} asked, thank you." for o in OPENERS for t in TARGETS]
+            + [f"{o}, more sense from {t} today." for o in OPENERS for t in TARGETS])
 
 
 def record_decisions(redis_client, keys) -> None:

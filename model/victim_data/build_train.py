@@ -8,20 +8,26 @@ Deterministic and stdlib-only.  Running
 
 regenerates train.jsonl byte-for-byte.
 
-Rows come from two sources:
+Rows come from three sources:
 
 1. handwritten_train.txt -- the hand-written majority (see the header of that
    file for its format).  Add new examples there.
 2. A small gazetteer-driven generator (FRAMES below): hand-written sentence
    frames with slots for INVENTED first names, surnames, streets, estates,
    schools, workplaces and ages, plus real UK towns/villages.  The generator is
-   capped so that it never produces more than MAX_GENERATED_SHARE of the rows.
+   capped so that it never produces more than MAX_GENERATED_SHARE of the
+   hand-written + generated rows.
+3. train_<origin>.jsonl -- retired held-out sets by other authors (e.g.
+   train_fresh1.jsonl: fresh set #1 after its one release measurement), in the
+   held-out files' JSON-lines schema.  Other authors' styles teach what our own
+   rows cannot; each such row keeps an "origin" naming its file.
 
-This script never reads heldout.jsonl (the held-out set is written
-independently by another author and must stay unseen by training).
+This script never reads heldout*.jsonl (held-out sets are written
+independently by other authors and must stay unseen by training).
 
 Labels and case codes are defined in docs/LABELLING_GUIDELINE.md.
 """
+import glob
 import json
 import os
 import random
@@ -32,6 +38,8 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 HANDWRITTEN = os.path.join(HERE, "handwritten_train.txt")
 OUT = os.path.join(HERE, "train.jsonl")
+# retired held-out sets of other authors; never heldout*.jsonl (see model.corpora.heldout_files)
+OTHER_AUTHORS_GLOB = "train_*.jsonl"
 SEED = 20231123
 MAX_GENERATED_SHARE = 0.35
 
@@ -42,11 +50,14 @@ POSITIVE_CASES = [
     "name", "nickname", "handle", "profile_link", "address", "street_estate",
     "school", "year_group", "workplace", "relative", "age_place", "photo",
     "community_knowledge", "combined",
+    # issue 14 section 4: kinds the model missed
+    "label_name", "bare_handle", "role_routine",
 ]
 HARD_NEGATIVE_CASES = [
     "official", "officer", "journalist", "convicted_offender",
     "self_disclosure", "generic_victims", "anonymised_label",
     "historical_case", "place_only",
+    "offender_address", "own_child", "public_figure", "vague_acquaintance",
 ]
 OTHER_NEGATIVE_CASES = ["critical", "sympathetic", "abusive_no_id", "offtopic"]
 NEGATIVE_CASES = HARD_NEGATIVE_CASES + OTHER_NEGATIVE_CASES
@@ -56,6 +67,8 @@ REGISTERS = {
     "for": "formal", "mis": "misspelt", "low": "lowercase",
     "sar": "sarcastic", "que": "question",
 }
+# registers other authors may use (docs/LABELLING_GUIDELINE.md section 12)
+OTHER_AUTHOR_REGISTERS = set(REGISTERS.values()) | {"calm", "long"}
 
 # ---------------------------------------------------------------------------
 # 1. Hand-written rows
@@ -97,6 +110,36 @@ def load_handwritten(path=HANDWRITTEN):
                 "case": case,
                 "register": register,
             })
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# 3. Other authors' rows (retired held-out sets)
+# ---------------------------------------------------------------------------
+def other_author_files(directory=HERE):
+    return sorted(glob.glob(os.path.join(directory, OTHER_AUTHORS_GLOB)))
+
+
+def load_other_authors(directory=HERE):
+    """Rows of train_*.jsonl, validated like hand-written rows; origin = the file's stem."""
+    rows = []
+    for path in other_author_files(directory):
+        origin = os.path.splitext(os.path.basename(path))[0][len("train_"):]
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                vi, case, register = r.get("victim_identification"), r.get("case"), r.get("register")
+                if vi not in (0, 1) or r.get("abuse") not in (0, 1):
+                    sys.exit(f"{path}:{lineno}: labels must be 0 or 1")
+                if case not in (POSITIVE_CASES if vi else NEGATIVE_CASES):
+                    sys.exit(f"{path}:{lineno}: case {case!r} not valid for vi={vi}")
+                if register not in OTHER_AUTHOR_REGISTERS:
+                    sys.exit(f"{path}:{lineno}: unknown register {register!r}")
+                rows.append({"text": r["text"].strip(), "victim_identification": vi,
+                             "abuse": r["abuse"], "case": case, "register": register,
+                             "origin": origin})
     return rows
 
 
@@ -457,7 +500,14 @@ def build():
     if share > MAX_GENERATED_SHARE:
         sys.exit(f"generated share {share:.1%} exceeds {MAX_GENERATED_SHARE:.0%}; "
                  "lower GEN_QUOTA or add hand-written rows")
-    rows = hand + gen
+    # another author's row that repeats one of ours (or an earlier one of theirs) adds nothing
+    others = []
+    for r in load_other_authors():
+        k = norm(r["text"])
+        if k not in seen:
+            seen.add(k)
+            others.append(r)
+    rows = hand + gen + others
     random.Random(SEED + 1).shuffle(rows)
     with open(OUT, "w", encoding="utf-8") as fh:
         for r in rows:
@@ -468,8 +518,10 @@ def build():
 def stats(hand, gen, rows):
     pos = sum(r["victim_identification"] for r in rows)
     hard = sum(r["case"] in HARD_NEGATIVE_CASES for r in rows)
+    others = Counter(r["origin"] for r in rows if "origin" in r)
     print(f"rows {len(rows)}  hand-written {len(hand)}  generated {len(gen)} "
-          f"({len(gen) / len(rows):.1%})")
+          f"({len(gen) / (len(hand) + len(gen)):.1%} of ours)  other authors "
+          + (" ".join(f"{k} {n}" for k, n in sorted(others.items())) or "0"))
     print(f"positives {pos} ({pos / len(rows):.1%})  negatives {len(rows) - pos}  "
           f"hard negatives {hard}  abuse=1 {sum(r['abuse'] for r in rows)}")
     for field in ("case", "register"):
