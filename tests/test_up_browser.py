@@ -126,12 +126,11 @@ def test_sign_in_holds_across_up_s_two_api_processes_and_a_restart(browser, star
         # opens the queue.
         up = start_up(processes=2, port=up.port)
         # The tab stayed open: its live-queue poll met a closed port while `up` was down, and the
-        # browser logs each refusal. Those, and nothing else, are expected from the restart.
-        while_down, page.errors[:] = list(page.errors), []
-        assert all("ERR_CONNECTION_REFUSED" in error for error in while_down), while_down
+        # browser logs each refusal, handing the log over to Playwright in its own time (seen
+        # arriving after the next page load). Those refusals, and nothing else, are expected.
         assert secret.read_text() == kept
         assert _bounces(page, PAGE_LOADS) == []
-        assert page.errors == []
+        assert [e for e in page.errors if "ERR_CONNECTION_REFUSED" not in e] == []
     finally:
         page.context.close()
 
