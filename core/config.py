@@ -159,11 +159,20 @@ class Settings:
         "SCORING_BATCH_SIZE", 64, "Comments a worker leases and scores in one batch."
     )
     scoring_linger_seconds: float = _setting(
-        "SCORING_LINGER_SECONDS", 0.0,
+        "SCORING_LINGER_SECONDS", 2.0,
         "A scoring job with nothing left to score waits this long for the next comment (a post "
-        "wakes it at once) before it ends, so a steady stream shares one job instead of paying "
-        "RQ's per-job Redis work every few comments. 0 (default; measured cheaper at 200 comments/s, "
-        "bench/RESULTS.md): a job ends as soon as nothing is due.",
+        "wakes it at once, one Redis command) before it ends, so a steady stream shares one job "
+        "instead of paying RQ's per-job Redis work (40-80 commands) every few comments. Kept "
+        "under REDIS_SOCKET_TIMEOUT - 1. 0: a job ends as soon as nothing is due.",
+    )
+    scoring_gather_seconds: float = _setting(
+        "SCORING_GATHER_SECONDS", 0.01,
+        "While comments keep coming, a scoring job leases at most once per this many seconds "
+        "(a full batch goes on at once), so at a few hundred comments a second a batch holds "
+        "several comments rather than one (a batch costs some fifteen Redis commands whatever "
+        "its size). Adds at most this much to the time to a decision at such rates; the first "
+        "comment after a quiet spell is leased at once. 0: lease again as soon as a batch is "
+        "decided.",
     )
     lease_seconds: int = _setting(
         "LEASE_SECONDS", 30,

@@ -35,7 +35,8 @@ _CREATE = COUNT_WINDOWS_LUA + """
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
 -- Returns {id, created, queue a drain job}: a job is queued only when none is queued or
--- running; a running job waiting for posts ("waiting") is woken through drain_wake;
+-- running; a running job waiting for posts ("waiting") is woken through drain_wake, by
+-- the first post of its wait only (it turns the flag back to "busy": one token a wait);
 -- {'', -1, window, ms left} when the poster's rate limit refuses it (counted first, as
 -- every request is, retries of a known external id too; nothing is stored).
 local windows = tonumber(ARGV[7])
@@ -59,16 +60,28 @@ if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
 -- NX: only a live job refreshes the flag's TTL, so a dead job's flag still runs out.
 local was = redis.call('SET', KEYS[7], 'busy', 'NX', 'EX', ARGV[4], 'GET')
 if not was then return {ARGV[2], 1, 1} end
-if was == 'waiting' then redis.call('RPUSH', KEYS[9], '1') end
+if was == 'waiting' then
+  redis.call('SET', KEYS[7], 'busy', 'EX', ARGV[4])
+  redis.call('RPUSH', KEYS[9], '1')
+end
 return {ARGV[2], 1, 0}
 """
 
 _LEASE = """
--- KEYS: pending, attempts ; ARGV: now, lease_until, limit
+-- KEYS: pending, attempts, drain_flag ; ARGV: now, lease_until, limit, wait_ttl
 -- Three commands a batch, whatever its size: one ZADD and one HSET of many members
 -- rather than a ZADD and an HINCRBY per comment.
+-- Nothing due and wait_ttl > 0 (a scoring job about to wait for posts): the drain flag,
+-- if it is still there, says "waiting" from this very moment, so a post stored after this
+-- script wakes the job (the create script) and none stored before it is missed.
+-- Returns the leases, or with none 1 (now waiting) or 0 (not: the flag is gone).
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-if #ids == 0 then return {} end
+if #ids == 0 then
+  if tonumber(ARGV[4]) > 0 and redis.call('SET', KEYS[3], 'waiting', 'XX', 'EX', ARGV[4]) then
+    return 1
+  end
+  return 0
+end
 local leased, counted, out = {}, {}, {}
 local before = redis.call('HMGET', KEYS[2], unpack(ids))
 for i, id in ipairs(ids) do
@@ -494,12 +507,23 @@ class CommentStore:
     # Scoring pipeline ------------------------------------------------------
     def lease(self, limit: int, lease_seconds: float, now: float | None = None) -> list[Lease]:
         """Take up to ``limit`` comments due for scoring, hidden from others until the lease ends."""
+        leases, _ = self.lease_or_wait(limit, lease_seconds, 0, now)
+        return leases
+
+    def lease_or_wait(self, limit: int, lease_seconds: float, wait_ttl: int,
+                      now: float | None = None) -> tuple[list[Lease], bool]:
+        """``lease``; with nothing due and ``wait_ttl`` > 0, also mark the drain flag
+        "waiting" (for that many seconds) in the same script, so the next post pushes a
+        wake-up token. Returns (leases, waiting): waiting is False when the flag is gone
+        (another job freed it: posts queue jobs again)."""
         now = time.time() if now is None else now
         rows = self._lease(
-            keys=[self.keys.pending, self.keys.attempts],
-            args=[repr(now), repr(now + lease_seconds), limit],
+            keys=[self.keys.pending, self.keys.attempts, self.keys.drain_scheduled],
+            args=[repr(now), repr(now + lease_seconds), limit, int(wait_ttl)],
         )
-        return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows]
+        if isinstance(rows, int):
+            return [], bool(rows)
+        return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows], False
 
     def renew_lease(self, ids: Sequence[str], lease_seconds: float, now: float | None = None) -> int:
         """Push the lease of ``ids`` to now + ``lease_seconds`` while their holder still works

@@ -10,6 +10,7 @@ the rest and none is silently dropped.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -53,39 +54,60 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
     """``drain_pending`` on an explicit context (tests run two workers in one process).
 
     The job keeps the drain flag while it runs, so posts queue no further jobs: RQ's own
-    bookkeeping was about 80 Redis commands a job, more than the comments of a short
+    bookkeeping is some 40-80 Redis commands a job, more than the comments of a short
     burst cost together. When nothing is due the job waits up to SCORING_LINGER_SECONDS
-    for a post to wake it (``_wait_for_posts``), then frees the flag and looks once more
-    before it ends: a comment stored before the flag went saw it held and queued nothing.
+    for a post to wake it (``_woken``), then frees the flag and looks once more before it
+    ends: a comment stored before the flag went saw it held and queued nothing.
+
+    While comments keep coming, the job leases at most once per SCORING_GATHER_SECONDS
+    (a full batch goes on at once): a batch costs some fifteen commands whatever its size,
+    and without the pause a job as fast as the posts would lease, decide and wait for
+    every single comment.
     """
     # This job answers the helper request that queued it (if any): the next backlog may
     # ask for another.
     ctx.redis.delete(ctx.keys.drain_helper)
+    settings = ctx.settings
     totals = {"decided": 0, "handed_off": 0, "skipped": 0}
     deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
+    linger = _linger(ctx)
     closing = False
+    next_lease = 0.0
     while True:
-        leases = ctx.comments.lease(ctx.settings.scoring_batch_size, ctx.settings.lease_seconds)
+        pause = next_lease - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        started = time.monotonic()
+        wait_ttl = _wait_ttl(linger) if linger > 0 and not closing and started < deadline else 0
+        leases, waiting = ctx.comments.lease_or_wait(settings.scoring_batch_size,
+                                                     settings.lease_seconds, wait_ttl)
         if not leases:
+            # A post wakes the job at once: the first comment after a quiet spell waits no
+            # gathering pause.
+            next_lease = 0.0
             if closing:
                 break
-            if time.monotonic() < deadline and _wait_for_posts(ctx):
+            if waiting and _woken(ctx, linger):
                 continue
-            ctx.redis.delete(ctx.keys.drain_scheduled)
+            # A token a post pushed as the wait ran out goes with the flag.
+            ctx.redis.delete(ctx.keys.drain_scheduled, ctx.keys.drain_wake)
             closing = True
             continue
-        if len(leases) == ctx.settings.scoring_batch_size:
+        if len(leases) == settings.scoring_batch_size:
             # A full batch means a backlog: queue a job (once) so an idle worker joins in.
             schedule_helper(ctx.redis, ctx.keys, ctx.queue)
+            next_lease = 0.0
+        else:
+            next_lease = started + settings.scoring_gather_seconds
         fresh = []
         for lease in leases:
-            if lease.attempts > ctx.settings.max_attempts:
+            if lease.attempts > settings.max_attempts:
                 _hand_off(ctx, lease.id, "lease attempts exhausted")
                 totals["handed_off"] += 1
             else:
                 fresh.append(lease.id)
         # Renewed while this batch is scored, so a slow batch is never leased twice at once.
-        with LeaseKeeper(ctx.comments, fresh, ctx.settings.lease_seconds):
+        with LeaseKeeper(ctx.comments, fresh, settings.lease_seconds):
             counts = score_and_decide(ctx, fresh)
         for key, value in counts.items():
             totals[key] += value
@@ -98,26 +120,27 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
     return totals
 
 
-def _wait_for_posts(ctx: WorkerContext) -> bool:
-    """Wait up to SCORING_LINGER_SECONDS for a post; True when one may be due.
+def _linger(ctx: WorkerContext) -> float:
+    """SCORING_LINGER_SECONDS, kept under the client's socket timeout (the wait is a
+    blocking read on the job's own fast-failing connection)."""
+    linger = max(0.0, ctx.settings.scoring_linger_seconds)
+    timeout = ctx.settings.redis_socket_timeout
+    if timeout and timeout > 0:
+        linger = min(linger, max(0.0, timeout - 1.0))
+    return linger
 
-    The flag says "waiting" meanwhile: the next post pushes a token to ``drain_wake``
-    (one command, once per wait) instead of queueing a job. False when the flag is gone
-    (another job freed it: posts queue jobs again) or nobody posted in time.
-    """
-    linger = ctx.settings.scoring_linger_seconds
-    if linger <= 0:
-        return False
-    keys = ctx.keys
-    if not ctx.redis.set(keys.drain_scheduled, "waiting", xx=True, ex=DRAIN_FLAG_TTL):
-        return False
-    # Posted after the last lease but before "waiting" was set: it saw "busy", woke nobody.
-    due = ctx.comments.next_due()
-    if due is None or due > time.time():
-        if ctx.redis.blpop([keys.drain_wake], timeout=linger) is None:
-            return False
-    # Busy again (the TTL renewed by a live job): posts neither queue jobs nor wake it.
-    return bool(ctx.redis.set(keys.drain_scheduled, "busy", xx=True, ex=DRAIN_FLAG_TTL))
+
+def _wait_ttl(linger: float) -> int:
+    # The flag outlives the wait, so no post queues a second job meanwhile; should the job
+    # die waiting, posts queue jobs again once it runs out (and recovery looks every few s).
+    return max(DRAIN_FLAG_TTL, math.ceil(linger) + 1)
+
+
+def _woken(ctx: WorkerContext, linger: float) -> bool:
+    """Wait up to ``linger`` s for a post's wake-up token (the lease script has just said
+    "waiting"); True when one came. The post that pushed it turned the flag back to "busy",
+    so later posts neither queue jobs nor push tokens: one token per wait."""
+    return ctx.redis.blpop([ctx.keys.drain_wake], timeout=linger) is not None
 
 
 def score_comment(comment_id: str) -> str:
