@@ -9,7 +9,8 @@ Counters (one hash per author):
   (a moderator's re-decision moves one from one counter to the other).
 
 Both updates are Lua scripts keyed on the author's comment index (``ZADD NX``),
-so a scoring job that runs twice counts a comment once.
+so a scoring job that runs twice counts a comment once: the model's inside its
+decide script (``storage.comments`` ``_DECIDE``), a moderator's in ``_DECIDED``.
 
 Authors are the sites' own ids, so each tenant has its own: the same id under two
 titles is two people, with two histories and two bans (``Keys.tenant``).
@@ -36,15 +37,6 @@ COUNTERS = ("posted", "held", "approved", "rejected")
 # Outcomes kept beyond the window, so raising AUTHOR_WINDOW takes effect at once.
 _OUTCOMES_KEPT = 100
 
-_SCORED = """
--- KEYS: author, author_comments ; ARGV: comment_id, created, status
-if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], 'posted', 1)
-  redis.call('HINCRBY', KEYS[1], ARGV[3], 1)
-end
-return 1
-"""
-
 _DECIDED = """
 -- KEYS: author, author_comments, outcomes
 -- ARGV: comment_id, created, old_status, new_status, keep
@@ -63,6 +55,11 @@ redis.call('LREM', KEYS[3], 0, 'approved:' .. ARGV[1])
 redis.call('LREM', KEYS[3], 0, 'rejected:' .. ARGV[1])
 redis.call('LPUSH', KEYS[3], ARGV[4] .. ':' .. ARGV[1])
 redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+-- The same outcomes as one letter each, newest first ('r' rejected, 'a' approved), on the
+-- author's hash: what the worker reads, with the counters, in one command per author.
+local marks = {}
+for i, o in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do marks[i] = string.sub(o, 1, 1) end
+redis.call('HSET', KEYS[1], 'outcomes', table.concat(marks))
 return 1
 """
 
@@ -87,17 +84,9 @@ class AuthorStore:
         self.redis = redis
         self.keys = keys
         self.settings = settings
-        self._scored = redis.register_script(_SCORED)
         self._decided = redis.register_script(_DECIDED)
 
     # Counters ------------------------------------------------------------------
-    def queue_scored(self, pipe: Any, *, tenant: str, author_id: str, comment_id: str,
-                     created: float, status: str) -> None:
-        """Count a comment the worker just decided (queued on the worker's batch pipeline)."""
-        own = self.keys.tenant(tenant)
-        self._scored(keys=[own.author(author_id), own.author_comments(author_id)],
-                     args=[comment_id, repr(created), status], client=pipe)
-
     def queue_decided(self, pipe: Any, *, tenant: str, author_id: str, comment_id: str,
                       created: float, old_status: str, new_status: str) -> None:
         """Move the comment between counters and record the moderator's outcome."""
@@ -112,23 +101,29 @@ class AuthorStore:
 
     # State for the decision phases ------------------------------------------------
     # Commands ``queue_state`` queues (``parse_state`` takes their results in order).
-    STATE_READS = 3
+    STATE_READS = 1
+    # The author hash's fields ``parse_state`` reads. ``banned`` and ``outcomes`` copy the
+    # banned set's membership and the outcomes list (one letter per outcome, newest first),
+    # written in the same transaction and script as those; storage.migrations step 4 put
+    # them on authors from before. ``ban_at`` is there while a ban stands (bans always
+    # wrote it), for a ban written by an older process during an upgrade.
+    STATE_FIELDS = ("posted", "approved", "fingerprints", "banned", "outcomes", "ban_at")
 
     def queue_state(self, pipe: Any, tenant: str, author_id: str) -> None:
-        """Queue the reads ``parse_state`` takes (the worker batches them for many authors)."""
-        own = self.keys.tenant(tenant)
-        pipe.sismember(own.banned_authors, author_id)
-        pipe.lrange(own.author_outcomes(author_id), 0, self.settings.author_window - 1)
-        pipe.hmget(own.author(author_id), "posted", "approved", "fingerprints")
+        """Queue the read ``parse_state`` takes (the worker batches it for many authors):
+        one HMGET of the author's hash."""
+        pipe.hmget(self.keys.tenant(tenant).author(author_id), *self.STATE_FIELDS)
 
-    def parse_state(self, banned: Any, outcomes: list[bytes],
-                    counters: list[bytes | None] | None = None) -> AuthorState:
-        decisions = len(outcomes)
-        rejected = sum(1 for o in outcomes if o.startswith(b"rejected:"))
+    def parse_state(self, fields: list[bytes | None] | None) -> AuthorState:
+        posted, approved, fingerprints, banned, outcomes, ban_at = (
+            fields or (None,) * len(self.STATE_FIELDS))
+        marks = (outcomes or b"")[:max(0, self.settings.author_window)]
+        decisions = len(marks)
+        rejected = marks.count(b"r")
         rate = rejected / decisions if decisions else 0.0
         premoderated = (decisions >= self.settings.author_min_decisions
                         and rate >= self.settings.author_reject_rate)
-        posted, approved, fingerprints = counters or (None, None, None)
+        banned = banned is not None or ban_at is not None
         return AuthorState(banned=bool(banned), premoderated=premoderated,
                            decisions=decisions, rejection_rate=rate,
                            posted=max(0, int(posted or 0)), approved=max(0, int(approved or 0)),
@@ -162,9 +157,9 @@ class AuthorStore:
         pipe.hgetall(own.author(author_id))
         self.queue_state(pipe, tenant, author_id)
         pipe.zrevrange(own.author_comments(author_id), 0, recent - 1)
-        raw, banned, outcomes, counters, recent_ids = pipe.execute()
+        raw, state_fields, recent_ids = pipe.execute()
         fields = {k.decode(): v.decode() for k, v in raw.items()}
-        state = self.parse_state(banned, outcomes, counters)
+        state = self.parse_state(state_fields)
         ban = None
         if state.banned:
             ban = {"reason": fields.get("ban_reason"), "by": fields.get("ban_by"),
@@ -192,7 +187,7 @@ class AuthorStore:
         pipe = self.redis.pipeline()
         pipe.sadd(own.banned_authors, author_id)
         pipe.hset(own.author(author_id),
-                  mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now)})
+                  mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now), "banned": "1"})
         pipe.rpush(own.author_audit(author_id), _audit("banned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 
@@ -205,7 +200,7 @@ class AuthorStore:
         now = time.time()
         pipe = self.redis.pipeline()
         pipe.srem(own.banned_authors, author_id)
-        pipe.hdel(own.author(author_id), "ban_reason", "ban_by", "ban_at")
+        pipe.hdel(own.author(author_id), "ban_reason", "ban_by", "ban_at", "banned")
         pipe.rpush(own.author_audit(author_id), _audit("unbanned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 

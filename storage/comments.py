@@ -187,7 +187,9 @@ local function index_held(q, comment_key, id, priority)
     redis.call('ZADD', q[5] .. encode_id(c), priority, id)
     redis.call('SADD', q[6], c)
   end
-  if #cats > 0 then redis.call('HSET', comment_key, 'queued', cjson.encode(cats)) end
+  -- Written even with no category ('[]'): the decide script reads it with the status to
+  -- know whether the comment is queued, instead of asking the queue.
+  redis.call('HSET', comment_key, 'queued', #cats > 0 and cjson.encode(cats) or '[]')
   for _, k in ipairs(kinds) do
     redis.call('ZADD', kind_prefix(q[2]) .. encode_id(k), priority, id)
     redis.call('ZADD', kind_prefix(q[5]) .. encode_id(k), priority, id)
@@ -197,15 +199,19 @@ end
 """
 
 _DECIDE = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, pending, attempts, then the 7 queue index keys
+-- KEYS: comment, history, pending, attempts, then the 7 queue index keys, then (a model's
+--       first decision, ARGV[7] set) the author's counters hash and decided-comments index
 -- ARGV: id, expected_status, new_status, history_event, held_priority, keep_lease,
---       field, value, ...
+--       author's created ('' = count no author), field, value, ...
 -- expected_status '*' accepts any current status except a missing record.
 -- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set and
 -- the attempts hash itself, a whole batch in two commands, once this script has answered.
 -- An article has one listing, whatever the status (filtered on read): a decision
 -- moves nothing there.
-local current = redis.call('HGET', KEYS[1], 'status')
+-- 'queued' is on the record of every queued comment (storage.migrations step 4 put it on
+-- those queued before), so the status read tells whether there are indexes to leave.
+local f = redis.call('HMGET', KEYS[1], 'status', 'queued')
+local current = f[1]
 local own_lease = ARGV[6] ~= '1'
 if not current then
   if own_lease then redis.call('ZREM', KEYS[3], ARGV[1]) end
@@ -218,7 +224,13 @@ if ARGV[2] ~= '*' and current ~= ARGV[2] then
   end
   return 0
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 7))
+redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 8))
+if ARGV[7] ~= '' and redis.call('ZADD', KEYS[13], 'NX', ARGV[7], ARGV[1]) == 1 then
+  -- The author's counters (storage/authors.py), counted once per comment: a moderator's
+  -- decision that came first counted it already.
+  redis.call('HINCRBY', KEYS[12], 'posted', 1)
+  redis.call('HINCRBY', KEYS[12], ARGV[3], 1)
+end
 if own_lease then
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('HDEL', KEYS[4], ARGV[1])
@@ -226,9 +238,9 @@ end
 local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
 if ARGV[3] == 'held' then
   index_held(q, KEYS[1], ARGV[1], ARGV[5])
-elseif redis.call('ZSCORE', q[1], ARGV[1]) then
+elseif f[2] then
   -- Only a queued comment has indexes to leave (the common case, pending -> approved,
-  -- costs this one read).
+  -- costs no read of its own).
   unindex_held(q, KEYS[1], ARGV[1])
 end
 redis.call('RPUSH', KEYS[2], ARGV[4])
@@ -543,17 +555,21 @@ class CommentStore:
     def pending_count(self) -> int:
         return int(self.redis.zcard(self.keys.pending))
 
-    def release(self, ids: Sequence[str]) -> None:
+    def release(self, ids: Sequence[str], pipe: Any = None) -> None:
         """Take ``ids`` out of the scoring lease and forget their attempts: two commands
         for a whole batch whose decision scripts ran with ``keep_lease``. Only ids whose
         script answered belong here (decided, decided before, or gone): a comment whose
-        write failed stays leased and is scored again when the lease ends."""
+        write failed stays leased and is scored again when the lease ends. ``pipe``: queue
+        them there (the caller executes it)."""
         if not ids:
             return
-        pipe = self.redis.pipeline(transaction=False)
+        own = pipe is None
+        if own:
+            pipe = self.redis.pipeline(transaction=False)
         pipe.zrem(self.keys.pending, *ids)
         pipe.hdel(self.keys.attempts, *ids)
-        pipe.execute()
+        if own:
+            pipe.execute()
 
     def detach_from_lease(self, comment_id: str) -> None:
         """Stop batch leasing of a comment that an RQ job of its own now owns."""
@@ -576,6 +592,7 @@ class CommentStore:
         priority: float = 0.0,
         pipe: Any = None,
         keep_lease: bool = False,
+        author: tuple[str, float] | None = None,
     ) -> int:
         """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
 
@@ -584,6 +601,9 @@ class CommentStore:
         ``pipe`` queues the script on a pipeline instead (the caller executes it).
         ``keep_lease``: leave the comment in the scoring lease; the caller then calls
         ``release`` with the ids whose scripts answered (a batch at a time).
+        ``author``: (author id, comment's created) when this is the model's decision of a
+        comment with an author: the author's counters (``storage.authors``) are counted in
+        the same script, once per comment.
         """
         k = self.keys
         keys = [
@@ -593,6 +613,9 @@ class CommentStore:
             k.attempts,
             *queue_index_keys(k, tenant, article_id),
         ]
+        if author is not None:
+            own = k.tenant(tenant)
+            keys += [own.author(author[0]), own.author_comments(author[0])]
         args = [
             comment_id,
             expected,
@@ -600,6 +623,7 @@ class CommentStore:
             _event(event, **event_data),
             repr(priority),
             "1" if keep_lease else "0",
+            repr(author[1]) if author is not None else "",
             *_flatten(fields),
         ]
         if pipe is not None:

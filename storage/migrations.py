@@ -9,6 +9,9 @@ names of everything stored before tenants (storage/keys.py). What they did
 bring is new indexes of the held queue (per tenant, per tenant and category,
 per tenant and article); step 1 builds them for comments held before. Step 2
 adds the kind indexes (``abuse: threat`` -> the ``threat`` index) the same way.
+Step 3 drops the per-status article listings; steps 4 and 5 copy what the scoring
+batch used to read with extra commands onto the records it reads anyway (a queued
+comment's ``queued`` mark; an author's ban and recent moderator outcomes).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from redis import Redis
 
 from core.tenants import tenant_of
 from storage.comments import QUEUE_INDEX_LUA, queue_index_keys
-from storage.keys import Keys
+from storage.keys import Keys, encode_id
 
 log = logging.getLogger("storage.migrations")
 
@@ -85,6 +88,67 @@ def _drop_status_listings(redis: Redis, keys: Keys) -> int:
     return deleted
 
 
+_MARK_QUEUED = """
+-- KEYS: comment ; a queued comment's record says so ('queued', '[]' without a category)
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'queued', '[]')
+"""
+
+
+def _mark_queued(redis: Redis, keys: Keys) -> int:
+    """Every queued comment's record gets ``queued`` (the decide script reads it with the
+    status instead of asking the queue); records indexed under a category have it already."""
+    script = redis.register_script(_MARK_QUEUED)
+    marked = 0
+    start = 0
+    while True:
+        ids = [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]
+        if not ids:
+            return marked
+        pipe = redis.pipeline(transaction=False)
+        for cid in ids:
+            script(keys=[keys.comment(cid)], client=pipe)
+        marked += sum(int(r) for r in pipe.execute())
+        start += _CHUNK
+
+
+def _scan(redis: Redis, pattern: str, shape: re.Pattern[str], kind: bytes) -> list[str]:
+    return [name.decode() for name in redis.scan_iter(match=pattern, count=1000)
+            if shape.match(name.decode()) and redis.type(name) == kind]
+
+
+def _author_state_fields(redis: Redis, keys: Keys) -> int:
+    """Copy each author's ban (the banned sets) and moderator outcomes (the outcomes lists)
+    onto the author's hash, where the worker reads them with the counters in one command
+    (storage/authors.py ``STATE_FIELDS``). Later bans and outcomes write both."""
+    prefix = re.escape(keys.prefix)
+    touched = 0
+    # The default tenant's names (``mod:banned``) and other tenants' (``mod:t:{tenant}:banned``).
+    for name in _scan(redis, f"{keys.prefix}*banned", re.compile(rf"^{prefix}(t:[^:]+:)?banned$"),
+                      b"set"):
+        base = name[:-len("banned")]
+        pipe = redis.pipeline(transaction=False)
+        for member in redis.smembers(name):
+            pipe.hset(f"{base}au:{encode_id(member.decode())}", "banned", "1")
+        touched += len(pipe)
+        pipe.execute()
+    outcome_lists = _scan(redis, f"{keys.prefix}*au:*:outcomes",
+                          re.compile(rf"^{prefix}(t:[^:]+:)?au:[^:]+:outcomes$"), b"list")
+    for chunk in range(0, len(outcome_lists), _CHUNK):
+        names = outcome_lists[chunk:chunk + _CHUNK]
+        pipe = redis.pipeline(transaction=False)
+        for name in names:
+            pipe.lrange(name, 0, -1)
+        lists = pipe.execute()
+        pipe = redis.pipeline(transaction=False)
+        for name, outcomes in zip(names, lists, strict=True):
+            marks = b"".join(o[:1] for o in outcomes)
+            pipe.hset(name[:-len(":outcomes")], "outcomes", marks)
+        touched += len(pipe)
+        pipe.execute()
+    return touched
+
+
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
@@ -92,6 +156,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (2, "index the held queue by the kinds its hold reasons name", _index_held_queue),
     (3, "drop the per-status article listings (one listing, filtered on read)",
      _drop_status_listings),
+    (4, "mark queued comments' records as queued", _mark_queued),
+    (5, "copy authors' bans and moderator outcomes onto their hashes", _author_state_fields),
 ]
 LATEST = MIGRATIONS[-1][0]
 

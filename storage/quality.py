@@ -57,14 +57,15 @@ MAX_DAYS = 366
 _TALLY = """
 -- KEYS: comment_1..comment_n, then counter hash_1..hash_m, then the tenants set
 -- ARGV: stamp, n, m, then per comment: hash index, tenant, pair count, field, incr, ...
--- Counts only the comments whose decided stamp is this batch's (the write that won).
+-- Counts only the comments whose decided stamp is this batch's (the write that won);
+-- stamp '': the caller knows they all won (from its decide scripts' answers).
 local n, m = tonumber(ARGV[2]), tonumber(ARGV[3])
 local sums, tenants = {}, {}
 local a = 4
 for i = 1, n do
   local h, tenant, pairs_n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
   a = a + 3
-  local won = redis.call('HGET', KEYS[i], 'decided') == ARGV[1]
+  local won = ARGV[1] == '' or redis.call('HGET', KEYS[i], 'decided') == ARGV[1]
   if won then tenants[tenant] = true end
   for j = 1, pairs_n do
     if won then
@@ -152,10 +153,12 @@ class QualityStore:
 
     # Writes on the worker's batch pipeline ---------------------------------------------
     def queue_batch(self, pipe: Any, stamp: str, decided_at: float, version: str | None,
-                    outcomes: Sequence[dict[str, Any]]) -> None:
+                    outcomes: Sequence[dict[str, Any]], *, won: bool = False) -> None:
         """Count a batch's model decisions (``outcomes``: record fields plus ``status``,
         ``reasons``, ``spot_check_p`` (or None) and ``approved_p``) on ``pipe``; the
-        spot checks drawn are queued too. ``stamp``: the batch's ``decided`` value."""
+        spot checks drawn are queued too. ``stamp``: the batch's ``decided`` value.
+        ``won``: the caller knows every outcome is the decision stored (its decide scripts
+        answered so), and the counters skip checking each record's stamp."""
         if not outcomes:
             return
         version = version or NO_VERSION
@@ -182,7 +185,7 @@ class QualityStore:
             for name, value in counts.items():
                 args += [f"{version}|{name}", repr(value) if isinstance(value, float) else value]
         self._tally(keys=[*comment_keys, *hashes, self.keys.quality_tenants],
-                    args=[stamp, len(comment_keys), len(hashes), *args], client=pipe)
+                    args=["" if won else stamp, len(comment_keys), len(hashes), *args], client=pipe)
         for outcome in outcomes:
             probability = outcome.get("spot_check_p")
             if not probability:

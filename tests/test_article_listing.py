@@ -4,7 +4,7 @@ listing), and the migration that drops the per-status listings stores kept befor
 from __future__ import annotations
 
 import storage.comments as comments_module
-from storage.migrations import _drop_status_listings, current_version, migrate
+from storage.migrations import LATEST, _drop_status_listings, current_version, migrate
 
 
 def _post(runtime, article: str, n: int, tenant: str = "default") -> list[str]:
@@ -65,8 +65,8 @@ def test_the_migration_drops_the_per_status_listings_only(runtime):
     unrelated = default.article_policy("held")
     redis.set(unrelated, "x")
     redis.set(keys.schema_version, 2)
-    assert [m[0] for m in migrate(redis, keys)] == [3]
+    assert [m[0] for m in migrate(redis, keys)] == list(range(3, LATEST + 1))
     assert not any(redis.exists(n) for n in legacy)
     assert all(redis.exists(n) for n in kept) and redis.exists(unrelated)
-    assert current_version(redis, keys) == 3
+    assert current_version(redis, keys) == LATEST
     assert _drop_status_listings(redis, keys) == 0  # idempotent

@@ -243,6 +243,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             priority=hold_priority(scores, decision.reasons, record["seq"]),
             pipe=pipe,
             keep_lease=True,
+            # The author's counters, in the same script.
+            author=(record["author_id"], record["created"]) if record.get("author_id") else None,
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
@@ -253,15 +255,6 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             queue_reply(pipe, ctx.keys, tenant=record["tenant"], article_id=record["article_id"],
                         parent_ref=record["parent_id"], comment_id=record["id"],
                         seq=record["seq"], keep_seconds=ctx.settings.retention_days * 86400)
-        if record.get("author_id"):
-            # Same pipeline: the author's counters cost no extra round trip.
-            authors.queue_scored(pipe, tenant=record["tenant"], author_id=record["author_id"],
-                                 comment_id=record["id"], created=record["created"],
-                                 status=decision.status)
-    # Transparency counts (DSA Art. 15): per tenant, day and category, not per comment.
-    count_decisions(ctx.keys, pipe, outcomes, now)
-    # Quality counters and the spot checks drawn: a script or two on the same round trip.
-    QualityStore(ctx.redis, ctx.keys).queue_batch(pipe, repr(now), now, version, outcomes)
     # The repeat rule's per-author fingerprints, as the batch left them: same pipeline.
     for (tenant, author_id), recent in policy.fingerprints.items():
         authors.queue_fingerprints(pipe, tenant, author_id, recent, FINGERPRINTS_KEPT)
@@ -273,16 +266,28 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         # The type only: a Redis error's text can echo a command.
         log.error("batch writes failed", extra={"errors": len(errors),
                                                 "error_type": type(errors[0]).__name__})
-    # Out of the lease in one more round trip for the batch (two commands rather than two
-    # per comment inside each script); a comment whose script failed stays leased.
+    decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
+    # One more round trip for the batch, now that the scripts said which decisions are
+    # this batch's: out of the lease (two commands rather than two per comment inside
+    # each script; a comment whose script failed stays leased), the transparency counts
+    # (DSA Art. 15, per tenant, day and category) and the quality counters and spot checks
+    # of the decisions made (no per-comment check of which write won).
     # If this fails the decisions stand; the ids leave the lease when it ends (detached
-    # then as decided), so the webhooks and metrics below must still go out.
+    # then as decided), so the webhooks and metrics below must still go out. A worker that
+    # dies just before it loses this batch's counters, never a decision.
     try:
+        after = ctx.redis.pipeline(transaction=False)
         ctx.comments.release([o["id"] for o, n in zip(outcomes, transitions, strict=True)
-                              if not isinstance(results[n], Exception)])
+                              if not isinstance(results[n], Exception)], pipe=after)
+        count_decisions(ctx.keys, after, decided, now)
+        QualityStore(ctx.redis, ctx.keys).queue_batch(after, repr(now), now, version, decided,
+                                                      won=True)
+        failed = [r for r in after.execute(raise_on_error=False) if isinstance(r, Exception)]
+        if failed:
+            log.error("batch counters failed", extra={"errors": len(failed),
+                                                      "error_type": type(failed[0]).__name__})
     except Exception:
         log.warning("lease not released; it ends by itself", exc_info=True)
-    decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
     _emit(ctx, decided)
     finished = time.time()
     for outcome in decided:
