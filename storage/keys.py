@@ -363,7 +363,9 @@ class TenantKeys(_ScopedKeys):
 
     # Authors (the site's ids: the same id in two tenants is two people) ------
     def author(self, author_id: str) -> str:
-        """Hash: an author's counters (posted, held, approved, rejected), name, ban state."""
+        """Hash: an author's counters (posted, held, approved, rejected), name, ban state
+        (``banned`` mirrors the banned set), recent moderator outcomes one letter each
+        (``outcomes``, mirroring the outcomes list) and the repeat rule's fingerprints."""
         return f"{self._base}au:{encode_id(author_id)}"
 
     def author_comments(self, author_id: str) -> str:

@@ -78,6 +78,11 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         # Spot checks draw approved comments into the queue at random; tests that count the
         # queue would see them now and then. tests/test_quality*.py turn them on.
         spot_check_rate=0.0,
+        # A burst worker would wait out the linger at the end of every scoring job, and the
+        # gathering pause would pace a test's batches: tests/test_drain_linger.py and
+        # tests/test_redis_budget.py run with them on.
+        scoring_linger_seconds=0.0,
+        scoring_gather_seconds=0.0,
     )
     values.update(overrides)
     return Settings.from_env(env={}, **values)

@@ -113,3 +113,55 @@ def test_posts_racing_the_end_of_jobs_are_all_decided_exactly_once(redis_url, re
     for cid in ids:
         events = [e["event"] for e in ctx.comments.history(cid)]
         assert events == ["posted", "scored"], events
+
+
+def test_only_the_first_post_of_a_wait_pushes_a_wake_up_token(redis_url, redis_client):
+    """A waiting job is woken by one token however many posts come before it wakes: the
+    first post turns the flag back to "busy", and the rest see a job at work."""
+    ctx = _ctx(redis_url, redis_client, linger=5)
+    redis_client.set(ctx.keys.drain_scheduled, "busy")
+    leases, waiting = ctx.comments.lease_or_wait(10, 30, wait_ttl=10)
+    assert (leases, waiting) == ([], True)
+    assert redis_client.get(ctx.keys.drain_scheduled) == b"waiting"
+    posted = [_post(ctx, n) for n in range(3)]
+    assert not any(p.schedule_scoring for p in posted)
+    assert redis_client.get(ctx.keys.drain_scheduled) == b"busy"
+    assert redis_client.llen(ctx.keys.drain_wake) == 1
+    leases, waiting = ctx.comments.lease_or_wait(10, 30, wait_ttl=10)
+    assert sorted(lease.id for lease in leases) == sorted(p.id for p in posted)
+    assert not waiting
+
+
+def test_the_lease_marks_no_wait_once_the_flag_is_gone(redis_url, redis_client):
+    """Another job freed the flag: the lease says "not waiting" and creates no flag, so the
+    next post queues a job of its own rather than pushing a token nobody reads."""
+    ctx = _ctx(redis_url, redis_client, linger=5)
+    assert ctx.comments.lease_or_wait(10, 30, wait_ttl=10) == ([], False)
+    assert redis_client.get(ctx.keys.drain_scheduled) is None
+    assert _post(ctx, 1).schedule_scoring
+
+
+def test_comments_posted_while_a_job_gathers_share_one_batch(redis_url, redis_client):
+    """While comments keep coming the job leases at most once per SCORING_GATHER_SECONDS:
+    the comments posted during the pause after a batch are leased and decided together
+    (one ``decided`` stamp), not one batch each."""
+    ctx = WorkerContext.build(make_settings(redis_url, scoring_linger_seconds=0.5,
+                                            scoring_gather_seconds=3.0), redis_client)
+    ctx.model = StubActive(StubScorer())
+    first = _post(ctx, 0)
+    assert first.schedule_scoring
+    totals: dict = {}
+    job = threading.Thread(target=lambda: totals.update(jobs.drain(ctx)))
+    job.start()
+    try:
+        wait_until(lambda: ctx.comments.get(first.id)["status"] != "pending")
+        later = [_post(ctx, n).id for n in range(1, 6)]
+        wait_until(lambda: all(r["status"] != "pending"
+                               for r in ctx.comments.get_many(later, ["status"])), timeout=30)
+    finally:
+        job.join(30)
+    assert not job.is_alive()
+    stamps = {r["decided"] for r in ctx.comments.get_many(later, ["decided"])}
+    assert len(stamps) == 1
+    assert totals["decided"] == 6
+    assert redis_client.get(ctx.keys.drain_scheduled) is None
