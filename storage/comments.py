@@ -225,11 +225,12 @@ if ARGV[2] ~= '*' and current ~= ARGV[2] then
   return 0
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 8))
-if ARGV[7] ~= '' and redis.call('ZADD', KEYS[13], 'NX', ARGV[7], ARGV[1]) == 1 then
-  -- The author's counters (storage/authors.py), counted once per comment: a moderator's
-  -- decision that came first counted it already.
-  redis.call('HINCRBY', KEYS[12], 'posted', 1)
-  redis.call('HINCRBY', KEYS[12], ARGV[3], 1)
+-- The author's counters (storage/authors.py), counted once per comment: a moderator's
+-- decision that came first counted it already. pcall: an author key of the wrong type
+-- (data from before the encoding) costs that author the counters, not the decision.
+if ARGV[7] ~= '' and redis.pcall('ZADD', KEYS[13], 'NX', ARGV[7], ARGV[1]) == 1 then
+  redis.pcall('HINCRBY', KEYS[12], 'posted', 1)
+  redis.pcall('HINCRBY', KEYS[12], ARGV[3], 1)
 end
 if own_lease then
   redis.call('ZREM', KEYS[3], ARGV[1])
