@@ -3,7 +3,7 @@ own threshold: precision, recall, ROC-AUC, negatives held, hard negatives held (
 docs/LABELLING_GUIDELINE.md section 7) and the share held per case. Run it ONCE per fresh set,
 with the model final (docs/MODEL.md): these figures are never a basis for tuning.
 
-    python bench/vi_heldout.py --model PATH model/victim_data/heldout_fresh2.jsonl
+    python bench/vi_heldout.py --model PATH model/victim_data/heldout_fresh3.jsonl
 """
 
 from __future__ import annotations

@@ -276,7 +276,7 @@ def load_victim_identification(split: str = "train", directory: str | os.PathLik
 
 def heldout_files(directory: str | os.PathLike) -> list[Path]:
     """Every held-out file in a data folder (``heldout*.jsonl``: ``heldout.jsonl`` and any later
-    set such as ``heldout_fresh2.jsonl``). Training removes all of them, near-duplicates too. A
+    set such as ``heldout_fresh3.jsonl``). Training removes all of them, near-duplicates too. A
     retired set is renamed ``train_*.jsonl`` (``build_train.py`` merges it into ``train.jsonl``)."""
     d = Path(directory)
     return sorted(f for f in d.glob("heldout*.jsonl") if f.is_file())

@@ -59,7 +59,7 @@ def test_prepare_data_removes_near_duplicates_of_every_held_out_file(tmp_path):
         for f in src.glob("*.jsonl"):
             (dst / f.name).write_bytes(f.read_bytes())
     fresh = "Everyone on the Herringthorpe estate knows the lad who went to the boxing club"
-    (victim / "heldout_fresh2.jsonl").write_text(json.dumps(
+    (victim / "heldout_fresh9.jsonl").write_text(json.dumps(
         {"text": fresh, "abuse": 0, "victim_identification": 1}) + "\n")
     vi_held = [json.loads(line)["text"] for line in open(victim / "heldout.jsonl")][:3]
     news_held = [json.loads(line)["text"] for line in open(news / "heldout.jsonl")
