@@ -41,7 +41,7 @@ from model.caches import BytesBoundedDict, BytesBoundedSet
 from model.caseless import ascii_twin, twin_lower
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "17"
+FEATURE_VERSION = "18"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
@@ -499,7 +499,8 @@ _RELATIVE_OTHER = re.compile(
     r"big\s+)?(?:mum|mam|mom|dad|mother|father|nan|nana|gran|grandad|brother|sister|auntie|aunt|"
     r"uncle|cousin|step-?dad|step-?mum|family)\b")
 _POINTER_KNOWS = re.compile(
-    r"\b(?:every(?:one|body|1)|all|whole\s+(?:town|estate|school|village|street|of\s+\w+))\b"
+    r"\b(?:every(?:one|body|1)|all(?!\s+(?:we|i|you|u|they)\s)|"
+    r"whole\s+(?:town|estate|school|village|street|of\s+\w+))\b"
     r"[^.?!]{0,40}?\b(?:knows?|knew|nos|knws)\b")
 _POINTER = re.compile(
     r"\b(?:it'?s|it\s+was|it\s+is|the\s+girl\s+is|the\s+girl\s+was|victim\s+(?:is|was)|"
@@ -518,13 +519,15 @@ _SELF = re.compile(
     r"(?:it|them|the\s+police)|same\s+(?:thing\s+)?happen(?:ed|d)\s+to\s+me|i\s+went\s+through)\b")
 _ANON = re.compile(
     r"\b(?:girl|boy|victim|child|complainant|witness|person|woman|teenager|resident|pupil|student|"
-    r"scout|chorister|patient|young\s+person|yp)\s?(?:[a-hj-z]|[1-9]\d?)\b"
+    r"scout|chorister|patient|gymnast|swimmer|dancer|cadet|young\s+person|yp)\s?"
+    r"(?:[a-hj-z]|[1-9]\d?)\b"
     r"(?!\s*(?:year|years|yr|yo|of|and\s+\d))|\b(?:girl|boy|victim|child|complainant|woman)\s+"
     r"[a-h]\b(?=\s+(?:gave|was|said|told|had|who|in|,|\.))|\bcannot\s+be\s+named\b|"
     r"\bcan't\s+be\s+named\b|\blegal\s+reasons\b|\banonymity\b")
 _OWN_FAMILY = re.compile(
-    r"\b(?:my|our)\s+(?:own\s+)?(?:daughter|daughtr|dauter|lad|lass|boy|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
+    r"\b(?:my|our)\s+(?:(?:own|two|three|four|2|3|4|older|oldest|younger|middle)\s+)?(?:daughter|daughtr|dauter|lads?|lass(?:es)?|boys?|son|daughters|sons|niece|nephew|kids?|girls?|granddaughter|"
     r"grandson|sister|children|child|grandkids|grandchildren|wife|husband|twins|youngest|eldest|"
+    r"(?:two|three)(?!\s+(?:cents|pence|penn|bob|minutes|seconds|weeks|days|years|hours))|foster\s+(?:son|daughter|child|children|kids?)|"
     r"little\s+(?:girl|boy|one)|stepdaughter|stepson)\b|\bas\s+(?:a|the)\s+"
     r"(?:father|mother|dad|mum|parent|grandparent)\s+of\b")
 _HISTORICAL = re.compile(
@@ -534,6 +537,11 @@ _HISTORICAL = re.compile(
 _GENERIC_VICTIMS = re.compile(
     r"\b(?:the|those|these|all\s+the|all\s+those|many|other|more|young|vulnerable)\s+"
     r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b")
+# "a 13 year old from Birmingham", "a girl from Barnsley": what a court report may print
+_GENERIC_FROM = re.compile(
+    r"\b(?:an?|one|some)\s+(?:\d{1,2}\s*+-?\s*+(?:year|yr)s?[- ]olds?(?:\s+(?:girl|boy|lad|lass|kid|child))?|"
+    r"(?:(?:young|teenage|local)\s+)?(?:girl|boy|child|teenager|teen|lad|lass|kid|woman|person))\s+from\b")
+_YOU = frozenset("you your you're youre u ur yourself".split())
 _CONVICTION = re.compile(r"\bgot\s+\d+\s+years\b|\bsent\s+down\b|\bbehind\s+bars\b|\brot\s+in\b")
 _VICTIM_CTX_WORDS = g.VICTIM_CONTEXT
 
@@ -546,10 +554,12 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 # Kai)". A separator (=, :, ->, a bracket, "aka", "real name", "that's") is enough; a plain "is" /
 # "was" needs a name: capitalised, or a first name from the gazetteer.
 _LABEL_NAME = re.compile(
-    r"\b(?:girl|boy|victim|child|complainant|witness|resident|pupil|person|chorister|v)\s?"
-    r"(?:[a-h]|\d{1,2})\b(?:'s)?\s*+(?:(?P<sep>=|:|->|-|\(|,)\s*+)?"
+    r"\b(?:(?:girl|boy|victim|child|complainant|witness|resident|pupil|person|chorister|student|"
+    r"gymnast|swimmer|dancer|scout|cadet|patient)\s?(?:[a-hj-z]|\d{1,2})|v\s?(?:[a-h]|\d{1,2}))\b"
+    r"(?:'s)?\s*+(?:(?P<sep>=|:|->|-|\(|,)\s*+)?"
     r"(?:(?P<strong>aka|real\s+name(?:\s+is)?|that'?s|thats|is\s+(?:actually|obviously|defo|deffo|def|"
-    r"clearly|really|called|just)|(?:is|was)\s+named)\s++|(?P<weak>is|was|=)\s++)?"
+    r"clearly|really|called|just)|(?:is|was)\s+named|goes\s+by|(?:is\s+)?known\s+as)\s++|"
+    r"(?P<weak>is|was|=)\s++)?"
     r"(?:mrs\.?\s+|miss\s+|mr\.?\s+|little\s+|lil\s+)?(?P<name>[a-z][a-z'\-]{2,})")
 _LABEL_NOT_NAME = g.STOPWORDS | g.VICTIM_CONTEXT | g._words("""
     so only just brave youngest oldest one two three four five six seven eight nine ten eleven
@@ -630,7 +640,8 @@ _COURT_AFTER = re.compile(
     + _NUMBER_WORDS + r"))\b")
 _COURT_LINK = re.compile(r"\b(?:she|her|girl|girls|daughter|stepdaughter|niece|victim|victims|son|"
                          r"stepson|grandson|granddaughter|boy|lad)\b")
-_GATE_LABEL = g._words("girl boy victim child complainant witness resident pupil person chorister") | {
+_GATE_LABEL = g._words("girl boy victim child complainant witness resident pupil person chorister "
+                       "student gymnast swimmer dancer scout cadet patient") | {
     f"v{i}" for i in range(1, 21)} | {"v"}
 _GATE_COURT = g._words("""jailed convicted sentenced imprisoned guilty pleaded pled denies denied
     remanded appeared named got fined charged cleared acquitted""")
@@ -654,6 +665,11 @@ FEATURE_NAMES = (
     "label_name", "bare_handle", "affiliation", "routine", "affiliation_x_routine",
     "went_public", "vague_acquaintance", "vague_x_detail", "offender_place", "own_place",
     "name_x_public",
+    # issue 14 section 4, third round: an anonymised label's own family or details are the
+    # label's, not a way to a name ("Girl H had her mum behind her", "Complainant 1, a boy aged 11")
+    "anon_x_relative", "anon_x_detail",
+    # "a girl from Barnsley" (what a report may print); a name spoken to ("proud of you, Jayden")
+    "generic_from", "name_x_you",
 )
 
 
@@ -800,12 +816,21 @@ def _names(text: str, lower_text: bool, words=None, folded: str | None = None):
 
 # "Hannah Kershaw from Look North", "Jodie Lockwood at the Star": a journalist by-line, matched
 # at the name's end in place, as _SPEECH_AFTER
+# (the outlet may follow a town or county of up to two words: "at the Wigan Observer", "from
+# Somerset Live"; the newspaper-title words beyond the well-known ones are issue 14's second author)
+_OUTLETS = (r"star|examiner|advertiser|yorkshire\s+post|police\s+oracle|bbc|itv|look\s+north|calendar|"
+            r"sky|guardian|times|mail|telegraph|mirror|sun|independent|echo|chronicle|gazette|herald|"
+            r"paper|radio|news|observer|post(?!\s+office)|live|courier|express|journal|argus|mercury|"
+            r"sentinel|newspaper|podcast|newsnight|spotlight|panorama|granada|tyne\s+tees")
 _MEDIA_AFTER = re.compile(
-    r"(?:'s)?\s*+,?\s*+(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:star|examiner|advertiser|"
-    r"yorkshire\s+post|police\s+oracle|bbc|itv|look\s+north|calendar|sky|guardian|times|mail|"
-    r"telegraph|mirror|sun|independent|echo|chronicle|gazette|herald|paper|radio|news)\b", _I)
-_MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?)\s*+:?\s*+)$",
-                           _I)
+    r"(?:'s)?\s*+,?\s*+(?:\w+\s+)?(?:from|at|of|on|for|with)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}?(?:"
+    + _OUTLETS + r")\b", _I)
+# "by Jo Baptiste", "reporter Kat Nwosu", "The Yorkshire Post's Clive Marsden", "the Transparency
+# Project's writer Louise Tindall": a by-line or an outlet's own person just before the name
+_MEDIA_BEFORE = re.compile(r"(?:\b(?:by|wrote|written\s+by|byline|reporter:?|journalist:?|writer|"
+                           r"columnist|correspondent|editor|presenter|(?:" + _OUTLETS
+                           + r")'s(?:\s+(?:own|reporter|writer|columnist|correspondent|editor))?)"
+                           r"\s*+:?\s*+)$", _I)
 # "Zahid Wigfield got 8 years", "Lee Whiteley, of Foxglove Way, was convicted": an offender
 # dealt with in open court (the gap must not turn to someone else: "who", "for abusing" ...)
 _CONVICTED_AFTER = re.compile(
@@ -828,7 +853,10 @@ _GAP_BAD = re.compile(r"\b(?:who|whose|that|for|abused|abusing|raped|groomed|vic
 
 
 _WORD_CHAR = re.compile(r"\w\w")  # two word characters
-_GATE_MEDIA = frozenset("by wrote written byline reporter journalist".split())
+_GATE_MEDIA = frozenset("by wrote written byline reporter journalist writer columnist correspondent "
+                        "editor presenter".split()) | frozenset(
+    w.split("(")[0] + "'s" for w in _OUTLETS.replace("\\s+", " ").split("|") if " " not in w) | frozenset(
+    w.split()[-1] + "'s" for w in _OUTLETS.replace("\\s+", " ").split("|") if " " in w)
 _PUBLIC_FIGURES = tuple(g.PUBLIC_FIGURES)
 _SURNAME = re.compile(r"\s+[A-Za-z][a-z'\-]+")
 
@@ -929,7 +957,8 @@ _GATE_POINTER = _W("it's its it victim victim's complainant complainant's name n
                    "called named that's thats one shame look check we only hard")
 _GATE_SELF = _W("i i'm im me my myself survivor")
 _GATE_ANON = _W("girl boy victim child complainant witness person woman teenager named legal "
-                "anonymity resident pupil student scout chorister patient young") | {
+                "anonymity resident pupil student scout chorister patient young gymnast swimmer "
+                "dancer cadet") | {
     f"yp{i}" for i in range(1, 21)}
 _GATE_OWN = _W("my our as")
 _GATE_AGE_WORDS = _W("young under over aged between year years yr yrs old olds children")
@@ -1189,6 +1218,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
                 n_routine += 1
     n_public = len(_WENT_PUBLIC.findall(lower)) if not words.isdisjoint(_GATE_PUBLIC) else 0
     n_vague = len(_VAGUE_ACQUAINTANCE.findall(lower)) if not words.isdisjoint(_GATE_VAGUE) else 0
+    n_generic_from = len(_GENERIC_FROM.findall(lower)) if "from" in words else 0
 
     n_ctx = _n_in(token_list, token_set, _VICTIM_CTX_WORDS)
     n_speech = _n_in(token_list, token_set, g.SPEECH_WORDS)
@@ -1234,6 +1264,8 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_label > 0, n_bare > 0, n_affil > 0, n_routine > 0, n_affil > 0 and n_routine > 0,
         n_public > 0, n_vague > 0, n_vague > 0 and kinds > 0, suppressed["offender"] > 0,
         suppressed["own"] > 0, any_name and n_public > 0,
+        n_anon > 0 and n_rel_other > 0, n_anon > 0 and (kinds > 0 or n_age > 0),
+        n_generic_from > 0, any_name and not negative and not words.isdisjoint(_YOU),
     )
     return Detection(spans, v, token_list)
 

@@ -57,6 +57,42 @@ alan alec brian clive colin dennis derek desmond eric frank geoffrey glenn gordo
 leslie lionel malcolm martin neville norman raymond roger ron ronald roy terence trevor victor
 """)
 
+# More first names (issue 14 section 4, third round): new authors name people from a wider
+# pool than ours, and a name the list lacks is a name the detectors never see. Those that are
+# also everyday words are in AMBIGUOUS_NAMES below.
+FIRST_NAMES = FIRST_NAMES | _words("""
+aaliyah abi adele adriana agnes aisling alba alexa alina alys amalia amani amaya ana ananya anika
+anya ariana arianna aria asha astrid ayla aysha beatrix belle blessing bronte bryony camille
+carmen cerys chiara chidera christina cleo constance cora daniella darcie delilah diana dolly
+ebony edith efua eileen elina eliana elif elizabeth elodie elsa emilie enya esther evangeline
+farah felicia fiona florence francesca gabrielle georgina gianna gloria haleema harper hattie
+hazel hermione hiba hira ifeoma ines iqra iris isha ivana jada jasmin jaya jennie joanna
+jocelyn josephine julianne juliet kadija kaia kamila karina kasia katarzyna keira khadija kiara
+kiran kiya laiba leila lexie liliana lilah lois lorena lorraine louisa lucia luna lyra mabel
+maddie maddison madeleine mae maeve mahnoor maira malaika margaret marissa marta matilda maryam
+mehreen melanie mercy mila mina minnie myra nadine nancy nell nevaeh nikola nora nour nuala nyla
+olive orla pearl penelope perrie petra precious rabia rae raya reem renee ria rita romy rosa
+rosalie rosemary sabah safa safiya saoirse serena sheila stella suki sylvia tahlia talia
+tallulah tess tessa thea tilda una valentina vera veronica wendy willow winnie yara zahra
+zaina zaynab zofia anais alanna
+abdullah abel abraham adnan adrian ahmed akash alastair albert alexander alfred alistair amaan
+ammar angus anton antoni aryan ashraf asher atticus austin axel ayaan barney bartosz benedict
+bertie bobby bruno caleb callan carter casper cillian cole conrad corey cristian dafydd dale
+damon danyal darius dawid dexter dilan dillon dimitri dominik donovan douglas duncan eddie
+edward eli elias elijah emeka emmanuel enzo eoin erik ezekiel ezra fabian felix fergus filip
+finlay flynn francis frederick gabriel gareth gavin gethin gideon glen gregor gregory gus
+haider hamish hari haris harun hector hugo hussain ian idris igor ilyas iwan jacek jared jasper
+javier jed jenson jesse jonah jonas jonny josiah julian junaid justin kadeem kaden kane kasper
+keegan kelvin kenzie khalid kofi kristian kuba lachlan laurence lawrence lenny leighton levi
+lincoln lorcan macauley mackenzie maciej malik marco marcus mario marley mateo mathew matteo
+maxwell mikey milo mohamed mohammad morgan musa nasir nathaniel ned nikodem nnamdi noel nolan
+olly omar oskar otis pablo patryk percy piotr preston quinn rafael rafe raheem rahul rajan
+ralph raphael reuben ricky riyad rocco rohan romeo ronan rowan ruben rufus rupert saad sami
+sebastian seth shahid shay sidney solomon spencer stanley stefan sufyan szymon tadhg theodore
+tobias tobi tomasz tremaine tristan troy tyson umar uzair vincent vinnie wesley wilf wilfred
+xavier yahya yasin yusuf zachary zayn zeke
+""")
+
 # Short forms and pet names people use for someone they know.
 NICKNAMES = _words("""
 kayz kaz shaz shazza tash tasha bex becks becca kat kath nat nattie soph sophs liv livvy em
@@ -75,6 +111,9 @@ joy kitty lily mark max may mia miles nick pat penny poppy rich rob robin rose r
 scarlett sky skye summer sue taylor tom will wayne dean lee chase harley reggie sienna
 lottie lola eve ray rory gem lou kat nat em lil tee tay mol char court ro sash vic zo
 cass mads lex rach em jen jo sam dani
+blessing hazel iris mercy olive pearl precious willow dale cole bobby morgan marley
+rowan percy stanley lawrence sidney spencer preston lincoln carter harper austin
+douglas florence sylvia luna nancy constance gloria una rita vera nora troy justin
 """)
 
 # Words that end a "First Surname" run (not surnames) and common
