@@ -356,6 +356,8 @@ but if so no not mr mrs ms miss st saint road rd lane street estate park house f
 jury judge justice act law january february march april may june july august september october
 november december christmas easter england britain british english uk europe asian muslim
 muslims pakistani christian god jesus chief constable inspector sergeant detective officer
+courier observer echo gazette herald chronicle express journal argus mercury sentinel advertiser
+examiner telegraph mirror live
 """) | g.STOPWORDS
 _PLACE_SUFFIX = (r"street|st|road|rd|lane|ln|close|avenue|ave|drive|way|crescent|cres|grove|"
                  r"terrace|gardens|place|walk|row|rise|view|mews|square|parade|croft|fold|"
@@ -561,6 +563,13 @@ _LABEL_NAME = re.compile(
     r"clearly|really|called|just)|(?:is|was)\s+named|goes\s+by|(?:is\s+)?known\s+as)\s++|"
     r"(?P<weak>is|was|=)\s++)?"
     r"(?:mrs\.?\s+|miss\s+|mr\.?\s+|little\s+|lil\s+)?(?P<name>[a-z][a-z'\-]{2,})")
+# "Boy 2 in the reports is Ollie Radcliffe", "victim 5 really is called Demelza": the label, a
+# few words about where it was printed, then the name (a known first name or a capital)
+_LABEL_FAR = re.compile(
+    r"\b(?:girl|boy|victim|child|complainant|witness|resident|pupil|person|chorister|student|gymnast|"
+    r"swimmer|dancer|scout|cadet|patient|v)\s?(?:[a-hj-z]|\d{1,2})\b[^.!?;\n]{3,40}?\s(?:is|that'?s|thats|"
+    r"it'?s|its|called|named|aka|=)\s++(?:(?:actually|really|obviously|just|called|named)\s+)?"
+    r"(?P<name>[a-z][a-z'\-]{2,})")
 _LABEL_NOT_NAME = g.STOPWORDS | g.VICTIM_CONTEXT | g._words("""
     so only just brave youngest oldest one two three four five six seven eight nine ten eleven
     twelve thirteen fourteen fifteen the a an aged given gave giving says told described treated
@@ -668,7 +677,8 @@ FEATURE_NAMES = (
     # issue 14 section 4, third round: an anonymised label's own family or details are the
     # label's, not a way to a name ("Girl H had her mum behind her", "Complainant 1, a boy aged 11")
     "anon_x_relative", "anon_x_detail",
-    # "a girl from Barnsley" (what a report may print); a name spoken to ("proud of you, Jayden")
+    # "a girl from Barnsley" (what a report may print); a name or handle spoken to ("proud of you,
+    # Jayden")
     "generic_from", "name_x_you",
 )
 
@@ -1179,6 +1189,15 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
             n_label += 1
             if same_len:
                 spans.append((m.start(), m.end(), "label_name"))
+        if not n_label:
+            for m in _LABEL_FAR.finditer(lower):
+                name, s_ = m.group("name"), m.start("name")
+                if name in _LABEL_NOT_NAME or not (name in _NAMESET or (
+                        same_len and text[s_].isupper() and not _is_sentence_start(text, s_))):
+                    continue
+                n_label += 1
+                if same_len:
+                    spans.append((m.start(), m.end(), "label_name"))
     n_bare = 0
     bare_ctx = not words.isdisjoint(_GATE_BARE_CTX)
     if _BARE_GATE.search(lower):
@@ -1265,7 +1284,7 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_public > 0, n_vague > 0, n_vague > 0 and kinds > 0, suppressed["offender"] > 0,
         suppressed["own"] > 0, any_name and n_public > 0,
         n_anon > 0 and n_rel_other > 0, n_anon > 0 and (kinds > 0 or n_age > 0),
-        n_generic_from > 0, any_name and not negative and not words.isdisjoint(_YOU),
+        n_generic_from > 0, (any_name or n_handle > 0) and not negative and not words.isdisjoint(_YOU),
     )
     return Detection(spans, v, token_list)
 

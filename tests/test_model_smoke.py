@@ -212,3 +212,49 @@ def test_more_court_labels_are_anonymised_labels():
     # an adult's name, age and job then home: the defendant
     court = "The court heard Gareth Beddis, 29, unemployed, of Weston Road, Stafford."
     assert _vector(court)["offender_name"]
+
+
+# Issue 14 section 4, third round (fresh set #2 retired into training): the kinds still held or
+# missed out of fold. Invented examples, written for this test.
+def test_a_reporter_at_a_town_paper_or_named_by_the_outlet_is_a_journalist():
+    for t in ("Praise for Odile Farrant at the Kendal Courier, careful work all week.",
+              "I hear Ines Ostrowski from Cumbria Live sat through every day of it.",
+              "The Northern Echo's Tamsin Greaves has been on this for years.",
+              "columnist Bernice Okoro got it right for once"):
+        v = _vector(t)
+        assert v["official_name"], t
+        assert "name" not in _spans(t), t
+    # a post office is a place, not an outlet
+    assert not _vector("Linnea Strand from the post office on Mill Road")["official_name"]
+
+
+def test_my_two_and_foster_children_are_the_commenters_own():
+    assert not _spans("my two boys train at Hexley Judo on Mondays, both fine") & {"affiliation", "routine"}
+    assert _vector("our foster daughter is doing well")["own_family"]
+    assert not _vector("just my two cents, but the club should have known")["own_family"]
+
+
+def test_a_label_far_from_its_name_and_new_label_words_are_label_names():
+    assert "label_name" in _spans("Gymnast B is Linnea Strand, everyone at the club knows")
+    assert "label_name" in _spans("Child M = Rufus, it was on the first draft of the judgment")
+    assert "label_name" in _spans("Pupil 4 goes by Tiggy at school")
+    assert "label_name" in _spans("Witness D in the papers is Wilf Ostler from the allotments")
+    # the label, and only what the court printed about it, is not a name
+    assert "label_name" not in _spans("Witness D in the trial was twelve and is doing well now")
+    assert _vector("Swimmer C gave her evidence by video link")["anonymised"]
+
+
+def test_an_anonymised_labels_own_family_and_details_are_the_labels():
+    v = _vector("Resident 3 had her sister beside her the whole time, said the usher")
+    assert v["anonymised"] and v["anon_x_relative"]
+    assert _vector("Complainant 7, a boy aged 10, told a dinner lady")["anon_x_detail"]
+
+
+def test_what_a_court_report_prints_and_a_name_spoken_to():
+    assert _vector("a 14 year old from Doncaster, that is all the paper said")["generic_from"]
+    assert _vector("a lass from Goole, could be anyone")["generic_from"]
+    assert not _vector("the lass from number 12 on Goole Road")["generic_from"]
+    assert _vector("So proud of you, Ezekiel. You did nothing wrong.")["name_x_you"]
+    assert _vector("@wren_sails_x you are so brave, ignore them")["name_x_you"]
+    # a first name beyond the old list is a name
+    assert "name" in _spans("Everyone at the rink knows it was Tadhg Merriweather")
