@@ -539,11 +539,6 @@ _HISTORICAL = re.compile(
 _GENERIC_VICTIMS = re.compile(
     r"\b(?:the|those|these|all\s+the|all\s+those|many|other|more|young|vulnerable)\s+"
     r"(?:victims|survivors|girls|children|kids|young\s+people|women|boys)\b")
-# "a 13 year old from Birmingham", "a girl from Barnsley": what a court report may print
-_GENERIC_FROM = re.compile(
-    r"\b(?:an?|one|some)\s+(?:\d{1,2}\s*+-?\s*+(?:year|yr)s?[- ]olds?(?:\s+(?:girl|boy|lad|lass|kid|child))?|"
-    r"(?:(?:young|teenage|local)\s+)?(?:girl|boy|child|teenager|teen|lad|lass|kid|woman|person))\s+from\b")
-_YOU = frozenset("you your you're youre u ur yourself".split())
 _CONVICTION = re.compile(r"\bgot\s+\d+\s+years\b|\bsent\s+down\b|\bbehind\s+bars\b|\brot\s+in\b")
 _VICTIM_CTX_WORDS = g.VICTIM_CONTEXT
 
@@ -677,9 +672,6 @@ FEATURE_NAMES = (
     # issue 14 section 4, third round: an anonymised label's own family or details are the
     # label's, not a way to a name ("Girl H had her mum behind her", "Complainant 1, a boy aged 11")
     "anon_x_relative", "anon_x_detail",
-    # "a girl from Barnsley" (what a report may print); a name or handle spoken to ("proud of you,
-    # Jayden")
-    "generic_from", "name_x_you",
 )
 
 
@@ -1237,7 +1229,6 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
                 n_routine += 1
     n_public = len(_WENT_PUBLIC.findall(lower)) if not words.isdisjoint(_GATE_PUBLIC) else 0
     n_vague = len(_VAGUE_ACQUAINTANCE.findall(lower)) if not words.isdisjoint(_GATE_VAGUE) else 0
-    n_generic_from = len(_GENERIC_FROM.findall(lower)) if "from" in words else 0
 
     n_ctx = _n_in(token_list, token_set, _VICTIM_CTX_WORDS)
     n_speech = _n_in(token_list, token_set, g.SPEECH_WORDS)
@@ -1284,7 +1275,6 @@ def detect_victim(text: str, words: frozenset[str] | set[str] | None = None) -> 
         n_public > 0, n_vague > 0, n_vague > 0 and kinds > 0, suppressed["offender"] > 0,
         suppressed["own"] > 0, any_name and n_public > 0,
         n_anon > 0 and n_rel_other > 0, n_anon > 0 and (kinds > 0 or n_age > 0),
-        n_generic_from > 0, (any_name or n_handle > 0) and not negative and not words.isdisjoint(_YOU),
     )
     return Detection(spans, v, token_list)
 

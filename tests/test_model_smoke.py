@@ -250,11 +250,8 @@ def test_an_anonymised_labels_own_family_and_details_are_the_labels():
     assert _vector("Complainant 7, a boy aged 10, told a dinner lady")["anon_x_detail"]
 
 
-def test_what_a_court_report_prints_and_a_name_spoken_to():
-    assert _vector("a 14 year old from Doncaster, that is all the paper said")["generic_from"]
-    assert _vector("a lass from Goole, could be anyone")["generic_from"]
-    assert not _vector("the lass from number 12 on Goole Road")["generic_from"]
-    assert _vector("So proud of you, Ezekiel. You did nothing wrong.")["name_x_you"]
-    assert _vector("@wren_sails_x you are so brave, ignore them")["name_x_you"]
-    # a first name beyond the old list is a name
+def test_first_names_beyond_the_old_list_are_names():
     assert "name" in _spans("Everyone at the rink knows it was Tadhg Merriweather")
+    assert "name" in _spans("So proud of you, Ezekiel. You did nothing wrong.")
+    # a name that is also a word counts only as a capital mid-sentence
+    assert "name" not in _spans("the hazel trees by the pond were cut down")
