@@ -28,9 +28,10 @@ _JSON_FIELDS = ("scores", "reasons", "spans", "evidence", "abuse_kinds")
 _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = COUNT_WINDOWS_LUA + """
--- KEYS: ext, seq, comment, history, article (its one listing), pending, drain_flag,
---       author_stored, drain_wake, then one rate-limit counter per window
--- ARGV: has_ext, id, due, flag_ttl, history_event, created, windows (n), n pairs of
+-- KEYS: ext, seq, comment, history (unused: the "posted" event is a field of the record,
+--       ev_posted), article (its one listing), pending, drain_flag, author_stored,
+--       drain_wake, then one rate-limit counter per window
+-- ARGV: has_ext, id, due, flag_ttl, (unused), created, windows (n), n pairs of
 --       amount and period (ms), field, value, ...
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
@@ -53,7 +54,6 @@ end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, first_field))
 if ARGV[6] ~= '' then redis.call('ZADD', KEYS[8], ARGV[6], ARGV[2]) end
-redis.call('RPUSH', KEYS[4], ARGV[5])
 redis.call('ZADD', KEYS[5], seq, ARGV[2])
 redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
 if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
@@ -202,7 +202,11 @@ _DECIDE = QUEUE_INDEX_LUA + """
 -- KEYS: comment, history, pending, attempts, then the 7 queue index keys, then (a model's
 --       first decision, ARGV[7] set) the author's counters hash and decided-comments index
 -- ARGV: id, expected_status, new_status, history_event, held_priority, keep_lease,
---       author's created ('' = count no author), field, value, ...
+--       author's created ('' = count no author), inline event field ('' = none),
+--       field, value, ...
+-- An inline event field (the model's decision: ev_scored) holds the event on the record
+-- instead of appending it to the history list (CommentStore.history reads both); should
+-- the record hold that event already, it goes to the list, so a second one would show.
 -- expected_status '*' accepts any current status except a missing record.
 -- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set and
 -- the attempts hash itself, a whole batch in two commands, once this script has answered.
@@ -210,7 +214,8 @@ _DECIDE = QUEUE_INDEX_LUA + """
 -- moves nothing there.
 -- 'queued' is on the record of every queued comment (storage.migrations step 4 put it on
 -- those queued before), so the status read tells whether there are indexes to leave.
-local f = redis.call('HMGET', KEYS[1], 'status', 'queued')
+local inline = ARGV[8]
+local f = redis.call('HMGET', KEYS[1], 'status', 'queued', inline ~= '' and inline or 'status')
 local current = f[1]
 local own_lease = ARGV[6] ~= '1'
 if not current then
@@ -224,7 +229,12 @@ if ARGV[2] ~= '*' and current ~= ARGV[2] then
   end
   return 0
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 8))
+if inline ~= '' and not f[3] then
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], inline, ARGV[4], unpack(ARGV, 9))
+else
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 9))
+  redis.call('RPUSH', KEYS[2], ARGV[4])
+end
 -- The author's counters (storage/authors.py), counted once per comment: a moderator's
 -- decision that came first counted it already. pcall: an author key of the wrong type
 -- (data from before the encoding) costs that author the counters, not the decision.
@@ -244,7 +254,6 @@ elseif f[2] then
   -- costs no read of its own).
   unindex_held(q, KEYS[1], ARGV[1])
 end
-redis.call('RPUSH', KEYS[2], ARGV[4])
 return 1
 """
 
@@ -296,6 +305,25 @@ class Created:
 class Lease:
     id: str
     attempts: int
+
+
+# Record fields holding a history event each (the comment's first ones), kept out of the
+# history list so that posting and the model's decision append to no list.
+INLINE_EVENTS = ("ev_posted", "ev_scored")
+
+
+def merge_events(inline: Sequence[dict[str, Any]], listed: Sequence[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """The inline events placed among the list's by time (``at``), the list's order kept:
+    "posted" comes first, and the model's decision after whatever happened while the
+    comment was pending (a report, say)."""
+    out: list[dict[str, Any]] = []
+    waiting = sorted(inline, key=lambda e: float(e.get("at") or 0))
+    for event in listed:
+        while waiting and float(waiting[0].get("at") or 0) <= float(event.get("at") or 0):
+            out.append(waiting.pop(0))
+        out.append(event)
+    return out + waiting
 
 
 def _event(kind: str, **data: Any) -> str:
@@ -404,6 +432,8 @@ class CommentStore:
             "status": "pending",
             "created": repr(now),
             "request_id": request_id,
+            # The first event of the history, on the record (no list written per post).
+            "ev_posted": _event("posted", by=author_id),
         }
         k = self.keys
         own = k.tenant(tenant)
@@ -427,7 +457,7 @@ class CommentStore:
                 comment_id,
                 repr(due),
                 0 if scoring_lease else flag_ttl,
-                _event("posted", by=author_id),
+                "",
                 repr(now) if author_id else "",
                 len(rate_windows.limits) if rate_windows else 0,
                 *(rate_windows.args if rate_windows else ()),
@@ -471,11 +501,31 @@ class CommentStore:
     def history(self, comment_id: str, offset: int = 0, limit: int | None = None
                 ) -> list[dict[str, Any]]:
         """The comment's events, oldest first: all, or ``limit`` of them from ``offset``."""
-        end = -1 if limit is None else offset + limit - 1
-        return [json.loads(e) for e in self.redis.lrange(self.keys.history(comment_id), offset, end)]
+        return self.history_page(comment_id, offset, limit)[0]
 
     def history_length(self, comment_id: str) -> int:
-        return int(self.redis.llen(self.keys.history(comment_id)))
+        return self.history_page(comment_id, 0, 0)[1]
+
+    def history_page(self, comment_id: str, offset: int = 0, limit: int | None = None
+                     ) -> tuple[list[dict[str, Any]], int]:
+        """(events from ``offset``, ``limit`` of them or all, oldest first; how many there are).
+
+        A comment's first events (posted, the model's decision) are fields of its record
+        (``INLINE_EVENTS``: no list written for them); every later one (moderators,
+        reports, notices...) is in the history list, as were all of them in records from
+        before. One pipelined read of both."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hmget(self.keys.comment(comment_id), list(INLINE_EVENTS))
+        # Inline events come before list events or between them, so this many list events
+        # cover the page.
+        end = -1 if limit is None else offset + limit - 1
+        pipe.lrange(self.keys.history(comment_id), 0, end)
+        pipe.llen(self.keys.history(comment_id))
+        inline, listed, length = pipe.execute()
+        inline_events = [json.loads(e) for e in inline if e is not None]
+        merged = merge_events(inline_events, [json.loads(e) for e in listed])
+        stop = None if limit is None else offset + limit
+        return merged[offset:stop], int(length) + len(inline_events)
 
     def list_article(
         self, tenant: str, article_id: str, status: str | None, after: int | None, limit: int
@@ -594,6 +644,7 @@ class CommentStore:
         pipe: Any = None,
         keep_lease: bool = False,
         author: tuple[str, float] | None = None,
+        inline_event: bool = False,
     ) -> int:
         """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
 
@@ -605,7 +656,10 @@ class CommentStore:
         ``author``: (author id, comment's created) when this is the model's decision of a
         comment with an author: the author's counters (``storage.authors``) are counted in
         the same script, once per comment.
+        ``inline_event``: the event is stored on the record (``ev_<event>``, one of
+        ``INLINE_EVENTS``) rather than appended to the history list: the model's decision.
         """
+
         k = self.keys
         keys = [
             k.comment(comment_id),
@@ -625,6 +679,7 @@ class CommentStore:
             repr(priority),
             "1" if keep_lease else "0",
             repr(author[1]) if author is not None else "",
+            f"ev_{event}" if inline_event else "",
             *_flatten(fields),
         ]
         if pipe is not None:

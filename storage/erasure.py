@@ -35,7 +35,7 @@ from redis import Redis
 from redis.exceptions import WatchError
 
 from core.tenants import tenant_of
-from storage.comments import CONTENT_ID_PREFIX, CommentStore
+from storage.comments import CONTENT_ID_PREFIX, INLINE_EVENTS, CommentStore
 from storage.keys import Keys
 
 ERASED = "[erased]"
@@ -235,16 +235,21 @@ class Eraser:
                 try:
                     # An event appended between the read and the rewrite (a moderator's
                     # decision, a report) fails the transaction, and the chunk is redone.
-                    tx.watch(*history_keys)
+                    tx.watch(*history_keys, *(k.comment(m[0]) for m in mine))
                     reads = self.redis.pipeline(transaction=False)
                     for key in history_keys:
                         reads.lrange(key, 0, -1)
-                    histories = reads.execute()
+                    for m in mine:
+                        # The first events are fields of the record (CommentStore.history).
+                        reads.hmget(k.comment(m[0]), list(INLINE_EVENTS))
+                    results_read = reads.execute()
+                    histories = results_read[:len(mine)]
+                    inline = results_read[len(mine):]
                     tx.multi()
                     redacted_events = 0
                     example_slots = []
-                    for (cid, _, article_id, text, name, external_id), key, raw in zip(
-                            mine, history_keys, histories, strict=True):
+                    for (cid, _, article_id, text, name, external_id), key, raw, fields in zip(
+                            mine, history_keys, histories, inline, strict=True):
                         needles = [n for n in (text, name) if n]
                         events, changed = [], 0
                         for entry in raw:
@@ -256,6 +261,13 @@ class Eraser:
                             tx.rpush(key, *(json.dumps(e, separators=(",", ":")) for e in events))
                             redacted_events += changed
                         record = k.comment(cid)
+                        for field, entry in zip(INLINE_EVENTS, fields, strict=True):
+                            if entry is None:
+                                continue
+                            new, hit = _redact_event(json.loads(entry), needles)
+                            if hit:
+                                tx.hset(record, field, json.dumps(new, separators=(",", ":")))
+                                redacted_events += 1
                         tx.hdel(record, *_RECORD_FIELDS)
                         tx.hset(record, "erased", repr(now))
                         example_slots.append(len(tx))

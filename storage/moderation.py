@@ -704,11 +704,8 @@ class ModerationStore:
         if record is None or not may_see(tenant, tenant_of(record)):
             raise NotFound(comment_id)
         limit = max(1, min(limit, MAX_HISTORY_PAGE))
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.lrange(self.keys.history(comment_id), offset, offset + limit - 1)
-        pipe.llen(self.keys.history(comment_id))
-        raw, total = pipe.execute()
-        return [json.loads(e) for e in raw], int(total)
+        # The first events are on the record, the rest in the history list: both read.
+        return self.comments.history_page(comment_id, offset, limit)
 
     # Readers' reports -------------------------------------------------------------------
     def report(self, comment_id: str, *, tenant: str, reader_id: str, reason: str

@@ -5,7 +5,6 @@ its quality gate, and a batch that outlives its lease while a second worker is l
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections import Counter
@@ -249,8 +248,7 @@ def test_a_batch_that_outlives_its_lease_is_not_leased_to_a_second_worker(redis_
     assert max(looked_at) > 2 * lease  # it did look after the first lease had run out
     assert quick.texts == [] and all(run["decided"] == 0 for run in second_runs)
     assert totals["decided"] == len(ids)
-    history = {cid: [json.loads(e)["event"] for e in redis_client.lrange(first.keys.history(cid), 0, -1)]
-               for cid in ids}
+    history = {cid: [e["event"] for e in first.comments.history(cid)] for cid in ids}
     assert Counter(h.count("scored") for h in history.values()) == Counter({1: len(ids)})
     assert first.comments.pending_count() == 0
 

@@ -3,8 +3,6 @@ about leasing, hand-off and exactly-once recording, not about the model)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
@@ -142,7 +140,7 @@ def test_retries_spent_leave_the_job_failed_and_the_comment_pending(ctx, setting
     assert f"score-{poison}" in failed.get_job_ids()
     record = ctx.comments.get(poison)
     assert record["status"] == "pending"
-    history = [json.loads(e) for e in ctx.redis.lrange(ctx.keys.history(poison), 0, -1)]
+    history = ctx.comments.history(poison)
     assert [e["event"] for e in history] == ["posted"]
 
 

@@ -245,6 +245,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             keep_lease=True,
             # The author's counters, in the same script.
             author=(record["author_id"], record["created"]) if record.get("author_id") else None,
+            # On the record, not appended to the history list.
+            inline_event=True,
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
