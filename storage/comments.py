@@ -74,8 +74,15 @@ _LEASE = """
 -- Nothing due and wait_ttl > 0 (a scoring job about to wait for posts): the drain flag,
 -- if it is still there, says "waiting" from this very moment, so a post stored after this
 -- script wakes the job (the create script) and none stored before it is missed.
--- Returns the leases, or with none 1 (now waiting) or 0 (not: the flag is gone).
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+-- Returns {leases, 1 if more are due than this batch took}, or with none due 1 (now
+-- waiting) or 0 (not: the flag is gone).
+local limit = tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit + 1)
+local more = 0
+if #ids > limit then
+  more = 1
+  ids[#ids] = nil
+end
 if #ids == 0 then
   if tonumber(ARGV[4]) > 0 and redis.call('SET', KEYS[3], 'waiting', 'XX', 'EX', ARGV[4]) then
     return 1
@@ -92,7 +99,7 @@ for i, id in ipairs(ids) do
 end
 redis.call('ZADD', KEYS[1], unpack(leased))
 redis.call('HSET', KEYS[2], unpack(counted))
-return out
+return {out, more}
 """
 
 # The held queue and its indexes move together: every script that adds a comment to
@@ -570,23 +577,23 @@ class CommentStore:
     # Scoring pipeline ------------------------------------------------------
     def lease(self, limit: int, lease_seconds: float, now: float | None = None) -> list[Lease]:
         """Take up to ``limit`` comments due for scoring, hidden from others until the lease ends."""
-        leases, _ = self.lease_or_wait(limit, lease_seconds, 0, now)
-        return leases
+        return self.lease_or_wait(limit, lease_seconds, 0, now)[0]
 
     def lease_or_wait(self, limit: int, lease_seconds: float, wait_ttl: int,
-                      now: float | None = None) -> tuple[list[Lease], bool]:
+                      now: float | None = None) -> tuple[list[Lease], bool, bool]:
         """``lease``; with nothing due and ``wait_ttl`` > 0, also mark the drain flag
         "waiting" (for that many seconds) in the same script, so the next post pushes a
-        wake-up token. Returns (leases, waiting): waiting is False when the flag is gone
-        (another job freed it: posts queue jobs again)."""
+        wake-up token. Returns (leases, waiting, backlog): waiting is False when the flag
+        is gone (another job freed it: posts queue jobs again); backlog, that more were due
+        than ``limit`` (read by the same command)."""
         now = time.time() if now is None else now
         rows = self._lease(
             keys=[self.keys.pending, self.keys.attempts, self.keys.drain_scheduled],
             args=[repr(now), repr(now + lease_seconds), limit, int(wait_ttl)],
         )
         if isinstance(rows, int):
-            return [], bool(rows)
-        return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows], False
+            return [], bool(rows), False
+        return [Lease(id=r[0].decode(), attempts=int(r[1])) for r in rows[0]], False, bool(rows[1])
 
     def renew_lease(self, ids: Sequence[str], lease_seconds: float, now: float | None = None) -> int:
         """Push the lease of ``ids`` to now + ``lease_seconds`` while their holder still works

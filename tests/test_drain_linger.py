@@ -120,23 +120,23 @@ def test_only_the_first_post_of_a_wait_pushes_a_wake_up_token(redis_url, redis_c
     first post turns the flag back to "busy", and the rest see a job at work."""
     ctx = _ctx(redis_url, redis_client, linger=5)
     redis_client.set(ctx.keys.drain_scheduled, "busy")
-    leases, waiting = ctx.comments.lease_or_wait(10, 30, wait_ttl=10)
-    assert (leases, waiting) == ([], True)
+    assert ctx.comments.lease_or_wait(10, 30, wait_ttl=10) == ([], True, False)
     assert redis_client.get(ctx.keys.drain_scheduled) == b"waiting"
     posted = [_post(ctx, n) for n in range(3)]
     assert not any(p.schedule_scoring for p in posted)
     assert redis_client.get(ctx.keys.drain_scheduled) == b"busy"
     assert redis_client.llen(ctx.keys.drain_wake) == 1
-    leases, waiting = ctx.comments.lease_or_wait(10, 30, wait_ttl=10)
+    leases, waiting, backlog = ctx.comments.lease_or_wait(2, 30, wait_ttl=10)
+    assert not waiting and backlog  # three due, two taken
+    leases += ctx.comments.lease_or_wait(2, 30, wait_ttl=10)[0]
     assert sorted(lease.id for lease in leases) == sorted(p.id for p in posted)
-    assert not waiting
 
 
 def test_the_lease_marks_no_wait_once_the_flag_is_gone(redis_url, redis_client):
     """Another job freed the flag: the lease says "not waiting" and creates no flag, so the
     next post queues a job of its own rather than pushing a token nobody reads."""
     ctx = _ctx(redis_url, redis_client, linger=5)
-    assert ctx.comments.lease_or_wait(10, 30, wait_ttl=10) == ([], False)
+    assert ctx.comments.lease_or_wait(10, 30, wait_ttl=10) == ([], False, False)
     assert redis_client.get(ctx.keys.drain_scheduled) is None
     assert _post(ctx, 1).schedule_scoring
 
@@ -165,3 +165,17 @@ def test_comments_posted_while_a_job_gathers_share_one_batch(redis_url, redis_cl
     assert len(stamps) == 1
     assert totals["decided"] == 6
     assert redis_client.get(ctx.keys.drain_scheduled) is None
+
+
+@pytest.mark.parametrize("posted, helpers", [(4, 0), (5, 1)])
+def test_a_helper_job_is_queued_only_for_more_than_a_batch(redis_url, redis_client, posted,
+                                                           helpers):
+    """A backlog (more due than one batch) queues one more job so an idle worker joins in;
+    a batch that took everything due queues none (RQ's bookkeeping for a job that would
+    find nothing)."""
+    ctx = WorkerContext.build(make_settings(redis_url, scoring_batch_size=4), redis_client)
+    ctx.model = StubActive(StubScorer())
+    for n in range(posted):
+        _post(ctx, n)
+    assert jobs.drain(ctx)["decided"] == posted
+    assert ctx.queue.count == helpers

@@ -79,8 +79,8 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
             time.sleep(pause)
         started = time.monotonic()
         wait_ttl = _wait_ttl(linger) if linger > 0 and not closing and started < deadline else 0
-        leases, waiting = ctx.comments.lease_or_wait(settings.scoring_batch_size,
-                                                     settings.lease_seconds, wait_ttl)
+        leases, waiting, backlog = ctx.comments.lease_or_wait(settings.scoring_batch_size,
+                                                              settings.lease_seconds, wait_ttl)
         if not leases:
             # A post wakes the job at once: the first comment after a quiet spell waits no
             # gathering pause.
@@ -93,9 +93,10 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
             ctx.redis.delete(ctx.keys.drain_scheduled, ctx.keys.drain_wake)
             closing = True
             continue
-        if len(leases) == settings.scoring_batch_size:
-            # A full batch means a backlog: queue a job (once) so an idle worker joins in.
+        if backlog:
+            # More due than a batch: queue a job (once) so an idle worker joins in.
             schedule_helper(ctx.redis, ctx.keys, ctx.queue)
+        if len(leases) == settings.scoring_batch_size:
             next_lease = 0.0
         else:
             next_lease = started + settings.scoring_gather_seconds
