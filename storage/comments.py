@@ -179,10 +179,13 @@ local function unindex_held(q, comment_key, id)
   end
 end
 
-local function index_held(q, comment_key, id, priority)
+-- queued: whether the comment is queued already, when the caller knows (nil: look);
+-- raw_reasons: its reasons as just written, when the caller has them (nil: read them).
+local function index_held(q, comment_key, id, priority, queued, raw_reasons)
+  if queued == nil then queued = redis.call('ZSCORE', q[1], id) end
   -- Queued already (a report on a held comment): its categories may have changed.
-  if redis.call('ZSCORE', q[1], id) then unindex_held(q, comment_key, id) end
-  local raw_reasons = redis.call('HGET', comment_key, 'reasons')
+  if queued then unindex_held(q, comment_key, id) end
+  if raw_reasons == nil then raw_reasons = redis.call('HGET', comment_key, 'reasons') end
   local cats = reason_categories(raw_reasons)
   local kinds = reason_kinds(raw_reasons)
   redis.call('ZADD', q[1], priority, id)
@@ -255,7 +258,13 @@ if own_lease then
 end
 local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
 if ARGV[3] == 'held' then
-  index_held(q, KEYS[1], ARGV[1], ARGV[5])
+  -- What the record said before this script wrote it ('queued' is on every queued
+  -- comment), and the reasons just written when they were: no reads of their own.
+  local reasons = false
+  for i = 9, #ARGV - 1, 2 do
+    if ARGV[i] == 'reasons' then reasons = ARGV[i + 1] end
+  end
+  index_held(q, KEYS[1], ARGV[1], ARGV[5], f[2] and true or false, reasons or nil)
 elseif f[2] then
   -- Only a queued comment has indexes to leave (the common case, pending -> approved,
   -- costs no read of its own).
