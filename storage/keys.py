@@ -112,11 +112,14 @@ class Keys(_ScopedKeys):
 
     # Comments -------------------------------------------------------------
     def comment(self, comment_id: str) -> str:
-        """Hash: the comment record (tenant, text, author, status, scores, reasons...)."""
+        """Hash: the comment record (tenant, text, author, status, scores, reasons..., the
+        first two history events ``ev_posted``/``ev_scored``, ``queued`` while queued)."""
         return f"{self.prefix}c:{encode_id(comment_id)}"
 
     def history(self, comment_id: str) -> str:
-        """List: append-only JSON events of one comment."""
+        """List: append-only JSON events of one comment after its first two (posted, the
+        model's decision), which are fields of the record (``ev_posted``, ``ev_scored``);
+        records from before hold all their events here."""
         return f"{self.prefix}c:{encode_id(comment_id)}:h"
 
     @property
