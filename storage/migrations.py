@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from redis import Redis
 
@@ -44,11 +44,7 @@ def _index_held_queue(redis: Redis, keys: Keys) -> int:
     """Index every queued comment by tenant, category and article."""
     script = redis.register_script(_INDEX)
     indexed = 0
-    start = 0
-    while True:
-        ids = [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]
-        if not ids:
-            return indexed
+    for ids in _held_queue_pages(redis, keys):
         pipe = redis.pipeline(transaction=False)
         for cid in ids:
             pipe.hmget(keys.comment(cid), ["tenant", "article_id"])
@@ -60,6 +56,14 @@ def _index_held_queue(redis: Redis, keys: Keys) -> int:
             script(keys=[*queue_index_keys(keys, tenant, article_id), keys.comment(cid)], args=[cid],
                    client=pipe)
         indexed += sum(int(r) for r in pipe.execute())
+    return indexed
+
+
+def _held_queue_pages(redis: Redis, keys: Keys) -> Iterator[list[str]]:
+    """The held queue's ids, _CHUNK at a time."""
+    start = 0
+    while ids := [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]:
+        yield ids
         start += _CHUNK
 
 
@@ -100,16 +104,12 @@ def _mark_queued(redis: Redis, keys: Keys) -> int:
     status instead of asking the queue); records indexed under a category have it already."""
     script = redis.register_script(_MARK_QUEUED)
     marked = 0
-    start = 0
-    while True:
-        ids = [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]
-        if not ids:
-            return marked
+    for ids in _held_queue_pages(redis, keys):
         pipe = redis.pipeline(transaction=False)
         for cid in ids:
             script(keys=[keys.comment(cid)], client=pipe)
         marked += sum(int(r) for r in pipe.execute())
-        start += _CHUNK
+    return marked
 
 
 def _scan(redis: Redis, pattern: str, shape: re.Pattern[str], kind: bytes) -> list[str]:
