@@ -78,8 +78,15 @@ def settings(redis_url, redis_client):
                          ids=["socket-timeout-1s", "default-settings"])
 def test_idle_workers_decide_and_deliver_at_once_and_log_nothing(settings, runtime, small_scorer,
                                                                  socket_timeout, idle):
+    from core.config import Settings
+
     register_scorer(runtime.models, small_scorer, created_by="test", activate=True)
     env = {"REDIS_SOCKET_TIMEOUT": socket_timeout} if socket_timeout else {}
+    # The scoring job's linger and gathering pause as shipped (the suite turns them off):
+    # the job's blocking wait for posts is part of what an idle spell must not break.
+    shipped = Settings.from_env(env={})
+    env.update(SCORING_LINGER_SECONDS=str(shipped.scoring_linger_seconds),
+               SCORING_GATHER_SECONDS=str(shipped.scoring_gather_seconds))
     receiver = Receiver([])
     worker = WorkerProcess(settings, {**env, "LOG_LEVEL": "INFO"})
     webhooks = WorkerProcess(settings, webhook_worker_env(settings, **env, LOG_LEVEL="INFO"))
