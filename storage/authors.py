@@ -102,12 +102,11 @@ class AuthorStore:
     # State for the decision phases ------------------------------------------------
     # Commands ``queue_state`` queues (``parse_state`` takes their results in order).
     STATE_READS = 1
-    # The author hash's fields ``parse_state`` reads. ``banned`` and ``outcomes`` copy the
-    # banned set's membership and the outcomes list (one letter per outcome, newest first),
-    # written in the same transaction and script as those; storage.migrations step 4 put
-    # them on authors from before. ``ban_at`` is there while a ban stands (bans always
-    # wrote it), for a ban written by an older process during an upgrade.
-    STATE_FIELDS = ("posted", "approved", "fingerprints", "banned", "outcomes", "ban_at")
+    # The author hash's fields ``parse_state`` reads. ``outcomes`` copies the outcomes list
+    # (one letter per outcome, newest first), written in the same script as the list;
+    # storage.migrations step 5 put it on authors from before. ``ban_at`` is there while a
+    # ban stands: a ban has always written it beside the banned set, in one transaction.
+    STATE_FIELDS = ("posted", "approved", "fingerprints", "outcomes", "ban_at")
 
     def queue_state(self, pipe: Any, tenant: str, author_id: str) -> None:
         """Queue the read ``parse_state`` takes (the worker batches it for many authors):
@@ -115,7 +114,7 @@ class AuthorStore:
         pipe.hmget(self.keys.tenant(tenant).author(author_id), *self.STATE_FIELDS)
 
     def parse_state(self, fields: list[bytes | None] | None) -> AuthorState:
-        posted, approved, fingerprints, banned, outcomes, ban_at = (
+        posted, approved, fingerprints, outcomes, ban_at = (
             fields or (None,) * len(self.STATE_FIELDS))
         marks = (outcomes or b"")[:max(0, self.settings.author_window)]
         decisions = len(marks)
@@ -123,8 +122,7 @@ class AuthorStore:
         rate = rejected / decisions if decisions else 0.0
         premoderated = (decisions >= self.settings.author_min_decisions
                         and rate >= self.settings.author_reject_rate)
-        banned = banned is not None or ban_at is not None
-        return AuthorState(banned=bool(banned), premoderated=premoderated,
+        return AuthorState(banned=ban_at is not None, premoderated=premoderated,
                            decisions=decisions, rejection_rate=rate,
                            posted=max(0, int(posted or 0)), approved=max(0, int(approved or 0)),
                            fingerprints=_parse_fingerprints(fingerprints))
@@ -187,7 +185,7 @@ class AuthorStore:
         pipe = self.redis.pipeline()
         pipe.sadd(own.banned_authors, author_id)
         pipe.hset(own.author(author_id),
-                  mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now), "banned": "1"})
+                  mapping={"ban_reason": reason, "ban_by": by, "ban_at": repr(now)})
         pipe.rpush(own.author_audit(author_id), _audit("banned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 
@@ -200,7 +198,7 @@ class AuthorStore:
         now = time.time()
         pipe = self.redis.pipeline()
         pipe.srem(own.banned_authors, author_id)
-        pipe.hdel(own.author(author_id), "ban_reason", "ban_by", "ban_at", "banned")
+        pipe.hdel(own.author(author_id), "ban_reason", "ban_by", "ban_at")
         pipe.rpush(own.author_audit(author_id), _audit("unbanned", by, by_name, reason, now))
         return bool(pipe.execute()[0])
 

@@ -24,7 +24,7 @@ from redis import Redis
 
 from core.tenants import tenant_of
 from storage.comments import QUEUE_INDEX_LUA, queue_index_keys
-from storage.keys import Keys, encode_id
+from storage.keys import Keys
 
 log = logging.getLogger("storage.migrations")
 
@@ -118,20 +118,11 @@ def _scan(redis: Redis, pattern: str, shape: re.Pattern[str], kind: bytes) -> li
 
 
 def _author_state_fields(redis: Redis, keys: Keys) -> int:
-    """Copy each author's ban (the banned sets) and moderator outcomes (the outcomes lists)
-    onto the author's hash, where the worker reads them with the counters in one command
-    (storage/authors.py ``STATE_FIELDS``). Later bans and outcomes write both."""
+    """Copy each author's moderator outcomes (the outcomes lists) onto the author's hash,
+    where the worker reads them with the counters and the ban in one command
+    (storage/authors.py ``STATE_FIELDS``). Later outcomes write both."""
     prefix = re.escape(keys.prefix)
     touched = 0
-    # The default tenant's names (``mod:banned``) and other tenants' (``mod:t:{tenant}:banned``).
-    for name in _scan(redis, f"{keys.prefix}*banned", re.compile(rf"^{prefix}(t:[^:]+:)?banned$"),
-                      b"set"):
-        base = name[:-len("banned")]
-        pipe = redis.pipeline(transaction=False)
-        for member in redis.smembers(name):
-            pipe.hset(f"{base}au:{encode_id(member.decode())}", "banned", "1")
-        touched += len(pipe)
-        pipe.execute()
     outcome_lists = _scan(redis, f"{keys.prefix}*au:*:outcomes",
                           re.compile(rf"^{prefix}(t:[^:]+:)?au:[^:]+:outcomes$"), b"list")
     for chunk in range(0, len(outcome_lists), _CHUNK):
@@ -157,7 +148,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (3, "drop the per-status article listings (one listing, filtered on read)",
      _drop_status_listings),
     (4, "mark queued comments' records as queued", _mark_queued),
-    (5, "copy authors' bans and moderator outcomes onto their hashes", _author_state_fields),
+    (5, "copy authors' moderator outcomes onto their hashes", _author_state_fields),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -42,15 +42,16 @@ def _as_before(redis, keys) -> None:
 def test_bans_and_outcomes_from_before_are_read_after_the_migration(ctx, redis_client):
     keys = ctx.keys
     _as_before(redis_client, keys)
-    # The old layout: membership of the banned set only (no field on the author's hash) ...
-    redis_client.sadd(keys.tenant("default").banned_authors, "banned:one")
-    redis_client.sadd(keys.tenant("acme").banned_authors, "other")
+    # Bans as every release wrote them: the banned set and ``ban_at`` on the author's hash ...
+    for tenant, author in (("default", "banned:one"), ("acme", "other")):
+        own = keys.tenant(tenant)
+        redis_client.sadd(own.banned_authors, author)
+        redis_client.hset(own.author(author), mapping={"ban_at": "1.0", "ban_by": "moderator:k"})
     # ... and the outcomes list only: three rejections of four moderator decisions.
     outcomes = keys.tenant("acme").author_outcomes("troll")
     redis_client.rpush(outcomes, "rejected:c4", "approved:c3", "rejected:c2", "rejected:c1")
-    assert _status(ctx, "banned:one") == "approved"  # not migrated: the worker cannot see it
+    assert _status(ctx, "troll", tenant="acme") == "approved"  # not migrated: not seen yet
     assert [m[0] for m in migrate(redis_client, keys)] == [4, 5]
-    assert redis_client.hget(keys.tenant("default").author("banned:one"), "banned") == b"1"
     assert redis_client.hget(keys.tenant("acme").author("troll"), "outcomes") == b"rarr"
     assert _status(ctx, "banned:one") == "rejected"
     assert _status(ctx, "other", tenant="acme") == "rejected"
