@@ -28,11 +28,11 @@ _JSON_FIELDS = ("scores", "reasons", "spans", "evidence", "abuse_kinds")
 _FLOAT_FIELDS = ("created", "decided")
 
 _CREATE = COUNT_WINDOWS_LUA + """
--- KEYS: ext, seq, comment, history (unused: the "posted" event is a field of the record,
---       ev_posted), article (its one listing), pending, drain_flag, author_stored,
+-- KEYS: ext, seq, comment, article (its one listing), pending, drain_flag, author_stored,
 --       drain_wake, then one rate-limit counter per window
--- ARGV: has_ext, id, due, flag_ttl, (unused), created, windows (n), n pairs of
---       amount and period (ms), field, value, ...
+-- ARGV: has_ext, id, due, flag_ttl, created, windows (n), n pairs of amount and period
+--       (ms), field, value, ... (the "posted" event is a field of the record, ev_posted:
+--       no history list is written)
 -- flag_ttl '0': the caller scores the comment itself, so no drain job is flagged.
 -- created '': no author, no author index.
 -- Returns {id, created, queue a drain job}: a job is queued only when none is queued or
@@ -40,12 +40,12 @@ _CREATE = COUNT_WINDOWS_LUA + """
 -- the first post of its wait only (it turns the flag back to "busy": one token a wait);
 -- {'', -1, window, ms left} when the poster's rate limit refuses it (counted first, as
 -- every request is, retries of a known external id too; nothing is stored).
-local windows = tonumber(ARGV[7])
+local windows = tonumber(ARGV[6])
 if windows > 0 then
-  local over, ms = count_windows(KEYS, 9, ARGV, 7, windows)
+  local over, ms = count_windows(KEYS, 8, ARGV, 6, windows)
   if over > 0 then return {'', -1, over, ms} end
 end
-local first_field = 8 + 2 * windows
+local first_field = 7 + 2 * windows
 if ARGV[1] == '1' then
   -- Claims the external id and reads a previous claim in one command (Redis 7+).
   local existing = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'GET')
@@ -53,16 +53,16 @@ if ARGV[1] == '1' then
 end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], 'seq', seq, unpack(ARGV, first_field))
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[8], ARGV[6], ARGV[2]) end
-redis.call('ZADD', KEYS[5], seq, ARGV[2])
-redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[7], ARGV[5], ARGV[2]) end
+redis.call('ZADD', KEYS[4], seq, ARGV[2])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 if ARGV[4] == '0' then return {ARGV[2], 1, 0} end
 -- NX: only a live job refreshes the flag's TTL, so a dead job's flag still runs out.
-local was = redis.call('SET', KEYS[7], 'busy', 'NX', 'EX', ARGV[4], 'GET')
+local was = redis.call('SET', KEYS[6], 'busy', 'NX', 'EX', ARGV[4], 'GET')
 if not was then return {ARGV[2], 1, 1} end
 if was == 'waiting' then
-  redis.call('SET', KEYS[7], 'busy', 'EX', ARGV[4])
-  redis.call('RPUSH', KEYS[9], '1')
+  redis.call('SET', KEYS[6], 'busy', 'EX', ARGV[4])
+  redis.call('RPUSH', KEYS[8], '1')
 end
 return {ARGV[2], 1, 0}
 """
@@ -458,7 +458,6 @@ class CommentStore:
                 own.external_id(article_id, external_id or ""),
                 k.sequence,
                 k.comment(comment_id),
-                k.history(comment_id),
                 own.article_comments(article_id),
                 k.pending,
                 k.drain_scheduled,
@@ -473,7 +472,6 @@ class CommentStore:
                 comment_id,
                 repr(due),
                 0 if scoring_lease else flag_ttl,
-                "",
                 repr(now) if author_id else "",
                 len(rate_windows.limits) if rate_windows else 0,
                 *(rate_windows.args if rate_windows else ()),
