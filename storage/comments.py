@@ -102,14 +102,32 @@ redis.call('HSET', KEYS[2], unpack(counted))
 return {out, more}
 """
 
+# The categories hold reasons are known to come in (the model's, the rules' in
+# worker/phases, readers' reports, spot checks, DSA notices and appeals). Readers list a
+# scope's category indexes from this tuple (a ZCARD each) and from the scope's
+# ``held_categories`` set, which only ever holds categories outside it (a reason this
+# code does not write, or data from before): a held comment then costs no SADD per
+# category. tests/test_queue_indexes.py checks the tuple against the phases' reasons.
+QUEUE_CATEGORIES = (
+    "abuse", "victim_identification", "protected_term", "spam", "suspect_word",
+    "new_commenter", "author_history", "sensitive_article", "premoderated",
+    "reader_report", "spot_check", "notice", "appeal",
+)
+
 # The held queue and its indexes move together: every script that adds a comment to
-# the queue or takes it out goes through these two functions. ``q`` holds the seven
+# the queue or takes it out goes through these functions. ``q`` holds the seven
 # index keys of ``queue_index_keys`` (in that order); category indexes are named by
 # appending the encoded category to a prefix. The categories a comment was indexed
 # under are kept on its record (``queued``), so it leaves exactly those indexes even
 # if its reasons changed meanwhile. The same goes for the kinds its reasons name
 # (``abuse: threat`` -> ``threat``): kind indexes per scope, kept in ``queued_kinds``.
+# Both fields are written in the same HSET (the decide script's own, for a hold).
 QUEUE_INDEX_LUA = LUA_ENCODE + """
+local known_category = {}
+for _, c in ipairs({""" + ", ".join(f"'{c}'" for c in QUEUE_CATEGORIES) + """}) do
+  known_category[c] = true
+end
+
 local function reason_categories(raw)
   local cats, seen = {}, {}
   if raw then
@@ -145,6 +163,12 @@ local function reason_kinds(raw)
   return kinds
 end
 
+-- A list as the record keeps it (cjson writes an empty table as '{}').
+local function encode_list(items)
+  if #items == 0 then return '[]' end
+  return cjson.encode(items)
+end
+
 -- A scope's kind indexes sit beside its category indexes: '...queue:held:cat:' gives
 -- '...queue:held:kind:' (storage.keys TenantKeys.held_kind).
 local function kind_prefix(category_prefix)
@@ -154,57 +178,91 @@ end
 local function drop_from_category(prefix, cats_set, category, id)
   local key = prefix .. encode_id(category)
   redis.call('ZREM', key, id)
-  if redis.call('EXISTS', key) == 0 then redis.call('SREM', cats_set, category) end
+  -- Only categories outside QUEUE_CATEGORIES are in the set (and, from before, known ones
+  -- whose index empties: readers skip empty indexes, so those may stay).
+  if not known_category[category] and redis.call('EXISTS', key) == 0 then
+    redis.call('SREM', cats_set, category)
+  end
 end
 
-local function unindex_held(q, comment_key, id)
-  redis.call('ZREM', q[1], id)
-  redis.call('ZREM', q[4], id)
-  redis.call('ZREM', q[7], id)
-  local raw = redis.call('HGET', comment_key, 'queued')
-  if raw then
-    for _, c in ipairs(cjson.decode(raw)) do
-      drop_from_category(q[2], q[3], c, id)
-      drop_from_category(q[5], q[6], c, id)
-    end
-    redis.call('HDEL', comment_key, 'queued')
+local function listed(items)
+  local set = {}
+  for _, v in ipairs(items or {}) do set[v] = true end
+  return set
+end
+
+-- Takes the comment out of the indexes its marks name (raw_cats, raw_kinds: its 'queued'
+-- and 'queued_kinds' fields as read, false or nil for none). keep_cats/keep_kinds: it is
+-- indexed again at once under these (a hold of a queued comment), so it stays in the
+-- queue and in the indexes it keeps (ZADD moves their priority); nil: it leaves the queue.
+-- The marks themselves are the caller's to rewrite or delete.
+local function leave_indexes(q, id, raw_cats, raw_kinds, keep_cats, keep_kinds)
+  if keep_cats == nil then
+    redis.call('ZREM', q[1], id)
+    redis.call('ZREM', q[4], id)
+    redis.call('ZREM', q[7], id)
   end
-  local raw_kinds = redis.call('HGET', comment_key, 'queued_kinds')
+  local kept_cats, kept_kinds = listed(keep_cats), listed(keep_kinds)
+  if raw_cats then
+    for _, c in ipairs(cjson.decode(raw_cats)) do
+      if not kept_cats[c] then
+        drop_from_category(q[2], q[3], c, id)
+        drop_from_category(q[5], q[6], c, id)
+      end
+    end
+  end
   if raw_kinds then
     for _, k in ipairs(cjson.decode(raw_kinds)) do
-      redis.call('ZREM', kind_prefix(q[2]) .. encode_id(k), id)
-      redis.call('ZREM', kind_prefix(q[5]) .. encode_id(k), id)
+      if not kept_kinds[k] then
+        redis.call('ZREM', kind_prefix(q[2]) .. encode_id(k), id)
+        redis.call('ZREM', kind_prefix(q[5]) .. encode_id(k), id)
+      end
     end
-    redis.call('HDEL', comment_key, 'queued_kinds')
   end
 end
 
--- queued: whether the comment is queued already, when the caller knows (nil: look);
--- raw_reasons: its reasons as just written, when the caller has them (nil: read them).
-local function index_held(q, comment_key, id, priority, queued, raw_reasons)
-  if queued == nil then queued = redis.call('ZSCORE', q[1], id) end
-  -- Queued already (a report on a held comment): its categories may have changed.
-  if queued then unindex_held(q, comment_key, id) end
-  if raw_reasons == nil then raw_reasons = redis.call('HGET', comment_key, 'reasons') end
-  local cats = reason_categories(raw_reasons)
-  local kinds = reason_kinds(raw_reasons)
+-- Puts the comment in the queue and the indexes of its categories and kinds; the caller
+-- writes the marks (queued_marks) on the record, in its own HSET.
+local function enter_indexes(q, id, priority, cats, kinds)
   redis.call('ZADD', q[1], priority, id)
   redis.call('ZADD', q[4], priority, id)
   redis.call('ZADD', q[7], priority, id)
   for _, c in ipairs(cats) do
     redis.call('ZADD', q[2] .. encode_id(c), priority, id)
-    redis.call('SADD', q[3], c)
     redis.call('ZADD', q[5] .. encode_id(c), priority, id)
-    redis.call('SADD', q[6], c)
+    if not known_category[c] then
+      redis.call('SADD', q[3], c)
+      redis.call('SADD', q[6], c)
+    end
   end
-  -- Written even with no category ('[]'): the decide script reads it with the status to
-  -- know whether the comment is queued, instead of asking the queue.
-  redis.call('HSET', comment_key, 'queued', #cats > 0 and cjson.encode(cats) or '[]')
   for _, k in ipairs(kinds) do
     redis.call('ZADD', kind_prefix(q[2]) .. encode_id(k), priority, id)
     redis.call('ZADD', kind_prefix(q[5]) .. encode_id(k), priority, id)
   end
-  if #kinds > 0 then redis.call('HSET', comment_key, 'queued_kinds', cjson.encode(kinds)) end
+end
+
+-- The record fields that say where a queued comment is indexed. 'queued' is written even
+-- with no category ('[]'): the decide script reads it with the status to know whether
+-- the comment is queued, instead of asking the queue.
+local function queued_marks(cats, kinds)
+  return {'queued', encode_list(cats), 'queued_kinds', encode_list(kinds)}
+end
+
+-- marks: {queued, queued_kinds} as the caller read them (nil: read here).
+local function unindex_held(q, comment_key, id, marks)
+  if marks == nil then marks = redis.call('HMGET', comment_key, 'queued', 'queued_kinds') end
+  leave_indexes(q, id, marks[1], marks[2])
+  if marks[1] or marks[2] then redis.call('HDEL', comment_key, 'queued', 'queued_kinds') end
+end
+
+-- (Re)indexes a held or reported comment under the reasons on its record: one read of
+-- its reasons and marks, one write of its marks.
+local function index_held(q, comment_key, id, priority)
+  local m = redis.call('HMGET', comment_key, 'queued', 'queued_kinds', 'reasons')
+  local cats, kinds = reason_categories(m[3]), reason_kinds(m[3])
+  if m[1] or m[2] then leave_indexes(q, id, m[1], m[2], cats, kinds) end
+  enter_indexes(q, id, priority, cats, kinds)
+  redis.call('HSET', comment_key, unpack(queued_marks(cats, kinds)))
 end
 """
 
@@ -223,9 +281,11 @@ _DECIDE = QUEUE_INDEX_LUA + """
 -- An article has one listing, whatever the status (filtered on read): a decision
 -- moves nothing there.
 -- 'queued' is on the record of every queued comment (storage.migrations step 4 put it on
--- those queued before), so the status read tells whether there are indexes to leave.
+-- those queued before), so the status read tells whether there are indexes to leave, and
+-- which (with 'queued_kinds').
 local inline = ARGV[8]
-local f = redis.call('HMGET', KEYS[1], 'status', 'queued', inline ~= '' and inline or 'status')
+local f = redis.call('HMGET', KEYS[1], 'status', 'queued', 'queued_kinds',
+                     inline ~= '' and inline or 'status')
 local current = f[1]
 local own_lease = ARGV[6] ~= '1'
 if not current then
@@ -239,12 +299,28 @@ if ARGV[2] ~= '*' and current ~= ARGV[2] then
   end
   return 0
 end
-if inline ~= '' and not f[3] then
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], inline, ARGV[4], unpack(ARGV, 9))
-else
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 9))
-  redis.call('RPUSH', KEYS[2], ARGV[4])
+local fields = {'status', ARGV[3]}
+local inline_here = inline ~= '' and not f[4]
+if inline_here then
+  fields[3], fields[4] = inline, ARGV[4]
 end
+local reasons = false
+for i = 9, #ARGV, 2 do
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+  if ARGV[i] == 'reasons' then reasons = ARGV[i + 1] end
+end
+local held = ARGV[3] == 'held'
+local cats, kinds
+if held then
+  -- Where a hold is indexed, worked out before the record is written so that its marks go
+  -- in the same HSET; from the reasons just written when they were.
+  if not reasons then reasons = redis.call('HGET', KEYS[1], 'reasons') end
+  cats, kinds = reason_categories(reasons), reason_kinds(reasons)
+  for _, v in ipairs(queued_marks(cats, kinds)) do fields[#fields + 1] = v end
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+if not inline_here then redis.call('RPUSH', KEYS[2], ARGV[4]) end
 -- The author's counters (storage/authors.py), counted once per comment: a moderator's
 -- decision that came first counted it already. pcall: an author key of the wrong type
 -- (data from before the encoding) costs that author the counters, not the decision.
@@ -257,18 +333,14 @@ if own_lease then
   redis.call('HDEL', KEYS[4], ARGV[1])
 end
 local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
-if ARGV[3] == 'held' then
-  -- What the record said before this script wrote it ('queued' is on every queued
-  -- comment), and the reasons just written when they were: no reads of their own.
-  local reasons = false
-  for i = 9, #ARGV - 1, 2 do
-    if ARGV[i] == 'reasons' then reasons = ARGV[i + 1] end
-  end
-  index_held(q, KEYS[1], ARGV[1], ARGV[5], f[2] and true or false, reasons or nil)
-elseif f[2] then
+if held then
+  -- Queued already (its marks say so): it leaves only the indexes its new reasons drop.
+  if f[2] or f[3] then leave_indexes(q, ARGV[1], f[2], f[3], cats, kinds) end
+  enter_indexes(q, ARGV[1], ARGV[5], cats, kinds)
+elseif f[2] or f[3] then
   -- Only a queued comment has indexes to leave (the common case, pending -> approved,
   -- costs no read of its own).
-  unindex_held(q, KEYS[1], ARGV[1])
+  unindex_held(q, KEYS[1], ARGV[1], {f[2], f[3]})
 end
 return 1
 """
@@ -280,14 +352,14 @@ _PURGE = QUEUE_INDEX_LUA + """
 -- Returns 0 (kept, or gone already), 1 (purged), 2 (purged while still pending).
 -- The age is checked here, where the comment is deleted, so a decision landing after
 -- the caller read the record keeps it.
-local f = redis.call('HMGET', KEYS[1], 'status', 'decided', 'created')
+local f = redis.call('HMGET', KEYS[1], 'status', 'decided', 'created', 'queued', 'queued_kinds')
 if not f[1] then return 0 end
 local stamp = f[2]
 if f[1] == 'pending' then stamp = f[3] end
 if not stamp or tonumber(stamp) >= tonumber(ARGV[2]) then return 0 end
--- Before the record goes: unindexing reads the categories it was queued under.
-unindex_held({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, KEYS[1],
-             ARGV[1])
+-- The indexes its marks name (read above, before the record goes).
+leave_indexes({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, ARGV[1],
+              f[4], f[5])
 redis.call('ZREM', KEYS[8], ARGV[1])
 -- The history goes whole: with it every report reason and note about the comment.
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
@@ -300,6 +372,7 @@ redis.call('DEL', KEYS[18])
 if f[1] == 'pending' then return 2 end
 return 1
 """
+
 
 # Fields a retry with a known external_id must repeat for it to be the same comment.
 _SUBMISSION_FIELDS = ("article_id", "text", "author_id", "author_name", "parent_id")

@@ -34,7 +34,13 @@ from redis.exceptions import WatchError
 from core.config import Settings
 from core.tenants import ALL_TENANTS, DEFAULT_TENANT, may_see, tenant_of
 from storage.authors import AuthorStore
-from storage.comments import QUEUE_INDEX_LUA, CommentStore, hold_priority, queue_index_keys
+from storage.comments import (
+    QUEUE_CATEGORIES,
+    QUEUE_INDEX_LUA,
+    CommentStore,
+    hold_priority,
+    queue_index_keys,
+)
 from storage.erasure import ERASED
 from storage.examples import ExampleStore, labels_for
 from storage.keys import LUA_ENCODE, Keys
@@ -409,13 +415,23 @@ class ModerationStore:
 
     def _counts(self, queue_key: str, category_key: Callable[[str], str], categories_key: str
                 ) -> tuple[dict[str, int], int]:
-        names = sorted(_text(c) for c in self.redis.smembers(categories_key))
+        # The known categories' indexes are counted in the same round trip as the set of
+        # the others (a category outside QUEUE_CATEGORIES, or data from before); those, if
+        # any, in a second.
         pipe = self.redis.pipeline(transaction=False)
         pipe.zcard(queue_key)
-        for name in names:
+        pipe.smembers(categories_key)
+        for name in QUEUE_CATEGORIES:
             pipe.zcard(category_key(name))
-        total, *sizes = pipe.execute()
-        return {n: int(c) for n, c in zip(names, sizes, strict=True) if c}, int(total)
+        total, others, *sizes = pipe.execute()
+        counts = dict(zip(QUEUE_CATEGORIES, sizes, strict=True))
+        extra = sorted({_text(c) for c in others} - counts.keys())
+        if extra:
+            pipe = self.redis.pipeline(transaction=False)
+            for name in extra:
+                pipe.zcard(category_key(name))
+            counts.update(zip(extra, pipe.execute(), strict=True))
+        return {n: int(counts[n]) for n in sorted(counts) if counts[n]}, int(total)
 
     def _page_from_index(self, index: str, after: tuple[float, str] | None, want: int,
                          token: str | None) -> list[tuple[str, str]]:

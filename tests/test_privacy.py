@@ -16,6 +16,7 @@ import pytest
 from core.config import PROJECT_ROOT
 from storage.erasure import ERASED, Eraser
 from storage.examples import ExampleStore
+from storage.moderation import ModerationStore
 from tests.conftest import make_settings, wait_until
 from worker.retention import purge_expired
 
@@ -398,16 +399,25 @@ def test_comment_text_never_reaches_the_logs(client, site_headers, runtime, star
 
 def test_a_purged_held_comment_leaves_no_queue_index_behind(runtime, redis_client):
     """Purging goes through the same queue unindexing as a decision: no index, and no
-    category listed for an index that no longer exists."""
+    category listed for an index that no longer exists (a category outside the known ones
+    is listed in the scope's set; the known ones never are)."""
     keys, own = runtime.keys, runtime.keys.tenant("default")
     cid = runtime.comments.create(article_id="s", text="held long ago", author_id="a").id
     decide(runtime, cid, "s", "held", decided=time.time() - 40 * 86400)
-    assert redis_client.smembers(own.held_categories) == {b"abuse"}
+    runtime.redis.hset(keys.comment(cid), "reasons", '["abuse: threat", "legacy_rule"]')
+    store = ModerationStore(redis_client, keys, runtime.comments, runtime.settings)
+    # re-indexed by a report: under each category its reasons name now
+    assert store.report(cid, tenant="default", reader_id="r1", reason="x")["queued"]
+    assert redis_client.smembers(own.held_categories) == {b"legacy_rule"}
+    assert redis_client.zscore(own.held_category("legacy_rule"), cid) is not None
 
     settings = make_settings(runtime.settings.redis_url, retention_days=30.0)
     assert purge_expired(redis_client, keys, settings).purged == 1
     for key in (keys.held_queue, own.held_queue, own.held_article("s"),
-                keys.held_category("abuse"), own.held_category("abuse")):
+                keys.held_category("abuse"), own.held_category("abuse"),
+                keys.held_category("legacy_rule"), own.held_category("legacy_rule"),
+                keys.held_category("reader_report"), own.held_category("reader_report"),
+                keys.held_kind("threat"), own.held_kind("threat")):
         assert not redis_client.exists(key), key
     assert not redis_client.smembers(keys.held_categories)
     assert not redis_client.smembers(own.held_categories)

@@ -142,13 +142,15 @@ def snapshot(redis, title: Title) -> dict[str, Any]:
         state[key] = redis.dump(key)
         state[f"examples/{cid}"] = redis.hget(k.examples, cid)
         state[f"queue/{cid}"] = redis.zscore(k.held_queue, cid)
-        for category in redis.smembers(k.held_categories):
-            state[f"queue/{category}/{cid}"] = redis.zscore(k.held_category(category.decode()), cid)
+        # the known categories' indexes, and any other's (listed in the scope's set)
+        for category in {*QUEUE_CATEGORIES, *(c.decode() for c in redis.smembers(k.held_categories))}:
+            state[f"queue/{category}/{cid}"] = redis.zscore(k.held_category(category), cid)
         for kind in ("threat", "insult"):
             state[f"queue/kind/{kind}/{cid}"] = redis.zscore(k.held_kind(kind), cid)
     return state
 
 
+from storage.comments import QUEUE_CATEGORIES  # noqa: E402
 from storage.keys import Keys  # noqa: E402  (after the helpers that document the layout)
 
 # What each route is called with, aimed at the other tenant ("{other}" ids are filled in).
