@@ -80,8 +80,9 @@ class _ScopedKeys:
 
     @property
     def held_categories(self) -> str:
-        """Set: categories that have a ``held_category`` index in the scope (what the counts
-        list)."""
+        """Set: categories outside ``storage.comments.QUEUE_CATEGORIES`` that have a
+        ``held_category`` index in the scope (the counts list those and the known ones;
+        sets from before may also hold known ones, read alike)."""
         return f"{self._scope}queue:held:cats"
 
     # Policy -------------------------------------------------------------------
