@@ -102,17 +102,18 @@ redis.call('HSET', KEYS[2], unpack(counted))
 return {out, more}
 """
 
-# The categories hold reasons are known to come in (the model's, the rules' in
-# worker/phases, readers' reports, spot checks, DSA notices and appeals). Readers list a
-# scope's category indexes from this tuple (a ZCARD each) and from the scope's
-# ``held_categories`` set, which only ever holds categories outside it (a reason this
-# code does not write, or data from before): a held comment then costs no SADD per
-# category. tests/test_queue_indexes.py checks the tuple against the phases' reasons.
-QUEUE_CATEGORIES = (
-    "abuse", "victim_identification", "protected_term", "spam", "suspect_word",
-    "new_commenter", "author_history", "sensitive_article", "premoderated",
-    "reader_report", "spot_check", "notice", "appeal",
-)
+# What the queue can be filtered and counted by (the API's category filter accepts these):
+# the model's categories (model/categories.py) and the reasons policy phases, readers'
+# reports, spot checks, notices and appeals hold comments for. Readers list a scope's
+# category indexes from this tuple (a ZCARD each) and from the scope's ``held_categories``
+# set, which only holds categories outside it (a reason this code does not write, or data
+# from before): a hold then costs no SADD per category. tests/test_queue_indexes.py checks
+# the tuple against the model's categories and the phases' reasons.
+QUEUE_CATEGORIES = ("abuse", "victim_identification", "premoderated", "protected_term",
+                    "author_history", "reader_report", "sensitive_article", "notice", "appeal",
+                    "spot_check",
+                    # the tenant rules' holds (worker/phases: repeat_posts, links, ...)
+                    "spam", "suspect_word", "new_commenter")
 
 # The held queue and its indexes move together: every script that adds a comment to
 # the queue or takes it out goes through these functions. ``q`` holds the seven

@@ -12,13 +12,12 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 
 from core.tenants import DEFAULT_TENANT, TENANT_PATTERN
-from model.categories import CATEGORIES
 from service import present, tenancy, threads
 from service.auth import require
 from service.errors import ApiError, ErrorSchema
 from service.moderation_store import moderation_store
 from service.schemas import ID_PATTERN, CommentSchema
-from storage.comments import STATUSES
+from storage.comments import QUEUE_CATEGORIES, STATUSES
 from storage.moderation import (
     ACTIONS,
     DEFAULT_HISTORY_PAGE,
@@ -40,13 +39,6 @@ blp = Blueprint("moderation", __name__, url_prefix="/v1",
                 description="Moderators: the review queue, claims, decisions and history; "
                             "readers' reports (site role).")
 
-# What the queue can be filtered and counted by: the model's categories and the
-# reasons policy phases and readers' reports hold comments for.
-QUEUE_CATEGORIES = (*CATEGORIES, "premoderated", "protected_term", "author_history",
-                    "reader_report", "sensitive_article", "notice", "appeal",
-                    "spot_check",
-                    # the tenant rules' holds (worker/phases: repeat_posts, links, ...)
-                    "spam", "suspect_word", "new_commenter")
 _ID = validate.Regexp(ID_PATTERN)
 
 
@@ -159,6 +151,7 @@ class QueueQuerySchema(ma.Schema):
                                  "an article_id filter then means the default tenant's article). "
                                  "Other keys see their own tenant's queue only."})
     article_id = ma.fields.String(validate=_ID, load_default=None)
+    # the categories the queue's indexes are counted from (storage/comments.py)
     category = ma.fields.String(validate=validate.OneOf(QUEUE_CATEGORIES), load_default=None)
     kind = ma.fields.String(
         validate=validate.Regexp(r"^[a-z_]{1,40}$"), load_default=None,
