@@ -174,6 +174,15 @@ class Settings:
         "comment after a quiet spell is leased at once. 0: lease again as soon as a batch is "
         "decided.",
     )
+    policy_cache_seconds: float = _setting(
+        "POLICY_CACHE_SECONDS", 10.0,
+        "A scoring worker keeps the settings its batches read (hold thresholds, tenant rules "
+        "and spot-check rates, article policies, webhook targets, DSA templates) in memory "
+        "and reads one version key per batch instead: every change made through the API or "
+        "the stores changes that key, so it applies from the next batch. The worker reads "
+        "them all again at least this often anyway, which bounds how long a change made "
+        "around the stores (by hand in Redis) goes unseen. 0: read them every batch.",
+    )
     lease_seconds: int = _setting(
         "LEASE_SECONDS", 30,
         "A leased comment not decided within this time (worker died) is scored again.",

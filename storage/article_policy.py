@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis
 
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 MODES = ("auto", "premoderate", "closed")
 MAX_TERMS = 200
@@ -206,6 +207,8 @@ class ArticlePolicyStore:
             "mode": mode, "sensitive": policy.sensitive,
             "protected_terms": len(terms), "allowed_names": len(names),
         }, separators=(",", ":")))
+        # Workers read article policies again on their next batch.
+        queue_bump(pipe, self.keys)
         pipe.execute()
         return policy
 

@@ -44,6 +44,7 @@ from core.config import Settings
 from core.tenants import tenant_of
 from storage.comments import QUEUE_INDEX_LUA, hold_priority, queue_index_keys
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 NOTICE_REASON = "notice"
 APPEAL_REASON = "appeal"
@@ -375,6 +376,8 @@ class DsaStore:
                 pipe.hdel(key, f"template:{category}")
             else:
                 pipe.hset(key, f"template:{category}", text)
+        # Workers read the templates (sent with webhook events) again on their next batch.
+        queue_bump(pipe, self.keys)
         pipe.execute()
         return self.tenant_settings(tenant)
 

@@ -162,6 +162,14 @@ class Keys(_ScopedKeys):
         return f"{self.prefix}drain-helper"
 
     @property
+    def settings_version(self) -> str:
+        """String: a new random token each time a setting a scoring batch reads changes
+        (thresholds, tenant rules, spot-check rates, article policies, webhooks, DSA
+        settings; storage/settings_version.py): workers keep those settings while it stays
+        the same (worker/policy.py ``PolicyCache``)."""
+        return f"{self.prefix}settings-version"
+
+    @property
     def schema_version(self) -> str:
         """String: the last data migration applied (storage/migrations.py)."""
         return f"{self.prefix}schema-version"

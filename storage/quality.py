@@ -43,6 +43,7 @@ from core import quality
 from core.tenants import ALL_TENANTS, tenant_of
 from storage.comments import QUEUE_INDEX_LUA, queue_index_keys
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 SPOT_CHECK = "spot_check"
 # Reasons that are not the model's or a policy's hold (a reader's report queues a comment
@@ -283,6 +284,8 @@ class QualityStore:
             pipe.hset(own.spot_check_policy, "rate", repr(float(rate)))
         pipe.lpush(own.spot_check_audit, event)
         pipe.ltrim(own.spot_check_audit, 0, 199)
+        # Workers read the rate again on their next batch.
+        queue_bump(pipe, self.keys)
         pipe.execute()
 
     def rate_audit(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:

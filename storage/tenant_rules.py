@@ -23,6 +23,7 @@ from redis import Redis
 
 from storage.article_policy import fold
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 MAX_WORDS = 2000
 MAX_WORD_CHARS = 100
@@ -128,6 +129,8 @@ class RulesStore:
         pipe = self.redis.pipeline()
         pipe.hset(own.rules, mapping=mapping)
         pipe.hgetall(own.rules)
+        # Workers read the rules again on their next batch.
+        queue_bump(pipe, self.keys)
         stored = pipe.execute()[1]
         rules = TenantRules.parse(stored)
         event = {"at": now, "by": by, "key_id": key_id, "changed": sorted(changes),

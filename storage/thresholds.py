@@ -23,6 +23,7 @@ from redis import Redis
 from redis.exceptions import WatchError
 
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 AUDIT_KEEP = 1000
 KIND_PREFIX = "abuse:"
@@ -78,6 +79,8 @@ class ThresholdStore:
                              "tenant": tenant, "old": old, "new": new}
                     pipe.lpush(audit_key, json.dumps(event))
                     pipe.ltrim(audit_key, 0, AUDIT_KEEP - 1)
+                    # Workers read thresholds again on their next batch.
+                    queue_bump(pipe, self.keys)
                     pipe.execute()
                     return old, new
                 except WatchError:

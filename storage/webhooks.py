@@ -21,6 +21,7 @@ from redis import Redis
 
 from core.tenants import ALL_TENANTS, DEFAULT_TENANT
 from storage.keys import Keys
+from storage.settings_version import queue_bump
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class WebhookStore:
         pipe.hset(self.keys.webhook(key_id), mapping={
             "url": url, "secret": hook.secret, "created": repr(hook.created), "tenant": tenant})
         pipe.sadd(self.keys.tenant_webhooks(tenant), key_id)
+        # Workers read the webhook targets again on their next batch.
+        queue_bump(pipe, self.keys)
         pipe.execute()
         return hook
 
@@ -118,6 +121,7 @@ class WebhookStore:
         pipe.srem(self.keys.tenant_webhooks(DEFAULT_TENANT), key_id)
         if hook is not None:
             pipe.srem(self.keys.tenant_webhooks(hook.tenant), key_id)
+        queue_bump(pipe, self.keys)
         removed = pipe.execute()[0]
         return bool(removed)
 

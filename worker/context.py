@@ -17,6 +17,7 @@ from storage.connection import connect
 from storage.keys import Keys
 from storage.model_registry import ModelRegistry
 from worker.active_model import ActiveModel
+from worker.policy import PolicyCache
 from worker.queues import comments_queue
 
 
@@ -29,6 +30,9 @@ class WorkerContext:
     models: ModelRegistry
     model: ActiveModel
     queue: Queue
+    # The settings scoring batches read, kept between batches (worker/policy.py). None: read
+    # every time (the API's synchronous scoring shares its context between threads).
+    policy_cache: PolicyCache | None = None
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis | None = None) -> WorkerContext:
@@ -43,6 +47,7 @@ class WorkerContext:
             models=registry,
             model=ActiveModel(registry, keys, settings.model_poll_interval),
             queue=comments_queue(redis, settings),
+            policy_cache=PolicyCache(settings.policy_cache_seconds),
         )
 
 

@@ -181,7 +181,7 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
     if not records:
         return counts
     scorer = ctx.model.get()
-    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, records)
+    policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, records, ctx.policy_cache)
     scored: list[tuple[dict[str, Any], Score]] = []
     try:
         started = time.perf_counter()
@@ -291,7 +291,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
                                                       "error_type": type(failed[0]).__name__})
     except Exception:
         log.warning("lease not released; it ends by itself", exc_info=True)
-    _emit(ctx, decided)
+    _emit(ctx, decided, policy)
     finished = time.time()
     for outcome in decided:
         record_decision("model", outcome["status"], outcome["reasons"])
@@ -304,10 +304,12 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     return len(decided)
 
 
-def _emit(ctx: WorkerContext, decided: list[dict[str, Any]]) -> None:
+def _emit(ctx: WorkerContext, decided: list[dict[str, Any]], policy: Policy) -> None:
     # The decisions are stored; a webhook hiccup must not fail (and re-run) the batch.
     try:
-        emit_decisions(ctx.redis, ctx.keys, ctx.settings, decided)
+        # Targets and templates as the batch's policy read them: no read of their own.
+        emit_decisions(ctx.redis, ctx.keys, ctx.settings, decided,
+                       targets=policy.webhook_targets, templates=policy.dsa_settings)
     except Exception:
         log.exception("webhook events not queued", extra={"comments": len(decided)})
 

@@ -211,26 +211,33 @@ def enqueue_delivery(queue: Queue, settings: Settings, delivery_id: str, key_id:
 
 
 def emit_decisions(redis: Redis, keys: Keys, settings: Settings,
-                   records: Iterable[dict[str, Any]]) -> int:
+                   records: Iterable[dict[str, Any]], *,
+                   targets: dict[str, list[str]] | None = None,
+                   templates: dict[str, DsaSettings] | None = None) -> int:
     """Queue a ``comment.decided`` delivery of each record to every webhook of its tenant.
 
     Each record needs ``id``, ``article_id``, ``status`` and should carry ``tenant``
     (absent: the default tenant), ``external_id``, ``reasons``, ``decided_by``,
     ``model_version``, ``decided``. Returns the number of deliveries queued (0,
     without enqueueing, when no webhook of those tenants is registered).
+    ``targets`` and ``templates``: the key ids with a webhook and the DSA settings of
+    every tenant of ``records``, as a scoring batch's policy read them (worker/policy.py);
+    without them they are read here.
     """
     records = list(records)
     if not records:
         return 0
-    # The templates of tenants with a hold or rejection in the lot ride in the same round
-    # trip as the targets: a statement of reasons costs the scoring batch no extra one.
-    restricted = sorted({tenant_of(r) for r in records
-                         if r.get("status") in ("held", "rejected")})
-    targets, raw = WebhookStore(redis, keys).targets_and_hashes(
-        (tenant_of(r) for r in records), [keys.tenant(t).dsa_settings for t in restricted])
-    if not any(targets.values()):
+    tenants = {tenant_of(r) for r in records}
+    if targets is None or templates is None or not tenants <= targets.keys() <= templates.keys():
+        # The templates of tenants with a hold or rejection in the lot ride in the same
+        # round trip as the targets: a statement of reasons costs no extra one.
+        restricted = sorted({tenant_of(r) for r in records
+                             if r.get("status") in ("held", "rejected")})
+        targets, raw = WebhookStore(redis, keys).targets_and_hashes(
+            tenants, [keys.tenant(t).dsa_settings for t in restricted])
+        templates = {t: DsaSettings.from_hash(h) for t, h in zip(restricted, raw, strict=True)}
+    if not any(targets[t] for t in tenants):
         return 0
-    templates = {t: DsaSettings.from_hash(h) for t, h in zip(restricted, raw, strict=True)}
     queue = webhooks_queue(redis, settings)
     pipe = redis.pipeline()
     count = 0
