@@ -18,6 +18,7 @@ from typing import Any
 from redis import Redis
 
 from core.tenants import DEFAULT_TENANT, tenant_of
+from storage import scripts
 from storage.keys import LUA_ENCODE, Keys
 from storage.rate_windows import COUNT_WINDOWS_LUA, Refusal, Windows
 
@@ -733,6 +734,7 @@ class CommentStore:
         keep_lease: bool = False,
         author: tuple[str, float] | None = None,
         inline_event: bool = False,
+        evalsha: bool = False,
     ) -> int:
         """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
 
@@ -746,6 +748,8 @@ class CommentStore:
         the same script, once per comment.
         ``inline_event``: the event is stored on the record (``ev_<event>``, one of
         ``INLINE_EVENTS``) rather than appended to the history list: the model's decision.
+        ``evalsha``: queue a plain EVALSHA on ``pipe``, which the caller then runs with
+        ``storage.scripts.execute`` (no SCRIPT EXISTS before the pipeline).
         """
 
         k = self.keys
@@ -770,6 +774,9 @@ class CommentStore:
             f"ev_{event}" if inline_event else "",
             *_flatten(fields),
         ]
+        if pipe is not None and evalsha:
+            scripts.queue(self._decide, pipe, keys, args)
+            return 0
         if pipe is not None:
             return self._decide(keys=keys, args=args, client=pipe)
         return int(self._decide(keys=keys, args=args))

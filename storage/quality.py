@@ -41,6 +41,7 @@ from redis import Redis
 
 from core import quality
 from core.tenants import ALL_TENANTS, tenant_of
+from storage import scripts
 from storage.comments import QUEUE_INDEX_LUA, queue_index_keys
 from storage.keys import Keys
 from storage.settings_version import queue_bump
@@ -185,8 +186,8 @@ class QualityStore:
             args += [index, tenant, len(counts)]
             for name, value in counts.items():
                 args += [f"{version}|{name}", repr(value) if isinstance(value, float) else value]
-        self._tally(keys=[*comment_keys, *hashes, self.keys.quality_tenants],
-                    args=["" if won else stamp, len(comment_keys), len(hashes), *args], client=pipe)
+        scripts.queue(self._tally, pipe, [*comment_keys, *hashes, self.keys.quality_tenants],
+                      ["" if won else stamp, len(comment_keys), len(hashes), *args])
         for outcome in outcomes:
             probability = outcome.get("spot_check_p")
             if not probability:
@@ -194,12 +195,13 @@ class QualityStore:
             tenant = tenant_of(outcome)
             event = json.dumps({"event": "spot_check", "at": decided_at, "by": "model",
                                 "probability": probability}, separators=(",", ":"))
-            self._spot(
-                keys=[self.keys.comment(outcome["id"]), self.keys.history(outcome["id"]),
-                      *queue_index_keys(self.keys, tenant, outcome.get("article_id") or "")],
-                args=[outcome["id"], stamp, repr(float(probability)),
-                      repr(spot_check_priority(outcome.get("seq") or 0)), SPOT_CHECK, event],
-                client=pipe,
+            # A plain EVALSHA: the caller runs ``pipe`` with storage.scripts.execute.
+            scripts.queue(
+                self._spot, pipe,
+                [self.keys.comment(outcome["id"]), self.keys.history(outcome["id"]),
+                 *queue_index_keys(self.keys, tenant, outcome.get("article_id") or "")],
+                [outcome["id"], stamp, repr(float(probability)),
+                 repr(spot_check_priority(outcome.get("seq") or 0)), SPOT_CHECK, event],
             )
 
     # Writes in a moderator's decision transaction ------------------------------------

@@ -22,6 +22,7 @@ from core.metrics import (
 )
 from core.tenants import tenant_of
 from model.scoring import Score, Scorer
+from storage import scripts
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from storage.context import queue_reply
@@ -248,6 +249,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             author=(record["author_id"], record["created"]) if record.get("author_id") else None,
             # On the record, not appended to the history list.
             inline_event=True,
+            # A plain EVALSHA: no SCRIPT EXISTS before the pipeline (storage/scripts.py).
+            evalsha=True,
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
@@ -263,7 +266,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         authors.queue_fingerprints(pipe, tenant, author_id, recent, FINGERPRINTS_KEPT)
     # One failing command (say, a key of the wrong type) must not hide the decisions the
     # rest of the pipeline did write: those still get their webhooks and metrics.
-    results = pipe.execute(raise_on_error=False)
+    results = scripts.execute(ctx.redis, pipe, raise_on_error=False)
     errors = [r for r in results if isinstance(r, Exception)]
     if errors:
         # The type only: a Redis error's text can echo a command.
@@ -285,7 +288,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         count_decisions(ctx.keys, after, decided, now)
         QualityStore(ctx.redis, ctx.keys).queue_batch(after, repr(now), now, version, decided,
                                                       won=True)
-        failed = [r for r in after.execute(raise_on_error=False) if isinstance(r, Exception)]
+        failed = [r for r in scripts.execute(ctx.redis, after, raise_on_error=False)
+                  if isinstance(r, Exception)]
         if failed:
             log.error("batch counters failed", extra={"errors": len(failed),
                                                       "error_type": type(failed[0]).__name__})
