@@ -217,7 +217,15 @@ def count_decisions(keys: Keys, pipe: Any, records: Iterable[dict[str, Any]],
     """Queue in ``pipe`` the transparency counts of decided ``records``: holds and
     rejections (the model's and moderators'), and moderators' approvals, by tenant, UTC day,
     status, category and automated or human. One HINCRBY per distinct field of the lot, not
-    per comment: the scoring batch adds a command or two to its own round trip."""
+    per comment."""
+    for (key, name), n in sorted(decision_counts(keys, records, now).items()):
+        pipe.hincrby(key, name, n)
+
+
+def decision_counts(keys: Keys, records: Iterable[dict[str, Any]], now: float | None = None
+                    ) -> dict[tuple[str, str], int]:
+    """``count_decisions``' increments, (hash key, field) -> n: a scoring worker adds up
+    several batches' before it writes them (worker/tallies.py)."""
     fields: dict[tuple[str, str], int] = {}
     day = _now_day(time.time() if now is None else now)
     for record in records:
@@ -232,10 +240,9 @@ def count_decisions(keys: Keys, pipe: Any, records: Iterable[dict[str, Any]],
                        if category_of(r) not in REVIEW_REASONS]
             category = category_of(reasons[0]) if reasons else "other"
         name = f"decisions:{status}:{category}:{'human' if human else 'automated'}"
-        slot = (tenant_of(record), name)
+        slot = (keys.tenant(tenant_of(record)).dsa_day(day), name)
         fields[slot] = fields.get(slot, 0) + 1
-    for (tenant, name), n in sorted(fields.items()):
-        pipe.hincrby(keys.tenant(tenant).dsa_day(day), name, n)
+    return fields
 
 
 # Lua ----------------------------------------------------------------------------------------

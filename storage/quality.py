@@ -5,11 +5,14 @@ fields ``{version}|{counter}``, so a figure for any range of days, tenants and
 model versions is a sum of a few hashes, never a scan of comments. Every
 increment rides on a pipeline that is written anyway:
 
-- the worker's batch pipeline gets one ``_TALLY`` script per batch (decisions,
-  holds per category, spot checks drawn, time to decision) and one ``_SPOT``
-  script per sampled comment (about 2 % of them: it queues the spot check);
-  both first check that the comment's ``decided`` stamp is this batch's, so a
-  comment two workers scored at once counts once, for the one that decided it;
+- a scoring worker counts the decisions its batches made (decisions, holds per
+  category, spot checks drawn, time to decision: ``batch_counts``), only those its
+  decide scripts said were stored, so a comment two workers scored at once counts
+  once; it adds them up in memory and writes them at most once a second and when
+  its job ends (worker/tallies.py: a worker that dies loses at most that second's
+  counters, never a decision). Each spot check drawn (about 2 % of approvals) is
+  queued in the batch's own round trip by a ``_SPOT`` script that checks the
+  comment's ``decided`` stamp is this batch's;
 - a moderator's decision adds its counters inside the decision's transaction
   (``queue_decided``), only for the first human decision after the model's.
 
@@ -55,42 +58,6 @@ _NOT_HOLDS = ("reader_report", SPOT_CHECK)
 _SPOT_TIER = 303 * 10**13
 NO_VERSION = "none"
 MAX_DAYS = 366
-
-_TALLY = """
--- KEYS: comment_1..comment_n, then counter hash_1..hash_m, then the tenants set
--- ARGV: stamp, n, m, then per comment: hash index, tenant, pair count, field, incr, ...
--- Counts only the comments whose decided stamp is this batch's (the write that won);
--- stamp '': the caller knows they all won (from its decide scripts' answers).
-local n, m = tonumber(ARGV[2]), tonumber(ARGV[3])
-local sums, tenants = {}, {}
-local a = 4
-for i = 1, n do
-  local h, tenant, pairs_n = tonumber(ARGV[a]), ARGV[a + 1], tonumber(ARGV[a + 2])
-  a = a + 3
-  local won = ARGV[1] == '' or redis.call('HGET', KEYS[i], 'decided') == ARGV[1]
-  if won then tenants[tenant] = true end
-  for j = 1, pairs_n do
-    if won then
-      local t = sums[h]
-      if not t then t = {}; sums[h] = t end
-      t[ARGV[a]] = (t[ARGV[a]] or 0) + tonumber(ARGV[a + 1])
-    end
-    a = a + 2
-  end
-end
-for tenant in pairs(tenants) do redis.call('SADD', KEYS[n + m + 1], tenant) end
-for h, t in pairs(sums) do
-  for field, value in pairs(t) do
-    -- Sums of probabilities ('_p') are fractional; every other counter is a count.
-    if string.sub(field, -2) == '_p' then
-      redis.call('HINCRBYFLOAT', KEYS[n + h], field, tostring(value))
-    else
-      redis.call('HINCRBY', KEYS[n + h], field, value)
-    end
-  end
-end
-return 1
-"""
 
 _SPOT = QUEUE_INDEX_LUA + """
 -- KEYS: comment, history, then the 7 queue index keys
@@ -150,28 +117,25 @@ class QualityStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self._tally = redis.register_script(_TALLY)
         self._spot = redis.register_script(_SPOT)
 
-    # Writes on the worker's batch pipeline ---------------------------------------------
-    def queue_batch(self, pipe: Any, stamp: str, decided_at: float, version: str | None,
-                    outcomes: Sequence[dict[str, Any]], *, won: bool = False) -> None:
-        """Count a batch's model decisions (``outcomes``: record fields plus ``status``,
-        ``reasons``, ``spot_check_p`` (or None) and ``approved_p``) on ``pipe``; the
-        spot checks drawn are queued too. ``stamp``: the batch's ``decided`` value.
-        ``won``: the caller knows every outcome is the decision stored (its decide scripts
-        answered so), and the counters skip checking each record's stamp."""
-        if not outcomes:
-            return
+    # Writes of the worker's batches ----------------------------------------------------
+    def batch_counts(self, decided_at: float, version: str | None,
+                     outcomes: Sequence[dict[str, Any]]) -> tuple[dict[tuple[str, str], float],
+                                                                 set[str]]:
+        """The counters of a batch's model decisions (``outcomes``: record fields plus
+        ``status``, ``reasons``, ``spot_check_p`` (or None) and ``approved_p``), each the
+        decision stored (the decide scripts said so): ((hash key, field) -> increment, the
+        tenants counted). A scoring worker adds up several batches' before it writes them
+        (``queue_counts``; worker/tallies.py)."""
         version = version or NO_VERSION
         day = day_of(decided_at)
-        hashes: dict[str, int] = {}
-        comment_keys: list[str] = []
-        args: list[Any] = []
+        sums: dict[tuple[str, str], float] = defaultdict(float)
+        tenants: set[str] = set()
         for outcome in outcomes:
             tenant = tenant_of(outcome)
+            tenants.add(tenant)
             key = self.keys.tenant(tenant).quality_day(day)
-            index = hashes.setdefault(key, len(hashes) + 1)
             counts: dict[str, float] = {"comments": 1, outcome["status"]: 1}
             if outcome["status"] == "held":
                 for category in hold_categories(outcome["reasons"]):
@@ -182,12 +146,29 @@ class QualityStore:
                 counts["sampled"] = 1
             bucket = quality.time_bucket(decided_at - float(outcome.get("created") or decided_at))
             counts[f"tm:{bucket}"] = 1
-            comment_keys.append(self.keys.comment(outcome["id"]))
-            args += [index, tenant, len(counts)]
             for name, value in counts.items():
-                args += [f"{version}|{name}", repr(value) if isinstance(value, float) else value]
-        scripts.queue(self._tally, pipe, [*comment_keys, *hashes, self.keys.quality_tenants],
-                      ["" if won else stamp, len(comment_keys), len(hashes), *args])
+                sums[(key, f"{version}|{name}")] += value
+        return dict(sums), tenants
+
+    def queue_counts(self, pipe: Any, counts: dict[tuple[str, str], float],
+                     tenants: Iterable[str]) -> None:
+        """Queue ``batch_counts``' increments (summed over any number of batches) on ``pipe``:
+        one command per counter and per tenant."""
+        for (key, field), value in sorted(counts.items()):
+            # Sums of probabilities ('_p') are fractional; every other counter is a count.
+            if field.endswith("_p"):
+                pipe.hincrbyfloat(key, field, value)
+            elif value:
+                pipe.hincrby(key, field, int(value))
+        for tenant in sorted(set(tenants)):
+            pipe.sadd(self.keys.quality_tenants, tenant)
+
+    def queue_spot_checks(self, pipe: Any, stamp: str, decided_at: float,
+                          outcomes: Sequence[dict[str, Any]]) -> None:
+        """Queue the spot checks drawn among ``outcomes`` (those with ``spot_check_p``) on
+        ``pipe``; each checks that the stored decision is this batch's (``stamp``: its
+        ``decided`` value). Plain EVALSHAs: the caller runs ``pipe`` with
+        storage.scripts.execute."""
         for outcome in outcomes:
             probability = outcome.get("spot_check_p")
             if not probability:
@@ -195,7 +176,6 @@ class QualityStore:
             tenant = tenant_of(outcome)
             event = json.dumps({"event": "spot_check", "at": decided_at, "by": "model",
                                 "probability": probability}, separators=(",", ":"))
-            # A plain EVALSHA: the caller runs ``pipe`` with storage.scripts.execute.
             scripts.queue(
                 self._spot, pipe,
                 [self.keys.comment(outcome["id"]), self.keys.history(outcome["id"]),

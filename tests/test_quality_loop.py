@@ -122,10 +122,15 @@ def test_spot_checks_moderators_and_the_live_figures(client, runtime, active_sma
     assert len(bravo_queue["items"]) == drawn_bravo
 
     today = datetime.now(UTC).date().isoformat()
-    response = client.get("/v1/quality", headers=keys["acme"]["admin"],
-                          query_string={"from": today, "to": today})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    acme = response.get_json()
+
+    def figures() -> dict:
+        response = client.get("/v1/quality", headers=keys["acme"]["admin"],
+                              query_string={"from": today, "to": today})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    # The worker writes its decisions' counters at most a second after them (worker/tallies.py).
+    acme = wait_until(lambda: (f := figures())["comments"] >= ACME_COMMENTS and f, timeout=30)
     approved = [cid for cid in posted["acme"] if by_id[cid]["status"] == "approved"]
     held = [cid for cid in posted["acme"] if by_id[cid]["status"] == "held"]
     missed = [cid for cid in acme_drawn if cid in planted]

@@ -19,6 +19,7 @@ from storage.model_registry import ModelRegistry
 from worker.active_model import ActiveModel
 from worker.policy import PolicyCache
 from worker.queues import comments_queue
+from worker.tallies import Tallies
 
 
 @dataclass
@@ -33,6 +34,9 @@ class WorkerContext:
     # The settings scoring batches read, kept between batches (worker/policy.py). None: read
     # every time (the API's synchronous scoring shares its context between threads).
     policy_cache: PolicyCache | None = None
+    # Decision counters added up between writes (worker/tallies.py). None: written with
+    # each batch.
+    tallies: Tallies | None = None
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis | None = None) -> WorkerContext:
@@ -48,6 +52,7 @@ class WorkerContext:
             model=ActiveModel(registry, keys, settings.model_poll_interval),
             queue=comments_queue(redis, settings),
             policy_cache=PolicyCache(settings.policy_cache_seconds),
+            tallies=Tallies(),
         )
 
 

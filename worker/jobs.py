@@ -26,7 +26,7 @@ from storage import scripts
 from storage.authors import AuthorStore
 from storage.comments import hold_priority
 from storage.context import queue_reply
-from storage.dsa import count_decisions
+from storage.dsa import decision_counts
 from storage.quality import QualityStore
 from storage.tenant_rules import FINGERPRINTS_KEPT
 from worker.context import WorkerContext, get_context
@@ -34,6 +34,7 @@ from worker.lease import LeaseKeeper
 from worker.phases import decide
 from worker.policy import Policy
 from worker.queues import DRAIN_FLAG_TTL, schedule_drain_once, schedule_helper, schedule_single
+from worker.tallies import Tallies
 from worker.webhooks import emit_decisions
 
 log = logging.getLogger("worker.jobs")
@@ -68,6 +69,15 @@ def drain(ctx: WorkerContext) -> dict[str, int]:
     # This job answers the helper request that queued it (if any): the next backlog may
     # ask for another.
     ctx.redis.delete(ctx.keys.drain_helper)
+    try:
+        return _drain(ctx)
+    finally:
+        # The decision counters added up in memory (worker/tallies.py) go with the job.
+        if ctx.tallies is not None:
+            ctx.tallies.flush(ctx.redis, QualityStore(ctx.redis, ctx.keys))
+
+
+def _drain(ctx: WorkerContext) -> dict[str, int]:
     settings = ctx.settings
     totals = {"decided": 0, "handed_off": 0, "skipped": 0}
     deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
@@ -138,10 +148,28 @@ def _wait_ttl(linger: float) -> int:
     return max(DRAIN_FLAG_TTL, math.ceil(linger) + 1)
 
 
+_MIN_WAIT = 0.002
+
+
 def _woken(ctx: WorkerContext, linger: float) -> bool:
     """Wait up to ``linger`` s for a post's wake-up token (the lease script has just said
     "waiting"); True when one came. The post that pushed it turned the flag back to "busy",
-    so later posts neither queue jobs nor push tokens: one token per wait."""
+    so later posts neither queue jobs nor push tokens: one token per wait.
+
+    Counters still in memory (worker/tallies.py) are written once they are due, part way
+    through the wait, so an idle stream's last counters wait no longer than a busy one's."""
+    tallies = ctx.tallies
+    first = tallies.until_due() if tallies is not None else None
+    if tallies is not None and first is not None and first < linger:
+        # A BLPOP timeout under a millisecond is 0 to Redis, which blocks for good: such a
+        # part is not waited.
+        if first >= _MIN_WAIT and ctx.redis.blpop([ctx.keys.drain_wake],
+                                                  timeout=first) is not None:
+            return True
+        tallies.flush(ctx.redis, QualityStore(ctx.redis, ctx.keys))
+        linger -= first
+        if linger < _MIN_WAIT:
+            return False
     return ctx.redis.blpop([ctx.keys.drain_wake], timeout=linger) is not None
 
 
@@ -157,6 +185,8 @@ def score_comment(comment_id: str) -> str:
     score = scorer.score_batch([record["text"]])[0]
     policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, [record])
     changed = _record(ctx, [(record, score)], policy)
+    if ctx.tallies is not None:
+        ctx.tallies.flush(ctx.redis, QualityStore(ctx.redis, ctx.keys))
     return "decided" if changed else "already decided"
 
 
@@ -275,19 +305,25 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
     # One more round trip for the batch, now that the scripts said which decisions are
     # this batch's: out of the lease (two commands rather than two per comment inside
-    # each script; a comment whose script failed stays leased), the transparency counts
-    # (DSA Art. 15, per tenant, day and category) and the quality counters and spot checks
-    # of the decisions made (no per-comment check of which write won).
+    # each script; a comment whose script failed stays leased) and the spot checks drawn.
+    # The transparency counts (DSA Art. 15, per tenant, day and category) and the quality
+    # counters of the decisions made (no per-comment check of which write won) are added
+    # up in memory and ride on this round trip once a second (worker/tallies.py).
     # If this fails the decisions stand; the ids leave the lease when it ends (detached
     # then as decided), so the webhooks and metrics below must still go out. A worker that
-    # dies just before it loses this batch's counters, never a decision.
+    # dies loses the counters it had not written yet, never a decision.
     try:
         after = ctx.redis.pipeline(transaction=False)
         ctx.comments.release([o["id"] for o, n in zip(outcomes, transitions, strict=True)
                               if not isinstance(results[n], Exception)], pipe=after)
-        count_decisions(ctx.keys, after, decided, now)
-        QualityStore(ctx.redis, ctx.keys).queue_batch(after, repr(now), now, version, decided,
-                                                      won=True)
+        quality = QualityStore(ctx.redis, ctx.keys)
+        quality.queue_spot_checks(after, repr(now), now, decided)
+        counts, tenants = quality.batch_counts(now, version, decided)
+        tallies = ctx.tallies if ctx.tallies is not None else Tallies(interval=0.0)
+        tallies.add(counts, tenants)
+        tallies.add(decision_counts(ctx.keys, decided, now))
+        if tallies.due():
+            tallies.queue(after, quality)
         failed = [r for r in scripts.execute(ctx.redis, after, raise_on_error=False)
                   if isinstance(r, Exception)]
         if failed:
