@@ -149,3 +149,49 @@ def test_a_hold_costs_its_index_writes_and_nothing_more(redis_url, redis_client)
     extra = {name: held.get(name, 0) - approved.get(name, 0) for name in held | approved}
     assert {name: n for name, n in extra.items() if n} == {
         "zadd": HELD_QUEUE + HELD_PER_CATEGORY * 1 + HELD_PER_KIND * 2}, (held, approved)
+
+
+# What a scoring batch costs whatever its size, beyond its comments' own commands: the lease
+# (5), the settings version (1) and the release (2). At a few hundred comments a second a
+# batch holds a handful of comments, so each of these weighs a fraction of a command on each
+# (bench/redis_cost.py). Policy reads, SCRIPT EXISTS and the quality counters used to add ~15.
+BATCH_FIXED = 9.0
+SMALL_BATCH = 4
+
+
+def test_a_scoring_batch_costs_little_beyond_its_comments(redis_url, redis_client, small_scorer):
+    from worker import jobs
+    from worker.publishing import register_scorer
+    from worker.tallies import Tallies
+
+    settings = make_settings(redis_url)
+    runtime = Runtime.build(settings, redis_client)
+    register_scorer(runtime.models, small_scorer, created_by="tests", activate=True)
+    client = create_app(settings, runtime).test_client()
+    headers = {"Authorization": f"Bearer {runtime.api_keys.create('site', 'www')[1]}"}
+    ctx = WorkerContext.build(settings, redis_client)
+    # Counters written once per run, as a second's worth would be.
+    ctx.tallies = Tallies(interval=3600.0)
+
+    def run(round_: int, batch: int) -> tuple[int, int]:
+        """(commands, batches) of deciding COMMENTS comments in batches of ``batch``."""
+        for n in range(COMMENTS):
+            response = client.post("/v1/comments", headers=headers, json={
+                "article_id": f"story-{n % 7}", "text": TEXTS[n % len(TEXTS)],
+                "author": {"id": f"reader-{n}"}, "external_id": f"r{round_}-{n}"})
+            assert response.status_code == 202
+        redis_client.config_resetstat()
+        batches = 0
+        while leases := ctx.comments.lease(batch, settings.lease_seconds):
+            assert jobs.score_and_decide(ctx, [lease.id for lease in leases])["decided"] == len(leases)
+            batches += 1
+        ctx.tallies.flush(redis_client, jobs.QualityStore(redis_client, ctx.keys))
+        return sum(_commands(redis_client).values()), batches
+
+    # Warm: scripts loaded, the model and the settings read.
+    run(0, COMMENTS)
+    small, small_batches = run(1, SMALL_BATCH)
+    whole, whole_batches = run(2, COMMENTS)
+    assert (small_batches, whole_batches) == (COMMENTS // SMALL_BATCH, 1)
+    fixed = (small - whole) / (small_batches - whole_batches)
+    assert fixed <= BATCH_FIXED, f"{fixed:.2f} commands per batch beyond its comments"
