@@ -259,6 +259,160 @@ LEVERS = {
 }
 
 
+# ---------------------------------------------------------------- issue 14, pass 4
+# Levers on top of the shipped training (IDF column factors): a domain-gated blend of the
+# shipped weighting and a low-site-weight generalist, other optimisers, sublinear TF-IDF.
+
+GATE_LOG: list = []  # the gates of every fold, for diagnostics
+DOMAIN_SOURCES = frozenset({SITE_SOURCE, "moderator", "victim_data"})
+
+
+def _scaled(fold: Fold) -> sp.csr_matrix:
+    """Every row's features with the shipped IDF column factors of the fold's training rows."""
+    if "Z" not in fold.cache:
+        from model.idf_columns import idf_factors, scale_columns
+        blocks = T.text_blocks(T.build_pipelines()["abuse"])
+        fold.cache["Z"] = scale_columns(fold.X, idf_factors(fold.X[fold.train_idx], blocks))
+    return fold.cache["Z"]
+
+
+def _uniform_weights(fold: Fold) -> np.ndarray:
+    """Every row weight 1, both classes the same total (the baseline's rows, class-balanced)."""
+    y = fold.y_train
+    w = np.ones(len(y))
+    for cls in (0, 1):
+        m = y == cls
+        w[m] *= (len(y) / 2) / m.sum()
+    return w
+
+
+def _fit_on(fold: Fold, key, weights: np.ndarray | None = None, clf=None) -> np.ndarray:
+    """Decision values on every row of ``clf`` (default: the shipped SGD) fitted on the scaled
+    training rows."""
+    if key not in fold.cache:
+        Z = _scaled(fold)
+        w = T._weights(fold.train, "abuse") if weights is None else weights
+        clf = _sgd() if clf is None else clf
+        fold.cache[key] = clf.fit(Z[fold.train_idx], fold.y_train, sample_weight=w).decision_function(Z)
+    return fold.cache[key]
+
+
+def _generalist(fold: Fold, kind: str) -> np.ndarray:
+    if kind == "uniform":
+        return _fit_on(fold, ("gen", kind), _uniform_weights(fold))
+    w = float(kind)
+    return _fit_on(fold, ("gen", kind), T._weights(fold.train, "abuse", _site_table(w)))
+
+
+def _domain(fold: Fold, alpha_: float = 1e-4) -> np.ndarray:
+    """Domain decision (site-like vs the corpora) on every row, fitted on the fold's training
+    rows only: the site's comments, moderator decisions and the victim data vs everything
+    else, class-balanced."""
+    key = ("domain", alpha_)
+    if key not in fold.cache:
+        dom = np.array([e.source in DOMAIN_SOURCES for e in fold.train], dtype=int)
+        w = np.ones(len(dom))
+        for cls in (0, 1):
+            m = dom == cls
+            if m.any():
+                w[m] *= (len(dom) / 2) / m.sum()
+        Z = _scaled(fold)
+        clf = _sgd().set_params(alpha=alpha_)
+        fold.cache[key] = clf.fit(Z[fold.train_idx], dom, sample_weight=w).decision_function(Z)
+    return fold.cache[key]
+
+
+def gated(gen: str = "1", temp: float = 1.0, shift: float = 0.0, alpha_: float = 1e-4):
+    """g = sigmoid((domain decision - shift) / temp); score = g * shipped + (1 - g) * generalist
+    (site rows at weight ``gen``, or "uniform"). Three dot products on one feature matrix."""
+    def fit(fold: Fold):
+        g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, alpha_) - shift) / temp, -40, 40)))
+        d = g * fold.model_decision + (1 - g) * _generalist(fold, gen)
+        GATE_LOG.append({"lever": (gen, temp, shift, alpha_), "g": g, "train_idx": fold.train_idx,
+                         "sources": [e.source for e in fold.rows]})
+        return lambda idx: d[idx]
+    return fit
+
+
+def gen_only(gen: str):
+    def fit(fold: Fold):
+        d = _generalist(fold, gen)
+        return lambda idx: d[idx]
+    return fit
+
+
+def sgd_variant(**params):
+    """The shipped training (IDF factors, shipped weights) with other SGD settings."""
+    def fit(fold: Fold):
+        d = _fit_on(fold, ("sgd", tuple(sorted(params.items()))), clf=_sgd().set_params(**params))
+        return lambda idx: d[idx]
+    return fit
+
+
+def logreg(C: float, solver: str = "liblinear"):
+    """LogisticRegression on the same scaled features and weights (weights sum to n, so C plays
+    1 / (alpha * n) of the SGD)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(fold: Fold):
+        clf = LogisticRegression(C=C, solver=solver, max_iter=200, tol=1e-3)
+        d = _fit_on(fold, ("lr", C, solver), clf=clf)
+        return lambda idx: d[idx]
+    return fit
+
+
+def _sublinear(fold: Fold) -> sp.csr_matrix:
+    """TF-IDF as the baseline computes it, on the hashed blocks: counts summed, 1 + log(tf),
+    times IDF on the fold's training rows, each block L2-normalised per row; lexicon as is."""
+    if "subl" not in fold.cache:
+        X0 = fold.X.tocsr()
+        blocks = T.text_blocks(T.build_pipelines()["abuse"])
+        parts = []
+        for sl in blocks:
+            b = X0[:, sl].tocsr()
+            # the hashers write one entry 1/sqrt(N) per n-gram occurrence (N per row): N is the
+            # row's entry count, and the summed entry times sqrt(N) the n-gram's count
+            n_occ = np.repeat(np.diff(b.indptr), np.diff(b.indptr)).astype(np.float64)
+            b = sp.csr_matrix((np.rint(b.data * np.sqrt(n_occ)), b.indices, b.indptr), shape=b.shape)
+            b.sum_duplicates()
+            b.data = (1.0 + np.log(np.maximum(b.data, 1.0))).astype(np.float32)
+            bt = b[fold.train_idx]
+            df = np.bincount(bt.indices, minlength=b.shape[1])
+            idf_ = np.log((1.0 + bt.shape[0]) / (1.0 + df)) + 1.0
+            parts.append(normalize(b @ sp.diags(idf_.astype(np.float32))))
+        X = X0
+        lex_start = blocks[-1].stop
+        parts.append(X[:, lex_start:])
+        fold.cache["subl"] = sp.hstack(parts).tocsr()
+    return fold.cache["subl"]
+
+
+def sublinear(fold: Fold):
+    Z = _sublinear(fold)
+    d = _sgd().fit(Z[fold.train_idx], fold.y_train,
+                   sample_weight=T._weights(fold.train, "abuse")).decision_function(Z)
+    return lambda idx: d[idx]
+
+
+LEVERS.update({
+    "gen_w1": gen_only("1"), "gen_uniform": gen_only("uniform"),
+    "gated_w1": gated("1"), "gated_w4": gated("4"), "gated_uniform": gated("uniform"),
+    "gated_w1_t2": gated("1", temp=2.0), "gated_w1_t0.5": gated("1", temp=0.5),
+    "gated_w1_s2": gated("1", shift=2.0), "gated_w1_s-2": gated("1", shift=-2.0),
+    "gated_w1_a1e-5": gated("1", alpha_=1e-5),
+    "gated_w1_t0.25": gated("1", temp=0.25), "gated_w1_t0.1": gated("1", temp=0.1),
+    "gated_w1_a1e-5_t0.25": gated("1", temp=0.25, alpha_=1e-5),
+    "gated_w1_a1e-5_t0.1": gated("1", temp=0.1, alpha_=1e-5),
+    "gated_w1_a1e-6_t0.25": gated("1", temp=0.25, alpha_=1e-6),
+    "gated_w1_a1e-5_s-1": gated("1", shift=-1.0, alpha_=1e-5, temp=0.25),
+    "gated_w1_a1e-5_s-0.5": gated("1", shift=-0.5, alpha_=1e-5, temp=0.25),
+    "sgd_avg": sgd_variant(average=True), "sgd_50ep": sgd_variant(max_iter=50),
+    "sgd_avg_50ep": sgd_variant(average=True, max_iter=50),
+    "lr_C1": logreg(1.0), "lr_C4": logreg(4.0),
+    "sublinear": sublinear,
+})
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-per-source", type=int)
