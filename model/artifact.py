@@ -26,6 +26,7 @@ from model.features import FEATURE_VERSION
 
 # Our own classes; everything else must be on skops' default trusted list.
 TRUSTED_TYPES: list[str] = [
+    "model.domain_gate.GatedLinear",
     "model.features.AbuseLexiconFeatures",
     "model.features.CharNgramHasher",
     "model.features.VictimFeatures",

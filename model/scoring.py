@@ -93,6 +93,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
+def _linear(mats, dense: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+    """A linear model's decisions on column blocks ``mats`` followed by the dense columns."""
+    d = np.full(dense.shape[0], intercept)
+    off = 0
+    for m in mats:
+        d += m @ coef[off:off + m.shape[1]]
+        off += m.shape[1]
+    return d + dense @ coef[off:]
+
+
 class Scorer:
     """A trained model: one scikit-learn pipeline per category plus calibration.
 
@@ -150,6 +160,10 @@ class Scorer:
             "victim_identification": (np.asarray(self._vi_clf.coef_, dtype=np.float64).ravel(),
                                       float(np.ravel(self._vi_clf.intercept_)[0])),
         }
+        # a domain-gated abuse classifier (model/domain_gate.py): the generalist's and the
+        # domain model's weights on the same features, blended after the dot products
+        gated = callable(getattr(self._abuse_clf, "combine", None))
+        self._abuse_extra = self._abuse_clf.parts()[1:] if gated else []
         word = self._abuse_text.transformer_list[0][1]
         self._word_vec = word
         self._word_token_re = re.compile(word.token_pattern)
@@ -182,14 +196,11 @@ class Scorer:
         out = {}
         for cat, mats, dense in (("abuse", blocks, lex * self._lex_scale),
                                  ("victim_identification", blocks_vi, vi_dense)):
-            coef, intercept = self._coef[cat]
-            d = np.full(len(ntexts), intercept)
-            off = 0
-            for m in mats:
-                d += m @ coef[off:off + m.shape[1]]
-                off += m.shape[1]
-            d += dense.astype(np.float32).astype(np.float64) @ coef[off:]
-            out[cat] = d
+            dense = dense.astype(np.float32).astype(np.float64)
+            out[cat] = _linear(mats, dense, *self._coef[cat])
+            if cat == "abuse" and self._abuse_extra:
+                gen, dom = (_linear(mats, dense, c, b) for c, b in self._abuse_extra)
+                out[cat] = self._abuse_clf.combine(out[cat], gen, dom)
         self._last_word_matrix = blocks[0]
         self._last_kinds = None
         if kinds and self.heads:

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -57,6 +58,7 @@ from model.corpora import (
     text_key,
 )
 from model.dedup import NearDuplicateIndex
+from model.domain_gate import GatedLinear
 from model.evaluate import category_metrics, is_clean, metrics_from_scores, predict
 from model.features import (
     CHAR_FEATURES,
@@ -115,6 +117,15 @@ LEX_SCALE = 0.5
 # 6,000 rows per source it lifts the mean ROC-AUC on left-out corpora and keeps the site's
 # dev figure.
 ABUSE_IDF = True
+# The abuse classifier is a domain-gated blend (model/domain_gate.py): the model above for
+# site-like comments, the same training with the site's rows at GENERALIST_WEIGHT for comments
+# unlike the site's. Chosen on the leave-one-source-out table and the site's dev split
+# (docs/MODEL.md, "Levers tried", pass 4), never on held-out files.
+ABUSE_GATE = True
+GENERALIST_WEIGHT = (1.0, 1.0)
+# "site-like" for the domain model: the site's comments, its moderators' decisions, the project's
+# comments on the site's stories
+DOMAIN_SOURCES = frozenset({SITE_SOURCE, "moderator", "victim_data"})
 # the evidence features' scale beside the n-grams, chosen by out-of-fold ROC-AUC on the training
 # set (before issue 14's kinds: 0.9884 at 0.25, 0.9875 at 1.0)
 VI_SCALE = 0.5
@@ -298,18 +309,42 @@ def text_blocks(pipe: Pipeline) -> list[slice]:
     return out
 
 
+def _domain_labels(examples: Sequence[Example]) -> np.ndarray:
+    return np.array([e.source in DOMAIN_SOURCES for e in examples], dtype=int)
+
+
 def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
-              table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS, *, idf: bool | None = None):
+              table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS, *, idf: bool | None = None,
+              gate: bool | None = None):
     """Fit ``pipe``'s abuse classifier on features ``X`` of ``examples`` (weights per
     ``table``); with IDF factors, trained on scaled columns and folded back, so the returned
-    classifier takes the pipeline's unscaled features."""
+    classifier takes the pipeline's unscaled features. With the domain gate
+    (``model/domain_gate.py``) the pipeline's classifier becomes the gated blend of this model
+    and a generalist (the site's rows at weight 1), gated by a site-vs-corpora domain model, all
+    on the same rows and features."""
     clf = pipe.named_steps["clf"]
-    w = _weights(examples, "abuse", table)
-    if not (ABUSE_IDF if idf is None else idf):
-        return clf.fit(X, y, sample_weight=w)
-    factors = idf_factors(X, text_blocks(pipe))
-    clf.fit(scale_columns(X, factors), y, sample_weight=w)
-    return fold_into(clf, factors)
+    use_idf = ABUSE_IDF if idf is None else idf
+    factors = idf_factors(X, text_blocks(pipe)) if use_idf else None
+    Z = scale_columns(X, factors) if use_idf else X
+
+    def fit(model, labels, weights):
+        model.fit(Z, labels, sample_weight=weights)
+        return fold_into(model, factors) if use_idf else model
+
+    specialist = fit(clf, y, _weights(examples, "abuse", table))
+    dom = _domain_labels(examples)
+    if not (ABUSE_GATE if gate is None else gate) or len(set(dom.tolist())) < 2 \
+            or len(set(y.tolist())) < 2:
+        return specialist
+    gen_table = dict(table, **{s: GENERALIST_WEIGHT for s in (SITE_SOURCE, "moderator")})
+    generalist = fit(clone(clf), y, _weights(examples, "abuse", gen_table))
+    dom_w = np.ones(len(dom))
+    for cls in (0, 1):  # both domains the same total weight
+        dom_w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
+    domain = fit(clone(clf), dom, dom_w)
+    gated = GatedLinear.from_models(specialist, generalist, domain)
+    pipe.steps[-1] = ("clf", gated)
+    return gated
 
 
 def _features(pipe: Pipeline, texts: Sequence[str]):
@@ -490,7 +525,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     }
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
-         ABUSE_IDF],
+         ABUSE_IDF, ABUSE_GATE],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -503,7 +538,8 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         abuse_span_cutoff=span_cutoff, heads=heads,
         training={"abuse_data": [Path(p).name for p in paths], "max_per_source": max_per_source,
                   "extra": len(extra), "source_weights": {k: list(v) for k, v in SOURCE_WEIGHTS.items()},
-                  "abuse_alpha": ABUSE_ALPHA, "abuse_idf": ABUSE_IDF, "vi_C": VI_C,
+                  "abuse_alpha": ABUSE_ALPHA, "abuse_idf": ABUSE_IDF,
+                  "abuse_gate": ABUSE_GATE, "vi_C": VI_C,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},
