@@ -93,9 +93,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
-def _linear(mats, dense: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
-    """A linear model's decisions on column blocks ``mats`` followed by the dense columns."""
-    d = np.full(dense.shape[0], intercept)
+def _linear(mats, dense: np.ndarray, coef: np.ndarray, intercept) -> np.ndarray:
+    """A linear model's decisions on column blocks ``mats`` followed by the dense columns
+    (``coef`` a vector, or a matrix with one model per column and ``intercept`` per model)."""
+    d = np.zeros((dense.shape[0],) + coef.shape[1:]) + intercept
     off = 0
     for m in mats:
         d += m @ coef[off:off + m.shape[1]]
@@ -162,8 +163,13 @@ class Scorer:
         }
         # a domain-gated abuse classifier (model/domain_gate.py): the generalist's and the
         # domain model's weights on the same features, blended after the dot products
+        # (one pass over the sparse rows for all three: their weights as the columns of a matrix)
         gated = callable(getattr(self._abuse_clf, "combine", None))
-        self._abuse_extra = self._abuse_clf.parts()[1:] if gated else []
+        self._abuse_gated = None
+        if gated:
+            parts = self._abuse_clf.parts()
+            self._abuse_gated = (np.column_stack([c for c, _ in parts]),
+                                 np.array([b for _, b in parts]))
         word = self._abuse_text.transformer_list[0][1]
         self._word_vec = word
         self._word_token_re = re.compile(word.token_pattern)
@@ -197,10 +203,11 @@ class Scorer:
         for cat, mats, dense in (("abuse", blocks, lex * self._lex_scale),
                                  ("victim_identification", blocks_vi, vi_dense)):
             dense = dense.astype(np.float32).astype(np.float64)
-            out[cat] = _linear(mats, dense, *self._coef[cat])
-            if cat == "abuse" and self._abuse_extra:
-                gen, dom = (_linear(mats, dense, c, b) for c, b in self._abuse_extra)
-                out[cat] = self._abuse_clf.combine(out[cat], gen, dom)
+            if cat == "abuse" and self._abuse_gated is not None:
+                spec, gen, dom = _linear(mats, dense, *self._abuse_gated).T
+                out[cat] = self._abuse_clf.combine(spec, gen, dom)
+            else:
+                out[cat] = _linear(mats, dense, *self._coef[cat])
         self._last_word_matrix = blocks[0]
         self._last_kinds = None
         if kinds and self.heads:
