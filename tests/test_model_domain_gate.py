@@ -66,7 +66,7 @@ def test_fit_abuse_gates_between_the_shipped_weights_and_the_generalist_on_mixed
     assert np.allclose(plain.coef_, clf.coef_)
     assert not np.allclose(clf.gen_coef_, clf.coef_)
     # one domain only (no site rows): nothing to gate, the plain model
-    tweets = [e for e in examples if not e.labels or e.source != "news_comments"]
+    tweets = [e for e in examples if e.source != "news_comments"]
     yt = np.array([e.labels["abuse"] for e in tweets])
     Xt = T._features(pipe, [e.text for e in tweets]).tocsr()
     alone = T.fit_abuse(T.build_pipelines(2**12, 2**13)["abuse"], Xt, tweets, yt, gate=True)
@@ -76,6 +76,6 @@ def test_fit_abuse_gates_between_the_shipped_weights_and_the_generalist_on_mixed
 def test_the_shipped_scorer_is_gated_and_scores_as_its_pipeline_does(small_scorer):
     clf = small_scorer.pipelines["abuse"].named_steps["clf"]
     assert isinstance(clf, GatedLinear)
-    texts = [t for t in ABUSIVE[:5] + CLEAN[:5]] + ["lol u r such a clown #fail @someone"]
+    texts = ABUSIVE[:5] + CLEAN[:5] + ["lol u r such a clown #fail @someone"]
     fast = small_scorer.decision_values(texts)["abuse"]
     assert np.allclose(fast, small_scorer.pipelines["abuse"].decision_function(texts), atol=1e-6)
