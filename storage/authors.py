@@ -2,11 +2,15 @@
 
 Counters (one hash per author):
 
-- ``posted``: comments scored so far (counted when the worker decides them,
-  inside its batch pipeline, so posting adds no Redis work);
 - ``held``: comments the model or policy ever held for review;
 - ``approved`` / ``rejected``: comments whose *current* status is that
-  (a moderator's re-decision moves one from one counter to the other).
+  (a moderator's re-decision moves one from one counter to the other);
+- ``twice``: comments counted under two of those (a held comment a moderator then
+  approved or rejected counts as held and as approved or rejected);
+- ``posted``, comments decided so far, is not stored: it is ``held + approved +
+  rejected - twice``, read with the others (one HINCRBY less per decided comment).
+  Hashes from before kept ``posted``; storage.migrations step 6 turned it into
+  ``twice``.
 
 Both updates are Lua scripts keyed on the author's comment index (``ZADD NX``),
 so a scoring job that runs twice counts a comment once: the model's inside its
@@ -34,6 +38,8 @@ from core.config import Settings
 from storage.keys import Keys
 
 COUNTERS = ("posted", "held", "approved", "rejected")
+# What is stored of them (``posted`` is derived: ``posted_of``).
+STORED_COUNTERS = ("held", "approved", "rejected", "twice")
 # Outcomes kept beyond the window, so raising AUTHOR_WINDOW takes effect at once.
 _OUTCOMES_KEPT = 100
 
@@ -43,11 +49,13 @@ _DECIDED = """
 local added = redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
 if added == 1 then
   -- decided before the worker scored it: the worker will not count it again
-  redis.call('HINCRBY', KEYS[1], 'posted', 1)
   redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
 elseif ARGV[3] ~= ARGV[4] then
   if ARGV[3] == 'approved' or ARGV[3] == 'rejected' then
     redis.call('HINCRBY', KEYS[1], ARGV[3], -1)
+  else
+    -- still counted as held: now under two counters ('posted' = the sum less 'twice')
+    redis.call('HINCRBY', KEYS[1], 'twice', 1)
   end
   redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
 end
@@ -106,7 +114,7 @@ class AuthorStore:
     # (one letter per outcome, newest first), written in the same script as the list;
     # storage.migrations step 5 put it on authors from before. ``ban_at`` is there while a
     # ban stands: a ban has always written it beside the banned set, in one transaction.
-    STATE_FIELDS = ("posted", "approved", "fingerprints", "outcomes", "ban_at")
+    STATE_FIELDS = (*STORED_COUNTERS, "fingerprints", "outcomes", "ban_at")
 
     def queue_state(self, pipe: Any, tenant: str, author_id: str) -> None:
         """Queue the read ``parse_state`` takes (the worker batches it for many authors):
@@ -114,17 +122,17 @@ class AuthorStore:
         pipe.hmget(self.keys.tenant(tenant).author(author_id), *self.STATE_FIELDS)
 
     def parse_state(self, fields: list[bytes | None] | None) -> AuthorState:
-        posted, approved, fingerprints, outcomes, ban_at = (
+        held, approved, rejected, twice, fingerprints, outcomes, ban_at = (
             fields or (None,) * len(self.STATE_FIELDS))
         marks = (outcomes or b"")[:max(0, self.settings.author_window)]
         decisions = len(marks)
-        rejected = marks.count(b"r")
-        rate = rejected / decisions if decisions else 0.0
+        rate = marks.count(b"r") / decisions if decisions else 0.0
         premoderated = (decisions >= self.settings.author_min_decisions
                         and rate >= self.settings.author_reject_rate)
         return AuthorState(banned=ban_at is not None, premoderated=premoderated,
                            decisions=decisions, rejection_rate=rate,
-                           posted=max(0, int(posted or 0)), approved=max(0, int(approved or 0)),
+                           posted=posted_of(held, approved, rejected, twice),
+                           approved=max(0, int(approved or 0)),
                            fingerprints=_parse_fingerprints(fingerprints))
 
     def state(self, tenant: str, author_id: str) -> AuthorState:
@@ -165,7 +173,8 @@ class AuthorStore:
         return {
             "id": author_id,
             "tenant": tenant,
-            "counts": {name: max(0, int(fields.get(name, 0))) for name in COUNTERS},
+            "counts": {"posted": posted_of(*(fields.get(n) for n in STORED_COUNTERS)),
+                       **{name: max(0, int(fields.get(name, 0))) for name in COUNTERS[1:]}},
             "banned": state.banned,
             "ban": ban,
             "premoderated": state.premoderated,
@@ -205,6 +214,11 @@ class AuthorStore:
     def audit(self, tenant: str, author_id: str) -> list[dict[str, Any]]:
         key = self.keys.tenant(tenant).author_audit(author_id)
         return [json.loads(e) for e in self.redis.lrange(key, 0, -1)]
+
+
+def posted_of(held: Any, approved: Any, rejected: Any, twice: Any) -> int:
+    """Comments decided so far, from the stored counters (bytes, str or None)."""
+    return max(0, sum(int(v or 0) for v in (held, approved, rejected)) - int(twice or 0))
 
 
 def _parse_fingerprints(raw: bytes | None) -> tuple[tuple[float, int], ...]:

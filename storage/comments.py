@@ -326,8 +326,8 @@ if not inline_here then redis.call('RPUSH', KEYS[2], ARGV[4]) end
 -- The author's counters (storage/authors.py), counted once per comment: a moderator's
 -- decision that came first counted it already. pcall: an author key of the wrong type
 -- (data from before the encoding) costs that author the counters, not the decision.
+-- ('posted' is read as held + approved + rejected - twice: no increment of its own.)
 if ARGV[7] ~= '' and redis.pcall('ZADD', KEYS[13], 'NX', ARGV[7], ARGV[1]) == 1 then
-  redis.pcall('HINCRBY', KEYS[12], 'posted', 1)
   redis.pcall('HINCRBY', KEYS[12], ARGV[3], 1)
 end
 if own_lease then

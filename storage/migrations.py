@@ -11,7 +11,8 @@ per tenant and article); step 1 builds them for comments held before. Step 2
 adds the kind indexes (``abuse: threat`` -> the ``threat`` index) the same way.
 Step 3 drops the per-status article listings; steps 4 and 5 copy what the scoring
 batch used to read with extra commands onto the records it reads anyway (a queued
-comment's ``queued`` mark; an author's ban and recent moderator outcomes).
+comment's ``queued`` mark; an author's ban and recent moderator outcomes). Step 6
+turns each author's ``posted`` counter into ``twice`` (``posted`` is derived since).
 """
 
 from __future__ import annotations
@@ -140,6 +141,37 @@ def _author_state_fields(redis: Redis, keys: Keys) -> int:
     return touched
 
 
+_POSTED_TO_TWICE = """
+-- KEYS: author hash. 'posted' becomes derived (held + approved + rejected - twice): store
+-- the difference instead. Once per hash ('twice' marks it done), atomic against the
+-- scripts that count.
+if redis.call('HEXISTS', KEYS[1], 'twice') == 1 then return 0 end
+local f = redis.call('HMGET', KEYS[1], 'posted', 'held', 'approved', 'rejected')
+if not f[1] then return 0 end
+local sum = (tonumber(f[2]) or 0) + (tonumber(f[3]) or 0) + (tonumber(f[4]) or 0)
+redis.call('HSET', KEYS[1], 'twice', math.max(0, sum - (tonumber(f[1]) or 0)))
+redis.call('HDEL', KEYS[1], 'posted')
+return 1
+"""
+
+
+def _derive_posted(redis: Redis, keys: Keys) -> int:
+    """Turn each author's stored ``posted`` counter into ``twice`` (storage/authors.py): the
+    decide script no longer counts ``posted``, it is read as the counters' sum less
+    ``twice``, the comments counted under two of them (held, then decided by a moderator)."""
+    prefix = re.escape(keys.prefix)
+    script = redis.register_script(_POSTED_TO_TWICE)
+    authors = _scan(redis, f"{keys.prefix}*au:*", re.compile(rf"^{prefix}(t:[^:]+:)?au:[^:]+$"),
+                    b"hash")
+    touched = 0
+    for chunk in range(0, len(authors), _CHUNK):
+        pipe = redis.pipeline(transaction=False)
+        for name in authors[chunk:chunk + _CHUNK]:
+            script(keys=[name], client=pipe)
+        touched += sum(int(r) for r in pipe.execute())
+    return touched
+
+
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
@@ -149,6 +181,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
      _drop_status_listings),
     (4, "mark queued comments' records as queued", _mark_queued),
     (5, "copy authors' moderator outcomes onto their hashes", _author_state_fields),
+    (6, "derive authors' posted counts from the other counters", _derive_posted),
 ]
 LATEST = MIGRATIONS[-1][0]
 

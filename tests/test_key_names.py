@@ -213,4 +213,6 @@ def test_one_failing_write_does_not_stop_the_batch(redis_client, worker_ctx, sco
 
 
 def store_counts(redis_client, keys: Keys, author: str) -> int:
-    return int(redis_client.hget(keys.tenant("default").author(author), "posted") or 0)
+    from storage.authors import STORED_COUNTERS, posted_of
+
+    return posted_of(*redis_client.hmget(keys.tenant("default").author(author), STORED_COUNTERS))

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from storage.authors import STORED_COUNTERS, posted_of
+
 URL = "/v1alpha1/comments:analyze"
 ERROR_KEYS = {"code", "message", "status"}
 TEXT = "Leave the family alone, the police have a job to do."
@@ -298,7 +300,8 @@ def test_author_id_extension_gives_the_stored_comment_an_author(analyze, runtime
     stored = runtime.keys.tenant("default").author_stored("reader-77")
     assert runtime.redis.zscore(stored, comment_id) is not None
     # The model's decision counts in the author's history, as for a native comment.
-    assert runtime.redis.hget(runtime.keys.tenant("default").author("reader-77"), "posted") == b"1"
+    assert posted_of(*runtime.redis.hmget(runtime.keys.tenant("default").author("reader-77"),
+                                   STORED_COUNTERS)) == 1
 
 
 def test_without_author_id_the_stored_comment_has_no_author(analyze, runtime, redis_client,

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from core.config import PROJECT_ROOT
+from storage.authors import STORED_COUNTERS, posted_of
 from storage.erasure import ERASED, Eraser
 from storage.examples import ExampleStore
 from storage.moderation import ModerationStore
@@ -81,7 +82,7 @@ def seeded(runtime, redis_client):
     decide(runtime, other, "story-1", "approved")
     redis_client.zadd(runtime.keys.tenant("default").author_comments("victim-author"), {decided: 1.0})
     redis_client.hset(runtime.keys.tenant("default").author("victim-author"),
-                      mapping={"posted": 2, "held": 1, "name": SECRET_NAME})
+                      mapping={"held": 1, "approved": 1, "name": SECRET_NAME})
     ExampleStore(redis_client, runtime.keys).record(
         decided, text=SECRET_TEXT, labels={"abuse": 1}, scores={"abuse": 0.9}, model_version="v1",
         moderator="m1", reason_code="abuse", decided_at=time.time())
@@ -117,7 +118,8 @@ def test_erasing_an_author_removes_texts_and_names_everywhere(client, admin_head
     withdrawn = runtime.comments.get(seeded["pending"])
     assert withdrawn["status"] == "rejected" and withdrawn["reasons"] == ["author_erased"]
     assert seeded["pending"] not in {m.decode() for m in redis_client.zrange(runtime.keys.pending, 0, -1)}
-    assert redis_client.hget(runtime.keys.tenant("default").author("victim-author"), "posted") == b"2"
+    assert posted_of(*redis_client.hmget(runtime.keys.tenant("default").author("victim-author"),
+                                   STORED_COUNTERS)) == 2
     history = runtime.comments.history(seeded["decided"])
     assert [e["event"] for e in history] == ["posted", "scored", "erased"]
     assert history[1]["note"] == ERASED and history[1]["status"] == "held"
@@ -332,7 +334,7 @@ def test_retention_purges_only_old_decided_comments(runtime, redis_client):
     decide(runtime, recent_decided, "s", "approved", decided=time.time() - 2 * day)
     redis_client.zadd(runtime.keys.tenant("default").author_comments("a"),
                       {old_decided: 1, recent_decided: 2})
-    redis_client.hset(runtime.keys.tenant("default").author("a"), mapping={"posted": 2})
+    redis_client.hset(runtime.keys.tenant("default").author("a"), mapping={"approved": 2})
 
     off = make_settings(runtime.settings.redis_url, retention_days=0.0)
     assert purge_expired(redis_client, runtime.keys, off) is None
@@ -346,7 +348,8 @@ def test_retention_purges_only_old_decided_comments(runtime, redis_client):
     assert old_decided.encode() not in stored
     assert b"old and decided" not in stored
     # Counters stay; the site's external id can be used again.
-    assert redis_client.hget(runtime.keys.tenant("default").author("a"), "posted") == b"2"
+    assert posted_of(*redis_client.hmget(runtime.keys.tenant("default").author("a"),
+                                   STORED_COUNTERS)) == 2
     assert c.create(article_id="s", text="reposted", author_id="a", external_id="e1").created
     # A second sweep finds nothing more.
     assert purge_expired(redis_client, runtime.keys, settings).purged == 0

@@ -13,6 +13,7 @@ import pytest
 from redis import Redis
 
 from model.scoring import Score
+from storage.authors import AuthorStore
 from storage.comments import CommentStore
 from tests.conftest import wait_until
 from tests.moderation_support import CLEAN, StubActive, post, score_pending
@@ -123,9 +124,8 @@ def test_a_moderator_and_the_worker_at_once_make_exactly_one_decision(
         assert decisions == (["decided"] if cid in by_moderator else ["scored"]), (cid, decisions)
     assert totals["decided"] == len(ids) - len(by_moderator)
     # The author's counters count each comment once, whoever decided it.
-    profile = runtime.redis.hgetall(runtime.keys.tenant("default").author("reader-9"))
-    author = {k.decode(): int(v) for k, v in profile.items()
-              if k.decode() in ("posted", "approved", "rejected")}
+    author = AuthorStore(runtime.redis, runtime.keys, runtime.settings).profile(
+        "default", "reader-9")["counts"]
     assert author["posted"] == len(ids)
     assert author.get("rejected", 0) == len(by_moderator)
     assert author.get("approved", 0) == len(ids) - len(by_moderator)
