@@ -55,13 +55,13 @@ def test_batches_add_up_in_memory_and_are_written_once(redis_url, redis_client):
     assert not ctx.tallies.waiting
     assert (_comments_counted(redis_client, ctx, "acme"),
             _comments_counted(redis_client, ctx, "bravo")) == (7, 6)
-    # One HINCRBY per counter of the lot (plus the decided comment's two author counters in
-    # its decide script), not per batch or comment.
+    # One HINCRBY per counter of the lot (plus the decided comment's author counter in its
+    # decide script), not per batch or comment.
     day = datetime.now(UTC).date().isoformat()
     fields = [f for t in ("acme", "bravo")
               for f in redis_client.hkeys(ctx.keys.tenant(t).quality_day(day))
               if not f.endswith(b"_p")]
-    assert stats["cmdstat_hincrby"]["calls"] == len(fields) + 2
+    assert stats["cmdstat_hincrby"]["calls"] == len(fields) + 1
     assert stats["cmdstat_hincrbyfloat"]["calls"] == 2  # approved_p, one per tenant
     assert QualityStore(redis_client, ctx.keys).tenants() == ["acme", "bravo"]
 
