@@ -24,8 +24,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def sample_texts(n: int = 2000) -> list[str]:
-    """Texts shaped like news comments: the project's held-out set plus civil and abusive
-    lines from the corpora (read, never printed)."""
+    """Texts shaped like news comments: the victim-identification held-out set, repeated
+    (read, never printed). About half of it is held, far more than a real stream, so the
+    holds' queue writes weigh more here than on a site."""
     from model.corpora import load_victim_identification
 
     texts = [e.text for e in load_victim_identification("heldout")]
