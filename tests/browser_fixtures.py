@@ -5,12 +5,28 @@ in the tests that use it)."""
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+
+from core.config import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+def screenshot_path(name: str) -> Path:
+    """Where a browser test saves its screenshot: docs/screenshots/ only when
+    ``UPDATE_SCREENSHOTS=1`` (refreshing the docs' pictures on purpose); otherwise a temporary
+    folder, so that running the tests leaves a checkout's tracked files as they were."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folder = PROJECT_ROOT / "docs" / "screenshots"
+    else:
+        folder = Path(tempfile.gettempdir()) / "moderation-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
 
 # Set as ``pytestmark`` by the modules that need the browser.
 needs_chromium = pytest.mark.skipif(

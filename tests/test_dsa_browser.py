@@ -11,12 +11,9 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from core.config import PROJECT_ROOT
 from storage.dsa import DsaStore
-from tests.browser_fixtures import Page, needs_chromium
+from tests.browser_fixtures import Page, needs_chromium, screenshot_path
 from tests.moderate_seed import ROTHERHAM, seed_held
-
-SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 pytest_plugins = ["tests.browser_fixtures"]
 pytestmark = needs_chromium
@@ -96,9 +93,8 @@ def test_the_notice_tab_decides_legality_and_takes_the_comment_down(open_page, d
     card = page.card(desk["ids"][0])
     assert "names the girl's school" in card.locator("[data-testid=notices]").inner_text()
     page.tab.evaluate("window.scrollTo(0, 0)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.tab.screenshot(path=str(SHOTS / "moderate-notices.png"), full_page=True)
-    assert 10_000 < (SHOTS / "moderate-notices.png").stat().st_size < 800_000
+    page.tab.screenshot(path=str(screenshot_path("moderate-notices.png")), full_page=True)
+    assert 10_000 < screenshot_path("moderate-notices.png").stat().st_size < 800_000
 
     card.locator("input[name=illegal][value=yes]").check()
     card.locator("input[name=legal_ground]").fill("Sexual Offences (Amendment) Act 1992 s.1")
@@ -138,8 +134,8 @@ def test_the_appeal_tab_needs_another_moderator_and_reverses(open_page, desk, cl
     other.tab.locator("[data-testid=tab-appeal]").click()
     other.tab.wait_for_url("**category=appeal")
     other.tab.evaluate("window.scrollTo(0, 0)")
-    other.tab.screenshot(path=str(SHOTS / "moderate-appeals.png"), full_page=True)
-    assert 10_000 < (SHOTS / "moderate-appeals.png").stat().st_size < 800_000
+    other.tab.screenshot(path=str(screenshot_path("moderate-appeals.png")), full_page=True)
+    assert 10_000 < screenshot_path("moderate-appeals.png").stat().st_size < 800_000
     card = other.card(desk["ids"][1])
     card.locator("input[name=explanation]").fill("Quoting a public figure is fair comment.")
     card.locator("button[value=reverse]").click()

@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from core.config import PROJECT_ROOT
-from tests.browser_fixtures import Page, needs_chromium
+from tests.browser_fixtures import Page, needs_chromium, screenshot_path
 from tests.conftest import wait_until
 from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "moderate.png"
+SCREENSHOT = screenshot_path("moderate.png")
 
 pytest_plugins = ["tests.browser_fixtures"]
 pytestmark = needs_chromium
@@ -225,7 +224,6 @@ def test_screenshot_of_a_realistic_queue(open_page, runtime, moderator_key):
     page.tab.keyboard.press("j")
     page.tab.evaluate("window.scrollTo(0, 0)")
     assert page.tab.locator("mark").count() >= 10
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.tab.screenshot(path=str(SCREENSHOT), full_page=True)
     size = Path(SCREENSHOT).stat().st_size
     assert 10_000 < size < 500_000, size

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from core.config import PROJECT_ROOT
 from model.scoring import Span
 from storage.moderation import ModerationStore, Moderator
-from tests.browser_fixtures import Page, needs_chromium
+from tests.browser_fixtures import Page, needs_chromium, screenshot_path
 from tests.conftest import make_settings, wait_until
 from tests.moderate_seed import ROTHERHAM, XSS_TEXT, seed_held
 from tests.moderation_support import score_pending
@@ -26,7 +25,7 @@ from tests.moderation_support import score_pending
 pytest_plugins = ["tests.browser_fixtures", "tests.moderation_fixtures"]
 pytestmark = needs_chromium
 
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "thread-context.png"
+SCREENSHOT = screenshot_path("thread-context.png")
 STORY = {"title": "Grooming trial: jury retires at Sheffield Crown Court",
          "url": "https://news.example/rotherham-grooming-trial", "section": "crime"}
 
@@ -121,7 +120,6 @@ def test_a_held_reply_shows_the_story_and_its_thread_collapsed(open_page, client
     # Seeded comments have no parent: no context block.
     assert page.tab.locator("details.context").count() == 1
     page.tab.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.tab.screenshot(path=str(SCREENSHOT), full_page=True)
     assert 10_000 < Path(SCREENSHOT).stat().st_size < 600_000
     assert page.errors == []

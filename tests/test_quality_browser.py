@@ -17,11 +17,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from core import quality
-from core.config import PROJECT_ROOT
-from tests.browser_fixtures import Page, needs_chromium
+from tests.browser_fixtures import Page, needs_chromium, screenshot_path
 from tests.moderation_support import post, score_pending
 
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "moderate-quality.png"
+SCREENSHOT = screenshot_path("moderate-quality.png")
 VERSION = "stub-moderation"
 
 pytest_plugins = ["tests.browser_fixtures", "tests.moderation_fixtures"]
