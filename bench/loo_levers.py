@@ -298,11 +298,15 @@ def _fit_on(fold: Fold, key, weights: np.ndarray | None = None, clf=None) -> np.
     return fold.cache[key]
 
 
-def _generalist(fold: Fold, kind: str) -> np.ndarray:
+def _generalist(fold: Fold, kind: str, gen_alpha: float | None = None) -> np.ndarray:
+    # gen_alpha: the generalist arm's own L2 strength (None: the shipped ABUSE_ALPHA); a
+    # stronger prior may transfer better to corpora no training row resembles.
+    clf = None if gen_alpha is None else _sgd().set_params(alpha=gen_alpha)
     if kind == "uniform":
-        return _fit_on(fold, ("gen", kind), _uniform_weights(fold))
+        return _fit_on(fold, ("gen", kind, gen_alpha), _uniform_weights(fold), clf=clf)
     w = float(kind)
-    return _fit_on(fold, ("gen", kind), T._weights(fold.train, "abuse", _site_table(w)))
+    return _fit_on(fold, ("gen", kind, gen_alpha), T._weights(fold.train, "abuse", _site_table(w)),
+                   clf=clf)
 
 
 def _domain(fold: Fold, alpha_: float = 1e-4) -> np.ndarray:
@@ -323,12 +327,13 @@ def _domain(fold: Fold, alpha_: float = 1e-4) -> np.ndarray:
     return fold.cache[key]
 
 
-def gated(gen: str = "1", temp: float = 1.0, shift: float = 0.0, alpha_: float = 1e-4):
+def gated(gen: str = "1", temp: float = 1.0, shift: float = 0.0, alpha_: float = 1e-4,
+          gen_alpha: float | None = None):
     """g = sigmoid((domain decision - shift) / temp); score = g * shipped + (1 - g) * generalist
     (site rows at weight ``gen``, or "uniform"). Three dot products on one feature matrix."""
     def fit(fold: Fold):
         g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, alpha_) - shift) / temp, -40, 40)))
-        d = g * fold.model_decision + (1 - g) * _generalist(fold, gen)
+        d = g * fold.model_decision + (1 - g) * _generalist(fold, gen, gen_alpha)
         GATE_LOG.append({"lever": (gen, temp, shift, alpha_), "g": g, "train_idx": fold.train_idx,
                          "sources": [e.source for e in fold.rows]})
         return lambda idx: d[idx]
@@ -411,6 +416,9 @@ LEVERS.update({
     "sgd_avg_50ep": sgd_variant(average=True, max_iter=50),
     "lr_C1": logreg(1.0), "lr_C4": logreg(4.0),
     "sublinear": sublinear,
+    "gated_w1_a1e-5_t0.25_ga3e-5": gated("1", temp=0.25, alpha_=1e-5, gen_alpha=3e-5),
+    "gated_w1_a1e-5_t0.25_ga1e-4": gated("1", temp=0.25, alpha_=1e-5, gen_alpha=1e-4),
+    "gated_w1_a1e-5_t0.25_ga3e-6": gated("1", temp=0.25, alpha_=1e-5, gen_alpha=3e-6),
 })
 
 
