@@ -118,8 +118,10 @@ QUEUE_CATEGORIES = ("abuse", "victim_identification", "premoderated", "protected
 
 # The held queue and its indexes move together: every script that adds a comment to
 # the queue or takes it out goes through these functions. ``q`` holds the seven
-# index keys of ``queue_index_keys`` (in that order); category indexes are named by
-# appending the encoded category to a prefix. The categories a comment was indexed
+# entries of ``queue_index_keys`` (in that order); category indexes are named by
+# appending the encoded category to a prefix. Category and kind indexes are the tenant's
+# only: an all-tenants page merges its tenants' (the set ``q[6]``, which a hold joins the
+# tenant ``q[7]`` to unless that is '': the caller knows it is there). The categories a comment was indexed
 # under are kept on its record (``queued``), so it leaves exactly those indexes even
 # if its reasons changed meanwhile. The same goes for the kinds its reasons name
 # (``abuse: threat`` -> ``threat``): kind indexes per scope, kept in ``queued_kinds``.
@@ -201,24 +203,18 @@ end
 local function leave_indexes(q, id, raw_cats, raw_kinds, keep_cats, keep_kinds)
   if keep_cats == nil then
     redis.call('ZREM', q[1], id)
-    redis.call('ZREM', q[4], id)
-    redis.call('ZREM', q[7], id)
+    redis.call('ZREM', q[2], id)
+    redis.call('ZREM', q[5], id)
   end
   local kept_cats, kept_kinds = listed(keep_cats), listed(keep_kinds)
   if raw_cats then
     for _, c in ipairs(cjson.decode(raw_cats)) do
-      if not kept_cats[c] then
-        drop_from_category(q[2], q[3], c, id)
-        drop_from_category(q[5], q[6], c, id)
-      end
+      if not kept_cats[c] then drop_from_category(q[3], q[4], c, id) end
     end
   end
   if raw_kinds then
     for _, k in ipairs(cjson.decode(raw_kinds)) do
-      if not kept_kinds[k] then
-        redis.call('ZREM', kind_prefix(q[2]) .. encode_id(k), id)
-        redis.call('ZREM', kind_prefix(q[5]) .. encode_id(k), id)
-      end
+      if not kept_kinds[k] then redis.call('ZREM', kind_prefix(q[3]) .. encode_id(k), id) end
     end
   end
 end
@@ -227,20 +223,17 @@ end
 -- writes the marks (queued_marks) on the record, in its own HSET.
 local function enter_indexes(q, id, priority, cats, kinds)
   redis.call('ZADD', q[1], priority, id)
-  redis.call('ZADD', q[4], priority, id)
-  redis.call('ZADD', q[7], priority, id)
+  redis.call('ZADD', q[2], priority, id)
+  redis.call('ZADD', q[5], priority, id)
   for _, c in ipairs(cats) do
-    redis.call('ZADD', q[2] .. encode_id(c), priority, id)
-    redis.call('ZADD', q[5] .. encode_id(c), priority, id)
-    if not known_category[c] then
-      redis.call('SADD', q[3], c)
-      redis.call('SADD', q[6], c)
-    end
+    redis.call('ZADD', q[3] .. encode_id(c), priority, id)
+    if not known_category[c] then redis.call('SADD', q[4], c) end
   end
   for _, k in ipairs(kinds) do
-    redis.call('ZADD', kind_prefix(q[2]) .. encode_id(k), priority, id)
-    redis.call('ZADD', kind_prefix(q[5]) .. encode_id(k), priority, id)
+    redis.call('ZADD', kind_prefix(q[3]) .. encode_id(k), priority, id)
   end
+  -- In the same script as the indexes, so an all-tenants reader never misses them.
+  if q[7] ~= '' then redis.call('SADD', q[6], q[7]) end
 end
 
 -- The record fields that say where a queued comment is indexed. 'queued' is written even
@@ -444,12 +437,16 @@ def content_external_id(*parts: str | None) -> str:
     return CONTENT_ID_PREFIX + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def queue_index_keys(keys: Keys, tenant: str, article_id: str) -> list[str]:
-    """The seven keys of the held queue and its indexes, in ``QUEUE_INDEX_LUA``'s order."""
+def queue_index_keys(keys: Keys, tenant: str, article_id: str, register: bool = True
+                     ) -> list[str]:
+    """The held queue's keys in ``QUEUE_INDEX_LUA``'s order: all tenants' queue, the
+    tenant's queue, category index prefix and set of categories, the article's index, the
+    set of tenants with a queue and the tenant to add to it on a hold ('' when not
+    ``register``: the caller knows it is there, as a scoring worker does once it has
+    added it)."""
     own = keys.tenant(tenant)
-    return [keys.held_queue, keys.held_category(""), keys.held_categories,
-            own.held_queue, own.held_category(""), own.held_categories,
-            own.held_article(article_id)]
+    return [keys.held_queue, own.held_queue, own.held_category(""), own.held_categories,
+            own.held_article(article_id), keys.queue_tenants, tenant if register else ""]
 
 
 def hold_priority(scores: dict[str, float], reasons: Sequence[str], seq: int) -> float:
@@ -735,6 +732,7 @@ class CommentStore:
         author: tuple[str, float] | None = None,
         inline_event: bool = False,
         evalsha: bool = False,
+        register_tenant: bool = True,
     ) -> int:
         """Move a comment to ``new_status`` if it is in ``expected`` ('*' for any).
 
@@ -750,6 +748,8 @@ class CommentStore:
         ``INLINE_EVENTS``) rather than appended to the history list: the model's decision.
         ``evalsha``: queue a plain EVALSHA on ``pipe``, which the caller then runs with
         ``storage.scripts.execute`` (no SCRIPT EXISTS before the pipeline).
+        ``register_tenant``: a hold adds the tenant to ``Keys.queue_tenants``; False when the
+        caller knows it is there (a scoring worker, which saves that command a hold).
         """
 
         k = self.keys
@@ -758,7 +758,7 @@ class CommentStore:
             k.history(comment_id),
             k.pending,
             k.attempts,
-            *queue_index_keys(k, tenant, article_id),
+            *queue_index_keys(k, tenant, article_id, register=register_tenant),
         ]
         if author is not None:
             own = k.tenant(tenant)
@@ -809,7 +809,7 @@ class CommentStore:
             k.attempts,
             k.examples,
             own.article_comments(article_id),
-            *queue_index_keys(k, tenant, article_id),
+            *queue_index_keys(k, tenant, article_id, register=False),
             own.author_comments(author_id or ""),
             own.author_stored(author_id or ""),
             own.external_id(article_id, external_id or ""),

@@ -56,7 +56,11 @@ def encode_id(value: str) -> str:
 
 class _ScopedKeys:
     """Keys that exist once over every tenant (``Keys``: what "*" keys read) and once per
-    tenant (``TenantKeys``), named alike under the scope's base."""
+    tenant (``TenantKeys``), named alike under the scope's base.
+
+    The held queue's category and kind indexes and its set of categories are kept per tenant
+    only since migration 7 (storage/migrations.py, which deletes the all-tenants ones it
+    names here): an all-tenants key's pages and counts merge its tenants' (``Keys.queue_tenants``)."""
 
     @property
     def _scope(self) -> str:
@@ -216,6 +220,15 @@ class Keys(_ScopedKeys):
         """Sorted set: 'notice:<ref>' and 'appeal:<ref>' by their last change (what the
         retention sweep reads instead of scanning)."""
         return f"{self.prefix}dsa:records"
+
+    @property
+    def queue_tenants(self) -> str:
+        """Set: tenants that have had a comment held, added by the script that holds one
+        (storage/comments.py ``enter_indexes``; a scoring worker asks for it once per tenant
+        in a while, never per comment): whose category and kind indexes an all-tenants
+        key's queue pages and counts merge. Never emptied (a tenant with an empty queue
+        costs a few reads of empty indexes)."""
+        return f"{self.prefix}queue:tenants"
 
     @property
     def quality_tenants(self) -> str:

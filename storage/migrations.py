@@ -12,7 +12,9 @@ adds the kind indexes (``abuse: threat`` -> the ``threat`` index) the same way.
 Step 3 drops the per-status article listings; steps 4 and 5 copy what the scoring
 batch used to read with extra commands onto the records it reads anyway (a queued
 comment's ``queued`` mark; an author's ban and recent moderator outcomes). Step 6
-turns each author's ``posted`` counter into ``twice`` (``posted`` is derived since).
+turns each author's ``posted`` counter into ``twice`` (``posted`` is derived since). Step 7
+drops the all-tenants category and kind indexes (an all-tenants page merges its tenants'),
+after listing the tenants with queued comments in ``Keys.queue_tenants``.
 """
 
 from __future__ import annotations
@@ -172,6 +174,35 @@ def _derive_posted(redis: Redis, keys: Keys) -> int:
     return touched
 
 
+def _glob(text: str) -> str:
+    """``text`` matched literally in a SCAN pattern."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def _merge_all_tenants_indexes(redis: Redis, keys: Keys) -> int:
+    """List every tenant with a queued comment in ``Keys.queue_tenants`` (holds add theirs
+    since), then delete the all-tenants category and kind indexes and set of categories:
+    an all-tenants key's pages and counts merge its tenants' indexes now. Running it again,
+    or beside a process of the code before, gives the same: a hold by that code adds to the
+    indexes deleted here, which the next run deletes again."""
+    added = 0
+    for ids in _held_queue_pages(redis, keys):
+        pipe = redis.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hget(keys.comment(cid), "tenant")
+        tenants = {tenant_of({"tenant": t.decode() if t else None}) for t in pipe.execute()}
+        added += redis.sadd(keys.queue_tenants, *tenants)
+    # Every all-tenants index, whatever its category or kind (names are encoded: no ':');
+    # the tenants' own carry a "t:{tenant}:" segment, which the pattern leaves out.
+    deleted = redis.unlink(keys.held_categories)
+    for prefix in (keys.held_category(""), keys.held_kind("")):
+        shape = re.compile(re.escape(prefix) + r"[^:]+$")
+        names = _scan(redis, _glob(prefix) + "*", shape, b"zset")
+        for chunk in range(0, len(names), _CHUNK):
+            deleted += redis.unlink(*names[chunk:chunk + _CHUNK])
+    return added + deleted
+
+
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
@@ -182,6 +213,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (4, "mark queued comments' records as queued", _mark_queued),
     (5, "copy authors' moderator outcomes onto their hashes", _author_state_fields),
     (6, "derive authors' posted counts from the other counters", _derive_posted),
+    (7, "merge tenants' queue indexes for all tenants (drop the all-tenants category and "
+        "kind indexes)", _merge_all_tenants_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -12,11 +12,14 @@ name is kept beside the id for display. A moderator sees and acts on the
 comments of its key's tenant only, or on every tenant's with "*": anything
 else is "not found", exactly as a comment that does not exist.
 
-The held queue is indexed per tenant, per tenant and category, and per tenant
-and article (kept by the same Lua scripts that move comments in and out of the
+The held queue is indexed per tenant, per tenant and category (and kind), and per
+tenant and article (kept by the same Lua scripts that move comments in and out of the
 queue, storage/comments.py), so a page of the queue reads its own index from
 the cursor on, and counts are the indexes' sizes; only score filters read the
-(tenant's or article's) queue in bounded chunks.
+(tenant's or article's) queue in bounded chunks. All tenants have one queue too, but no
+category or kind indexes: an all-tenants page of a category or kind merges its tenants'
+(``Keys.queue_tenants``) by priority then id, the order one index would have, and its
+counts add theirs up.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from storage.comments import (
 )
 from storage.erasure import ERASED
 from storage.examples import ExampleStore, labels_for
-from storage.keys import LUA_ENCODE, Keys
+from storage.keys import LUA_ENCODE, Keys, TenantKeys
 from storage.quality import QualityStore, label_source
 
 log = logging.getLogger("storage.moderation")
@@ -347,12 +350,19 @@ class ModerationStore:
         self._scan = redis.register_script(_SCAN)
 
     # Queue ------------------------------------------------------------------------------
-    def _indexes(self, tenant: str | None) -> tuple[str, Callable[[str], str], str]:
-        """(queue, category index by name, set of categories) of one tenant, or of all."""
+    def _queue_key(self, tenant: str | None) -> str:
+        """The held queue of one tenant, or of all."""
         if tenant is None or tenant == ALL_TENANTS:
-            return self.keys.held_queue, self.keys.held_category, self.keys.held_categories
-        own = self.keys.tenant(tenant)
-        return own.held_queue, own.held_category, own.held_categories
+            return self.keys.held_queue
+        return self.keys.tenant(tenant).held_queue
+
+    def _tenant_scopes(self, tenant: str | None) -> list[TenantKeys]:
+        """The tenants whose category and kind indexes a page of ``tenant``'s queue reads:
+        that one, or for all tenants every tenant that has had a comment held."""
+        if tenant is None or tenant == ALL_TENANTS:
+            return [self.keys.tenant(t) for t in sorted(
+                _text(m) for m in self.redis.smembers(self.keys.queue_tenants))]
+        return [self.keys.tenant(tenant)]
 
     def queue(
         self,
@@ -386,7 +396,7 @@ class ModerationStore:
         call blocks Redis for long.
         """
         after = _parse_cursor(cursor)
-        queue_key, category_key, categories_key = self._indexes(tenant)
+        queue_key = self._queue_key(tenant)
         if article_id is not None:
             if tenant is None or tenant == ALL_TENANTS:
                 raise ValueError("an article filter needs a tenant")
@@ -396,12 +406,15 @@ class ModerationStore:
         token = moderator.token if moderator is not None else None
         indexed = article_id is None and min_score is None and max_score is None
         if indexed and not (category and kind):
-            counts, total = self._counts(queue_key, category_key, categories_key)
-            source = category_key(category) if category else queue_key
-            if kind:
-                scope = self.keys if tenant is None or tenant == ALL_TENANTS else self.keys.tenant(tenant)
-                source = scope.held_kind(kind)
-            page = self._page_from_index(source, after, limit + 1, token)
+            scopes = self._tenant_scopes(tenant)
+            counts, total = self._counts(queue_key, scopes)
+            if category:
+                sources = [scope.held_category(category) for scope in scopes]
+            elif kind:
+                sources = [scope.held_kind(kind) for scope in scopes]
+            else:
+                sources = [queue_key]
+            page = self._page_from_indexes(sources, after, limit + 1, token)
         else:
             page, counts, total = self._scan_index(index, category, min_score, max_score, after,
                                                    limit + 1, token, kind)
@@ -413,25 +426,46 @@ class ModerationStore:
             next_cursor = f"{float(page[-1][1])!r}|{page[-1][0]}"
         return {"items": items, "next_cursor": next_cursor, "counts": counts, "total": total}
 
-    def _counts(self, queue_key: str, category_key: Callable[[str], str], categories_key: str
-                ) -> tuple[dict[str, int], int]:
-        # The known categories' indexes are counted in the same round trip as the set of
-        # the others (a category outside QUEUE_CATEGORIES, or data from before); those, if
-        # any, in a second.
+    def _counts(self, queue_key: str, scopes: Sequence[TenantKeys]) -> tuple[dict[str, int], int]:
+        # Every scope's known categories' indexes are counted in the same round trip as its
+        # set of the others (a category outside QUEUE_CATEGORIES, or data from before);
+        # those, if any, in a second.
         pipe = self.redis.pipeline(transaction=False)
         pipe.zcard(queue_key)
-        pipe.smembers(categories_key)
-        for name in QUEUE_CATEGORIES:
-            pipe.zcard(category_key(name))
-        total, others, *sizes = pipe.execute()
-        counts = dict(zip(QUEUE_CATEGORIES, sizes, strict=True))
-        extra = sorted({_text(c) for c in others} - counts.keys())
+        for scope in scopes:
+            pipe.smembers(scope.held_categories)
+            for name in QUEUE_CATEGORIES:
+                pipe.zcard(scope.held_category(name))
+        total, *rows = pipe.execute()
+        counts: dict[str, int] = {}
+        extra: list[tuple[TenantKeys, str]] = []
+        width = 1 + len(QUEUE_CATEGORIES)
+        for n, scope in enumerate(scopes):
+            others, *sizes = rows[n * width:(n + 1) * width]
+            for name, size in zip(QUEUE_CATEGORIES, sizes, strict=True):
+                counts[name] = counts.get(name, 0) + int(size)
+            extra += [(scope, name) for name in sorted({_text(c) for c in others})
+                      if name not in QUEUE_CATEGORIES]
         if extra:
             pipe = self.redis.pipeline(transaction=False)
-            for name in extra:
-                pipe.zcard(category_key(name))
-            counts.update(zip(extra, pipe.execute(), strict=True))
-        return {n: int(counts[n]) for n in sorted(counts) if counts[n]}, int(total)
+            for scope, name in extra:
+                pipe.zcard(scope.held_category(name))
+            for (_, name), size in zip(extra, pipe.execute(), strict=True):
+                counts[name] = counts.get(name, 0) + int(size)
+        return {n: counts[n] for n in sorted(counts) if counts[n]}, int(total)
+
+    def _page_from_indexes(self, indexes: Sequence[str], after: tuple[float, str] | None,
+                           want: int, token: str | None) -> list[tuple[str, str]]:
+        """``_page_from_index`` over several indexes holding distinct comments (tenants'),
+        merged in the order one index of them all would have: priority, then id (Redis
+        orders equal scores by member bytes: UTF-8 keeps str order). The first
+        ``want`` of the merge are among the first ``want`` of each index."""
+        if len(indexes) == 1:
+            return self._page_from_index(indexes[0], after, want, token)
+        merged = [entry for index in indexes
+                  for entry in self._page_from_index(index, after, want, token)]
+        merged.sort(key=lambda entry: (float(entry[1]), entry[0]))
+        return merged[:want]
 
     def _page_from_index(self, index: str, after: tuple[float, str] | None, want: int,
                          token: str | None) -> list[tuple[str, str]]:
@@ -516,7 +550,7 @@ class ModerationStore:
         nothing about it."""
         if not ids:
             return set()
-        queue_key, _, _ = self._indexes(tenant)
+        queue_key = self._queue_key(tenant)
         pipe = self.redis.pipeline(transaction=False)
         for cid in ids:
             pipe.zscore(queue_key, cid)
@@ -540,7 +574,7 @@ class ModerationStore:
         if ids is not None:
             wanted = self.visible(moderator, ids)
             return self._run_claim(moderator, wanted, len(wanted), ttl_ms, event)
-        queue_key, _, _ = self._indexes(moderator.tenant)
+        queue_key = self._queue_key(moderator.tenant)
         claimed: list[str] = []
         start = 0
         chunk = max(limit * 2, 50)

@@ -2,7 +2,9 @@
 them: every filter (category, kind, article, none) on two tenants and on all tenants answers
 what the records say, after holds, re-holds under other reasons, reports and decisions; the
 categories known in code (QUEUE_CATEGORIES) are listed without a set, others through it,
-and sets the earlier layout filled with known categories still read right.
+and sets the earlier layout filled with known categories still read right. All tenants'
+category and kind pages merge the tenants' indexes (there are none of all tenants) in the
+order of the all-tenants queue, ties by id included, whatever the page size.
 
 Real Redis; the reference answers are worked out in Python from the stored records."""
 
@@ -21,6 +23,8 @@ from storage.comments import QUEUE_CATEGORIES, hold_priority
 from storage.dsa import APPEAL_REASON, NOTICE_REASON
 from storage.moderation import REPORT_REASON, ModerationStore, category_of
 from storage.quality import SPOT_CHECK
+
+pytest_plugins = ["tests.moderation_fixtures"]
 
 TENANTS = ("acme", "bravo")
 ARTICLES = ("a1", "a2")
@@ -156,7 +160,52 @@ def test_every_filter_answers_what_the_records_say_on_two_tenants(runtime, store
     keys = runtime.keys
     for tenant in TENANTS:
         assert runtime.redis.smembers(keys.tenant(tenant).held_categories) == {b"legacy_rule"}
-    assert runtime.redis.smembers(keys.held_categories) == {b"legacy_rule"}
+    # all tenants' pages merge the tenants' indexes: a hold writes none of all tenants
+    assert runtime.redis.smembers(keys.queue_tenants) == {t.encode() for t in TENANTS}
+    assert _all_tenants_indexes(runtime) == []
+
+
+def _all_tenants_indexes(runtime) -> list[str]:
+    keys = runtime.keys
+    return sorted(k.decode() for pattern in (keys.held_category("*"), keys.held_kind("*"),
+                                             keys.held_categories)
+                  for k in runtime.redis.scan_iter(match=pattern.replace("%2A", "*")))
+
+
+def test_all_tenants_pages_follow_the_all_tenants_queue_across_tenants(runtime, store):
+    """Three tenants' holds at equal priorities (ties broken by id) and at others: category and
+    kind pages of all tenants list them as the all-tenants queue orders them, at every page
+    size; a comment another moderator claimed is skipped as in one index."""
+    from storage.moderation import Moderator
+
+    held: list[str] = []
+    for n in range(12):
+        tenant = ("acme", "bravo", "carol")[n % 3]
+        cid = runtime.comments.create(tenant=tenant, article_id="a1", text=f"t{n}",
+                                      author_id=f"r{n}").id
+        reasons = ["abuse: threat"] if n % 4 else ["abuse: insult"]
+        # seq n // 5: runs of equal priorities that span tenants
+        _hold(runtime, cid, tenant, "a1", reasons, n // 5)
+        held.append(cid)
+    order = [m.decode() for m in runtime.redis.zrange(runtime.keys.held_queue, 0, -1)]
+    assert sorted(order) == sorted(held)
+    threats = [cid for cid in order if "threat" in _kinds_of(runtime.comments.get(cid)["reasons"])]
+    for limit in (1, 2, 5, 50):
+        for filters, expected in (({"category": "abuse"}, order), ({"kind": "threat"}, threats)):
+            ids, cursor = [], None
+            while True:
+                out = store.queue(tenant=None, cursor=cursor, limit=limit, **filters)
+                ids += [i["id"] for i in out["items"]]
+                if (cursor := out["next_cursor"]) is None:
+                    break
+            assert ids == expected, (limit, filters)
+            assert out["counts"] == {"abuse": 12} and out["total"] == 12
+    other = Moderator("k2", "other", tenant="*")
+    assert store.claim(other, [order[1]]) == [order[1]]
+    me = Moderator("k1", "me", tenant="*")
+    out = store.queue(tenant=None, category="abuse", limit=3, moderator=me)
+    assert [i["id"] for i in out["items"]] == [order[0], *order[2:4]]
+    assert _all_tenants_indexes(runtime) == []
 
 
 def test_a_hold_marks_its_record_and_a_decision_clears_every_index(runtime, store):
@@ -169,8 +218,8 @@ def test_a_hold_marks_its_record_and_a_decision_clears_every_index(runtime, stor
     marks = runtime.redis.hmget(keys.comment(cid), "queued", "queued_kinds")
     assert [json.loads(m) for m in marks] == [["abuse"], []]
     assert runtime.redis.zscore(keys.tenant("acme").held_kind("threat"), cid) is None
-    assert runtime.redis.zscore(keys.held_category("legacy_rule"), cid) is None
-    assert not runtime.redis.smembers(keys.held_categories)
+    assert runtime.redis.zscore(keys.tenant("acme").held_category("legacy_rule"), cid) is None
+    assert not runtime.redis.smembers(keys.tenant("acme").held_categories)
     assert runtime.redis.zscore(keys.tenant("acme").held_category("abuse"), cid) is not None
     _decide(runtime, cid, "acme", "a1", "approved")
     assert runtime.redis.hmget(keys.comment(cid), "queued", "queued_kinds") == [None, None]
@@ -204,3 +253,75 @@ def test_the_known_categories_cover_every_reason_this_code_holds_for():
     assert held_for >= {"spam", "premoderated", "protected_term"}  # the scan reads the phases
     wanted = held_for | set(CATEGORIES) | {REPORT_REASON, SPOT_CHECK, NOTICE_REASON, APPEAL_REASON}
     assert wanted <= set(QUEUE_CATEGORIES), wanted - set(QUEUE_CATEGORIES)
+
+
+def test_a_scoring_worker_adds_a_tenant_to_the_queue_s_tenants_once_not_per_hold(
+        client, runtime, scorer, worker_ctx, make_key):
+    """The worker's batches hold comments without a per-hold SADD: a tenant is added once,
+    then not again while the worker's cache remembers it (the set deleted by hand stays
+    empty), and again once the cache forgets (as it does every POLICY_CACHE_SECONDS)."""
+    from tests.moderation_support import post, score_pending
+
+    sites = {t: {"Authorization": f"Bearer {make_key('site', t)}"} for t in TENANTS}
+    desk = {"Authorization": f"Bearer {make_key('moderator', '*')}"}
+
+    def held(tenant: str, n: int) -> str:
+        return post(client, sites[tenant], scorer.set(f"{tenant} abusive {n}", abuse=0.95),
+                    author=f"r{n}")
+
+    def all_tenants_abuse() -> set[str]:
+        out = client.get("/v1/moderation/queue?category=abuse&limit=100", headers=desk)
+        assert out.status_code == 200
+        return {i["id"] for i in out.get_json()["items"]}
+
+    first = {held(t, n) for t in TENANTS for n in range(3)}
+    score_pending()
+    assert all_tenants_abuse() == first
+    assert runtime.redis.smembers(runtime.keys.queue_tenants) == {t.encode() for t in TENANTS}
+    runtime.redis.delete(runtime.keys.queue_tenants)
+    later = held("acme", 3)
+    score_pending()
+    assert runtime.comments.get(later)["status"] == "held"
+    assert not runtime.redis.exists(runtime.keys.queue_tenants)  # no SADD for this hold
+    worker_ctx.policy_cache.reset(None)
+    again = held("acme", 4)
+    score_pending()
+    assert runtime.redis.smembers(runtime.keys.queue_tenants) == {b"acme"}
+    assert {later, again} <= all_tenants_abuse()
+
+
+def test_migration_7_lists_the_tenants_and_drops_the_all_tenants_indexes(runtime, store):
+    """The layout before: all tenants' category and kind indexes and set of categories beside
+    the tenants', no set of tenants. Step 7 lists every tenant with a queued comment (a record
+    from before tenants: the default tenant) and deletes those indexes, nothing else; again,
+    it finds nothing to do."""
+    from storage.migrations import current_version, migrate
+
+    keys, redis = runtime.keys, runtime.redis
+    ids = {}
+    for n, tenant in enumerate(("acme", "bravo", "default")):
+        cid = ids[tenant] = runtime.comments.create(tenant=tenant, article_id="a1", text="t",
+                                                    author_id="r").id
+        reasons = ["abuse: threat", "legacy_rule"]
+        _hold(runtime, cid, tenant, "a1", reasons, n)
+        priority = redis.zscore(keys.held_queue, cid)
+        for name in (keys.held_category("abuse"), keys.held_category("legacy_rule"),
+                     keys.held_kind("threat")):
+            redis.zadd(name, {cid: priority})
+    redis.sadd(keys.held_categories, "legacy_rule")
+    redis.hdel(keys.comment(ids["default"]), "tenant")
+    redis.delete(keys.queue_tenants)
+    redis.set(keys.schema_version, 6)
+    tenant_keys = sorted(k.decode() for k in redis.scan_iter(match="mod:t:*"))
+
+    assert [step[0] for step in migrate(redis, keys)] == [7]
+    assert current_version(redis, keys) == 7
+    assert redis.smembers(keys.queue_tenants) == {b"acme", b"bravo", b"default"}
+    assert _all_tenants_indexes(runtime) == []
+    assert sorted(k.decode() for k in redis.scan_iter(match="mod:t:*")) == tenant_keys
+    order = [m.decode() for m in redis.zrange(keys.held_queue, 0, -1)]
+    for filters in ({"category": "abuse"}, {"category": "legacy_rule"}, {"kind": "threat"}):
+        assert _read_all(store, None, **filters) == (
+            order, {"abuse": 3, "legacy_rule": 3}, 3), filters
+    redis.set(keys.schema_version, 6)
+    assert [step[2] for step in migrate(redis, keys)] == [0]

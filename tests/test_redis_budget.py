@@ -42,15 +42,20 @@ BUDGET_WITHOUT_LIMITS = 22.0
 # (Before kinds were counted apart, 10 a held comment covered the 2.5 kinds the small model's
 # holds named on average. 5 until the fourth pass of issue 17, which took 4 off a hold of one
 # category: its queued marks go in the decide script's one HSET, and a known category's index
-# takes no SADD into the scope's set of categories.)
-HELD_EXTRA = 1.0
-KIND_EXTRA = 2.0
+# takes no SADD into the scope's set of categories. 1 and 2 until the fifth pass, which
+# dropped the all-tenants category and kind indexes: one ZADD per category and per kind.)
+HELD_EXTRA = 0.0
+KIND_EXTRA = 1.0
 # One held decision's script, above the same decision approving: the queue's three ZADDs (all
-# tenants', the tenant's, the article's), two per category (all tenants' and the tenant's
-# index) and two per kind; nothing else (tests/test_queue_indexes.py checks what they hold).
+# tenants', the tenant's, the article's), one per category and one per kind (the tenant's
+# index: all tenants' pages merge the tenants', issue 17's fifth pass); nothing else
+# (tests/test_queue_indexes.py checks what they hold). Asked to (every path but a scoring
+# worker's, which adds a tenant once in a while itself), it also adds its tenant to the queue's
+# tenants: HELD_REGISTER.
 HELD_QUEUE = 3
-HELD_PER_CATEGORY = 2
-HELD_PER_KIND = 2
+HELD_PER_CATEGORY = 1
+HELD_PER_KIND = 1
+HELD_REGISTER = {"sadd": 1}
 COMMENTS = 64  # SCORING_BATCH_SIZE: one full batch
 
 LIMITS = dict(rate_limit_post_comments="100000/second;6000000/minute",
@@ -134,7 +139,7 @@ def test_a_hold_costs_its_index_writes_and_nothing_more(redis_url, redis_client)
     comments = CommentStore(redis_client, Keys())
     reasons = ["abuse: insult + threat"]
 
-    def decided(status: str) -> dict[str, int]:
+    def decided(status: str, register: bool) -> dict[str, int]:
         cid = comments.create(tenant="acme", article_id="s", text="t", author_id="r").id
         redis_client.config_resetstat()
         assert comments.transition(
@@ -142,13 +147,20 @@ def test_a_hold_costs_its_index_writes_and_nothing_more(redis_url, redis_client)
             fields={"scores": {"abuse": 0.9}, "reasons": reasons if status == "held" else [],
                     "decided": "1", "decided_by": "model"},
             event="scored", event_data={"by": "model", "status": status},
-            priority=hold_priority({"abuse": 0.9}, reasons, 1), inline_event=True) == 1
+            priority=hold_priority({"abuse": 0.9}, reasons, 1), inline_event=True,
+            register_tenant=register) == 1
         return _commands(redis_client)
 
-    held, approved = decided("held"), decided("approved")
-    extra = {name: held.get(name, 0) - approved.get(name, 0) for name in held | approved}
-    assert {name: n for name, n in extra.items() if n} == {
-        "zadd": HELD_QUEUE + HELD_PER_CATEGORY * 1 + HELD_PER_KIND * 2}, (held, approved)
+    def extra(held: dict[str, int], approved: dict[str, int]) -> dict[str, int]:
+        diff = {name: held.get(name, 0) - approved.get(name, 0) for name in held | approved}
+        return {name: n for name, n in diff.items() if n}
+
+    index_writes = {"zadd": HELD_QUEUE + HELD_PER_CATEGORY * 1 + HELD_PER_KIND * 2}
+    held, approved = decided("held", False), decided("approved", False)
+    assert extra(held, approved) == index_writes, (held, approved)
+    # an approval adds no tenant whatever it is asked; a hold adds its tenant when asked
+    held, approved = decided("held", True), decided("approved", True)
+    assert extra(held, approved) == {**index_writes, **HELD_REGISTER}, (held, approved)
 
 
 # What a scoring batch costs whatever its size, beyond its comments' own commands: the lease

@@ -32,7 +32,7 @@ from storage.tenant_rules import FINGERPRINTS_KEPT
 from worker.context import WorkerContext, get_context
 from worker.lease import LeaseKeeper
 from worker.phases import decide
-from worker.policy import Policy
+from worker.policy import Policy, PolicyCache
 from worker.queues import DRAIN_FLAG_TTL, schedule_drain_once, schedule_helper, schedule_single
 from worker.tallies import Tallies
 from worker.webhooks import emit_decisions
@@ -184,7 +184,7 @@ def score_comment(comment_id: str) -> str:
     scorer = ctx.model.get()
     score = scorer.score_batch([record["text"]])[0]
     policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, [record])
-    changed = _record(ctx, [(record, score)], policy)
+    changed = _record(ctx, [(record, score)], policy, None)
     if ctx.tallies is not None:
         ctx.tallies.flush(ctx.redis, QualityStore(ctx.redis, ctx.keys))
     return "decided" if changed else "already decided"
@@ -194,7 +194,8 @@ def decide_scored(ctx: WorkerContext, scorer: Scorer, scored: list[tuple[dict[st
     """Decide and record comments ``scorer`` scored outside a scoring job (the synchronous
     integrations): the same policy, phases, side effects and webhook events as a batch."""
     policy = Policy.load(ctx.redis, ctx.keys, ctx.settings, scorer, [r for r, _ in scored])
-    return _record(ctx, scored, policy)
+    # No cache here (nothing forgets it): each hold adds its tenant to the queue's tenants.
+    return _record(ctx, scored, policy, None)
 
 
 def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
@@ -229,14 +230,21 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
             except Exception:
                 _hand_off(ctx, record["id"], "scoring raised")
                 counts["handed_off"] += 1
-    counts["decided"] += _record(ctx, scored, policy)
+    counts["decided"] += _record(ctx, scored, policy, ctx.policy_cache)
     return counts
 
 
-def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], policy: Policy) -> int:
-    """Write every decision of a batch in one round trip; returns how many changed status."""
+def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], policy: Policy,
+            cache: PolicyCache | None) -> int:
+    """Write every decision of a batch in one round trip; returns how many changed status.
+    ``cache``: where the tenants known to be in ``Keys.queue_tenants`` are kept."""
     if not scored:
         return 0
+    known = cache.queue_tenants if cache is not None else set()
+    # Pipeline positions of the SADDs adding a tenant to the queue's tenants: one per tenant
+    # a batch holds for until this process saw it there, never one per hold (the scripts
+    # are told not to), queued before the tenant's first hold so no all-tenants page misses it.
+    adding: dict[str, int] = {}
     version = ctx.model.version
     now = time.time()
     pipe = ctx.redis.pipeline(transaction=False)
@@ -247,6 +255,10 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         # Records from before tenants carry none: they are the default tenant's.
         record = {**record, "tenant": tenant_of(record)}
         decision = decide(record, score, policy)
+        tenant = record["tenant"]
+        if decision.status == "held" and tenant not in known and tenant not in adding:
+            pipe.sadd(ctx.keys.queue_tenants, tenant)
+            adding[tenant] = len(pipe) - 1
         scores = {k: round(float(v), 4) for k, v in score.scores.items()}
         spans = [
             {"start": s.start, "end": s.end, "category": s.category, "kind": s.kind}
@@ -281,6 +293,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
             inline_event=True,
             # A plain EVALSHA: no SCRIPT EXISTS before the pipeline (storage/scripts.py).
             evalsha=True,
+            # Its tenant is added above, once.
+            register_tenant=False,
         )
         transitions.append(len(pipe) - 1)
         outcomes.append({**record, "status": decision.status, "reasons": decision.reasons,
@@ -303,6 +317,7 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
         log.error("batch writes failed", extra={"errors": len(errors),
                                                 "error_type": type(errors[0]).__name__})
     decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
+    known.update(t for t, n in adding.items() if not isinstance(results[n], Exception))
     # One more round trip for the batch, now that the scripts said which decisions are
     # this batch's: out of the lease (two commands rather than two per comment inside
     # each script; a comment whose script failed stays leased) and the spot checks drawn.

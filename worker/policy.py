@@ -223,6 +223,10 @@ class PolicyCache:
         self.shared: _Shared | None = None
         self.tenants: dict[str, _TenantSettings] = {}
         self.articles: dict[tuple[str, str], ArticlePolicy] = {}
+        # Tenants this process added to ``Keys.queue_tenants`` (worker/jobs.py ``_record``):
+        # its batches add them no more. Forgotten with the rest, so a set lost in Redis (by
+        # hand, a restore) is whole again within ``max_age`` of the tenant's next hold.
+        self.queue_tenants: set[str] = set()
 
     def expire(self) -> None:
         """Forget everything once it is ``max_age`` old (every batch when it is 0)."""
@@ -239,6 +243,7 @@ class PolicyCache:
         self.shared = None
         self.tenants.clear()
         self.articles.clear()
+        self.queue_tenants.clear()
         self._version = version
         self._filled = True
         self._since = self._clock()
