@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,38 +69,86 @@ end
 return {ARGV[2], 1, 0}
 """
 
+# Scores in the pending set are times (epoch s) on a millisecond grid, and where in the
+# millisecond tells a lease from a first due time: a new comment is due at a whole
+# millisecond (``due_score``), a leased one at its deadline plus half a millisecond
+# (``lease_score``). The lease script reads the score it takes a comment at, so it counts
+# an attempt in the attempts hash only for a comment whose lease ran out, and a first lease
+# and its release write nothing but the pending set. A score read back is within 3e-4 ms
+# of its grid point (doubles at 1.8e12 ms), far inside the tolerance. A score off the grid
+# was written by code from before it (stored data, or a process of that code still
+# running): the script reads the hash for it, as that code did, so its count goes on.
+_LEASE_MARK_TOLERANCE = 0.001
+
+
+def due_score(when: float) -> float:
+    """``when`` (epoch s) as a first due time in the pending set (a whole millisecond)."""
+    return math.floor(when * 1000) / 1000
+
+
+def lease_score(until: float) -> float:
+    """``until`` (epoch s) as a lease deadline in the pending set (half a millisecond past
+    a whole one, so the lease script tells it from a first due time)."""
+    return (math.floor(until * 1000) + 0.5) / 1000
+
+
 _LEASE = """
--- KEYS: pending, attempts, drain_flag ; ARGV: now, lease_until, limit, wait_ttl
--- Three commands a batch, whatever its size: one ZADD and one HSET of many members
--- rather than a ZADD and an HINCRBY per comment.
+-- KEYS: pending, attempts, drain_flag ; ARGV: now, lease score, limit, wait_ttl
+-- Two commands a batch of first leases, whatever its size: the range read and one ZADD of
+-- many members. A comment's leases are counted by the score it is due at (``lease_score``):
+-- one due at a whole millisecond was never leased (count 1, nothing written); one due at a
+-- lease's deadline (half a millisecond past) was, and its count is the attempts hash's, or
+-- 1 (a first lease writes none), plus this one; one off the grid (scored by the code
+-- before it) counts the hash's or 0, plus this one, as that code did. Only the counts past
+-- 1 are written (one HMGET and one HSET of those ids alone, when there are any).
 -- Nothing due and wait_ttl > 0 (a scoring job about to wait for posts): the drain flag,
 -- if it is still there, says "waiting" from this very moment, so a post stored after this
 -- script wakes the job (the create script) and none stored before it is missed.
 -- Returns {leases, 1 if more are due than this batch took}, or with none due 1 (now
 -- waiting) or 0 (not: the flag is gone).
+local tolerance = """ + repr(_LEASE_MARK_TOLERANCE) + """
 local limit = tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit + 1)
+local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0,
+                        limit + 1)
+local n = #rows / 2
 local more = 0
-if #ids > limit then
+if n > limit then
   more = 1
-  ids[#ids] = nil
+  n = limit
 end
-if #ids == 0 then
+if n == 0 then
   if tonumber(ARGV[4]) > 0 and redis.call('SET', KEYS[3], 'waiting', 'XX', 'EX', ARGV[4]) then
     return 1
   end
   return 0
 end
-local leased, counted, out = {}, {}, {}
-local before = redis.call('HMGET', KEYS[2], unpack(ids))
-for i, id in ipairs(ids) do
-  local n = (tonumber(before[i]) or 0) + 1
+local leased, out, again, floor = {}, {}, {}, {}
+for i = 1, n do
+  local id, ms = rows[2 * i - 1], tonumber(rows[2 * i]) * 1000
+  local part = ms - math.floor(ms)
   leased[2 * i - 1], leased[2 * i] = ARGV[2], id
-  counted[2 * i - 1], counted[2 * i] = id, n
-  out[i] = {id, n}
+  out[i] = {id, 1}
+  if part > tolerance and part < 1 - tolerance then
+    again[#again + 1] = i
+    -- Leased before: at least once. Off the grid: the hash knows.
+    floor[#again] = math.abs(part - 0.5) < tolerance and 1 or 0
+  end
 end
 redis.call('ZADD', KEYS[1], unpack(leased))
-redis.call('HSET', KEYS[2], unpack(counted))
+if #again > 0 then
+  local ids, counted = {}, {}
+  for j, i in ipairs(again) do ids[j] = out[i][1] end
+  local before = redis.call('HMGET', KEYS[2], unpack(ids))
+  for j, i in ipairs(again) do
+    local count = (tonumber(before[j]) or floor[j]) + 1
+    out[i][2] = count
+    if count > 1 then
+      counted[#counted + 1] = ids[j]
+      counted[#counted + 1] = count
+    end
+  end
+  if #counted > 0 then redis.call('HSET', KEYS[2], unpack(counted)) end
+end
 return {out, more}
 """
 
@@ -271,8 +320,9 @@ _DECIDE = QUEUE_INDEX_LUA + """
 -- instead of appending it to the history list (CommentStore.history reads both); should
 -- the record hold that event already, it goes to the list, so a second one would show.
 -- expected_status '*' accepts any current status except a missing record.
--- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set and
--- the attempts hash itself, a whole batch in two commands, once this script has answered.
+-- keep_lease '1': the caller (a scoring batch) takes the ids out of the lease set (and the
+-- attempts hash, for those leased more than once) itself, a whole batch at a time, once
+-- this script has answered.
 -- An article has one listing, whatever the status (filtered on read): a decision
 -- moves nothing there.
 -- 'queued' is on the record of every queued comment (storage.migrations step 4 put it on
@@ -388,6 +438,8 @@ class Created:
 @dataclass(frozen=True)
 class Lease:
     id: str
+    # Leases of this comment so far, this one included: 1 for a first lease, more when an
+    # earlier lease ran out (only those are kept in the attempts hash).
     attempts: int
 
 
@@ -542,7 +594,7 @@ class CommentStore:
             args=[
                 "1" if external_id else "0",
                 comment_id,
-                repr(due),
+                repr(due_score(due)),
                 0 if scoring_lease else flag_ttl,
                 repr(now) if author_id else "",
                 len(rate_windows.limits) if rate_windows else 0,
@@ -668,7 +720,7 @@ class CommentStore:
         now = time.time() if now is None else now
         rows = self._lease(
             keys=[self.keys.pending, self.keys.attempts, self.keys.drain_scheduled],
-            args=[repr(now), repr(now + lease_seconds), limit, int(wait_ttl)],
+            args=[repr(now), repr(lease_score(now + lease_seconds)), limit, int(wait_ttl)],
         )
         if isinstance(rows, int):
             return [], bool(rows), False
@@ -680,7 +732,7 @@ class CommentStore:
         handed-off comment is not put back), and only forward (GT)."""
         if not ids:
             return 0
-        until = (time.time() if now is None else now) + lease_seconds
+        until = lease_score((time.time() if now is None else now) + lease_seconds)
         return int(self.redis.zadd(self.keys.pending, {cid: until for cid in ids}, xx=True, gt=True,
                                    ch=True))
 
@@ -692,19 +744,24 @@ class CommentStore:
     def pending_count(self) -> int:
         return int(self.redis.zcard(self.keys.pending))
 
-    def release(self, ids: Sequence[str], pipe: Any = None) -> None:
-        """Take ``ids`` out of the scoring lease and forget their attempts: two commands
-        for a whole batch whose decision scripts ran with ``keep_lease``. Only ids whose
-        script answered belong here (decided, decided before, or gone): a comment whose
-        write failed stays leased and is scored again when the lease ends. ``pipe``: queue
-        them there (the caller executes it)."""
+    def release(self, ids: Sequence[str], pipe: Any = None,
+                counted: Collection[str] | None = None) -> None:
+        """Take ``ids`` out of the scoring lease: one command for a whole batch whose
+        decision scripts ran with ``keep_lease``. Only ids whose script answered belong
+        here (decided, decided before, or gone): a comment whose write failed stays leased
+        and is scored again when the lease ends. ``counted``: those of ``ids`` whose lease
+        was counted in the attempts hash (``Lease.attempts`` > 1), whose count goes with
+        them; None when the caller does not know, which forgets any count of every id.
+        ``pipe``: queue them there (the caller executes it)."""
         if not ids:
             return
         own = pipe is None
         if own:
             pipe = self.redis.pipeline(transaction=False)
         pipe.zrem(self.keys.pending, *ids)
-        pipe.hdel(self.keys.attempts, *ids)
+        forget = list(ids) if counted is None else [cid for cid in ids if cid in counted]
+        if forget:
+            pipe.hdel(self.keys.attempts, *forget)
         if own:
             pipe.execute()
 

@@ -136,12 +136,14 @@ class Keys(_ScopedKeys):
     @property
     def pending(self) -> str:
         """Sorted set: comments waiting to be scored, scored by the time they may be
-        leased (now for new ones, lease expiry for ones a worker holds)."""
+        leased (now for new ones, lease expiry for ones a worker holds; see
+        ``storage.comments.lease_score`` for how the two are told apart)."""
         return f"{self.prefix}pending"
 
     @property
     def attempts(self) -> str:
-        """Hash: comment id -> times leased for scoring (poison-comment detection)."""
+        """Hash: comment id -> times leased for scoring (poison-comment detection), for
+        comments leased again after a lease ran out only: a first lease writes none."""
         return f"{self.prefix}pending:attempts"
 
     @property

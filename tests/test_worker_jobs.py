@@ -116,6 +116,47 @@ def test_a_crashed_batch_is_leased_again_after_the_lease(ctx):
     assert [lease.attempts for lease in later] == [2] * 5
 
 
+def test_a_first_lease_and_its_release_write_no_attempts_and_a_lapsed_lease_is_counted(ctx):
+    first, lapsed = post(ctx, "decided at its first lease"), post(ctx, "its worker dies")
+    now = ctx.comments.next_due() + 1
+    leases = {lease.id: lease.attempts for lease in ctx.comments.lease(10, 60, now=now)}
+    assert leases == {first: 1, lapsed: 1}
+    assert ctx.redis.hlen(ctx.keys.attempts) == 0
+    assert jobs.score_and_decide(ctx, [first])["decided"] == 1
+    assert ctx.redis.hlen(ctx.keys.attempts) == 0
+    # The lease of the other one runs out, twice: each re-lease is counted.
+    assert [(lease.id, lease.attempts) for lease in ctx.comments.lease(10, 60, now=now + 61)
+            ] == [(lapsed, 2)]
+    assert [lease.attempts for lease in ctx.comments.lease(10, 60, now=now + 122)] == [3]
+    assert ctx.redis.hgetall(ctx.keys.attempts) == {lapsed.encode(): b"3"}
+    # A batch whose lease was counted forgets the count with the lease.
+    assert jobs.score_and_decide(ctx, [lapsed], {lapsed})["decided"] == 1
+    assert ctx.redis.hlen(ctx.keys.attempts) == 0
+    assert ctx.comments.pending_count() == 0
+
+
+def test_a_drain_that_decides_a_comment_leased_before_forgets_its_count(ctx):
+    cid = post(ctx, "its first worker died")
+    ctx.comments.lease(10, lease_seconds=-1)  # leased and immediately expired
+    assert jobs.drain_pending()["decided"] == 1
+    assert ctx.comments.get(cid)["status"] == "approved"
+    assert ctx.redis.hlen(ctx.keys.attempts) == 0 and ctx.comments.pending_count() == 0
+
+
+def test_leases_scored_by_the_code_before_the_grid_keep_their_count(ctx):
+    # That code scored the pending set with plain times (off the millisecond grid) and
+    # counted every lease in the attempts hash; a process of it may still be running.
+    counted, fresh = post(ctx, "leased twice before"), post(ctx, "never leased")
+    now = ctx.comments.next_due() + 1
+    ctx.redis.zadd(ctx.keys.pending, {counted: now - 0.0123456, fresh: now - 0.0234567})
+    ctx.redis.hset(ctx.keys.attempts, counted, 2)
+    leases = {lease.id: lease.attempts for lease in ctx.comments.lease(10, 60, now=now)}
+    assert leases == {counted: 3, fresh: 1}
+    assert ctx.redis.hgetall(ctx.keys.attempts) == {counted.encode(): b"3"}
+    later = {lease.id: lease.attempts for lease in ctx.comments.lease(10, 60, now=now + 61)}
+    assert later == {counted: 4, fresh: 2}
+
+
 def test_a_comment_that_breaks_scoring_gets_its_own_job_and_the_rest_are_decided(ctx):
     ctx.model = StubActive(StubScorer(poison="POISON"))
     good = [post(ctx, f"comment {n}") for n in range(3)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Collection
 from typing import Any
 
 from core.metrics import (
@@ -111,16 +112,18 @@ def _drain(ctx: WorkerContext) -> dict[str, int]:
             next_lease = 0.0
         else:
             next_lease = started + settings.scoring_gather_seconds
-        fresh = []
+        fresh, counted = [], set()
         for lease in leases:
             if lease.attempts > settings.max_attempts:
                 _hand_off(ctx, lease.id, "lease attempts exhausted")
                 totals["handed_off"] += 1
             else:
                 fresh.append(lease.id)
+                if lease.attempts > 1:
+                    counted.add(lease.id)
         # Renewed while this batch is scored, so a slow batch is never leased twice at once.
         with LeaseKeeper(ctx.comments, fresh, settings.lease_seconds):
-            counts = score_and_decide(ctx, fresh)
+            counts = score_and_decide(ctx, fresh, counted)
         for key, value in counts.items():
             totals[key] += value
         if time.monotonic() > deadline:
@@ -198,7 +201,10 @@ def decide_scored(ctx: WorkerContext, scorer: Scorer, scored: list[tuple[dict[st
     return _record(ctx, scored, policy, None)
 
 
-def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
+def score_and_decide(ctx: WorkerContext, ids: list[str],
+                     counted: Collection[str] = ()) -> dict[str, int]:
+    """Score and decide the leased ``ids``; ``counted``: those whose lease was counted in the
+    attempts hash (``Lease.attempts`` > 1), whose count their release forgets."""
     counts = {"decided": 0, "handed_off": 0, "skipped": 0}
     if not ids:
         return counts
@@ -230,14 +236,15 @@ def score_and_decide(ctx: WorkerContext, ids: list[str]) -> dict[str, int]:
             except Exception:
                 _hand_off(ctx, record["id"], "scoring raised")
                 counts["handed_off"] += 1
-    counts["decided"] += _record(ctx, scored, policy, ctx.policy_cache)
+    counts["decided"] += _record(ctx, scored, policy, ctx.policy_cache, counted)
     return counts
 
 
 def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], policy: Policy,
-            cache: PolicyCache | None) -> int:
+            cache: PolicyCache | None, counted: Collection[str] | None = None) -> int:
     """Write every decision of a batch in one round trip; returns how many changed status.
-    ``cache``: where the tenants known to be in ``Keys.queue_tenants`` are kept."""
+    ``cache``: where the tenants known to be in ``Keys.queue_tenants`` are kept.
+    ``counted``: as ``CommentStore.release`` takes it (None: any id's count is forgotten)."""
     if not scored:
         return 0
     known = cache.queue_tenants if cache is not None else set()
@@ -319,8 +326,9 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     decided = [o for o, n in zip(outcomes, transitions, strict=True) if results[n] == 1]
     known.update(t for t, n in adding.items() if not isinstance(results[n], Exception))
     # One more round trip for the batch, now that the scripts said which decisions are
-    # this batch's: out of the lease (two commands rather than two per comment inside
-    # each script; a comment whose script failed stays leased) and the spot checks drawn.
+    # this batch's: out of the lease (one command rather than one per comment inside
+    # each script, one more for the attempts of any leased before; a comment whose script
+    # failed stays leased) and the spot checks drawn.
     # The transparency counts (DSA Art. 15, per tenant, day and category) and the quality
     # counters of the decisions made (no per-comment check of which write won) are added
     # up in memory and ride on this round trip once a second (worker/tallies.py).
@@ -330,7 +338,8 @@ def _record(ctx: WorkerContext, scored: list[tuple[dict[str, Any], Score]], poli
     try:
         after = ctx.redis.pipeline(transaction=False)
         ctx.comments.release([o["id"] for o, n in zip(outcomes, transitions, strict=True)
-                              if not isinstance(results[n], Exception)], pipe=after)
+                              if not isinstance(results[n], Exception)], pipe=after,
+                             counted=counted)
         quality = QualityStore(ctx.redis, ctx.keys)
         quality.queue_spot_checks(after, repr(now), now, decided)
         counts, tenants = quality.batch_counts(now, version, decided)
