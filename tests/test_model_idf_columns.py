@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import SGDClassifier
 
-from model.idf_columns import fold_into, idf_factors, scale_columns
+from model.idf_columns import fold_into, idf_factors, nb_factors, scale_columns
 
 
 def _matrix():
@@ -50,3 +50,27 @@ def test_a_folded_model_answers_on_unscaled_features_as_it_did_on_scaled_ones():
     fold_into(clf, f)
     assert np.allclose(clf.decision_function(X), on_scaled)
     assert not np.allclose(clf.decision_function(Z), on_scaled)  # the weights did change
+
+
+def test_nb_factors_scale_the_columns_that_tell_the_classes_apart_and_leave_dense_ones_alone():
+    # column 0 only in abusive rows, column 1 in both alike, column 2 mostly in clean rows;
+    # column 3: a dense evidence feature outside the block
+    X = sp.csr_matrix(np.array([[1, 1, 0, 5.0],
+                                [1, 1, 0, 0.0],
+                                [1, 0, 1, 2.0],
+                                [0, 1, 1, 1.0],
+                                [0, 1, 1, 0.0],
+                                [0, 0, 1, 3.0]]))
+    y = np.array([1, 1, 1, 0, 0, 0])
+    w = np.ones(6)
+    f = nb_factors(X, y, w, [slice(0, 3)], power=1.0)
+    assert f[0] > f[1] and f[2] > f[1]
+    assert f[3] == 1.0
+    # the rows keep about their length: root-mean-square 1 over the block's entries
+    assert np.isclose(np.sqrt(np.mean(f[X[:, :3].tocoo().col] ** 2)), 1.0)
+    # power 0.5 flattens them, weights count as rows: a heavy clean row with column 0 lowers it
+    f_half = nb_factors(X, y, w, [slice(0, 3)], power=0.5)
+    assert f_half[0] / f_half[1] < f[0] / f[1]
+    heavy = nb_factors(sp.vstack([X, sp.csr_matrix([[1, 0, 0, 0.0]])]).tocsr(), np.append(y, 0),
+                       np.append(w, 10.0), [slice(0, 3)], power=1.0)
+    assert heavy[0] / heavy[1] < f[0] / f[1]
