@@ -422,6 +422,173 @@ LEVERS.update({
 })
 
 
+
+# ---------------------------------------------------------------- issue 14, pass 6
+# The shipped gate (specialist, domain model alpha 1e-5, shift -1, temp 0.25) rebuilt per fold,
+# with only its generalist arm changed: what the generalist learns decides the corpora's figures.
+
+_RAW: dict = {}
+
+
+def _weights_bz(examples, table: dict, bz: float) -> np.ndarray:
+    """T._weights with the borderline-0 weight ``bz`` instead of BORDERLINE_ZERO_WEIGHT."""
+    is_clean = T.is_clean
+    y = np.array([e.labels["abuse"] for e in examples], dtype=int)
+    w = np.array([table.get(e.source, T.DEFAULT_WEIGHT)[lbl]
+                  * (bz if lbl == 0 and not is_clean(e) else 1.0)
+                  for e, lbl in zip(examples, y, strict=True)], dtype=float)
+    for cls in (0, 1):
+        m = y == cls
+        if m.any() and w[m].sum() > 0:
+            w[m] *= (len(y) / 2) / w[m].sum()
+    return w
+
+
+def _specialist(fold: Fold) -> np.ndarray:
+    return _fit_on(fold, "specialist")  # the shipped weights and SGD: the gate's specialist
+
+
+def _regate(fold: Fold, gen: np.ndarray, shift: float = -1.0, temp: float = 0.25,
+            spec: np.ndarray | None = None) -> np.ndarray:
+    g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, 1e-5) - shift) / temp, -40, 40)))
+    return g * (_specialist(fold) if spec is None else spec) + (1 - g) * gen
+
+
+def _gen_w1_weights(fold: Fold, bz: float = T.BORDERLINE_ZERO_WEIGHT) -> np.ndarray:
+    return _weights_bz(fold.train, _site_table(1.0), bz)
+
+
+def _gen_bz(fold: Fold, bz: float) -> np.ndarray:
+    return _fit_on(fold, ("gen_bz", bz), _gen_w1_weights(fold, bz))
+
+
+def _gen_cols(fold: Fold, keep: str) -> np.ndarray:
+    """The generalist (site rows weight 1) on a column subset: "char" = character n-grams and
+    the cue features, "word" = word n-grams and the cue features (zeroed columns: foldable)."""
+    key = ("gen_cols", keep)
+    if key not in fold.cache:
+        Z = _scaled(fold)
+        wb, cb = T.text_blocks(T.build_pipelines()["abuse"])[:2]
+        mask = np.ones(Z.shape[1])
+        mask[wb if keep == "char" else cb] = 0.0
+        Zm = (Z @ sp.diags(mask)).tocsr()
+        clf = _sgd().fit(Zm[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(Zm)
+    return fold.cache[key]
+
+
+def _gen_nb(fold: Fold, power: float = 1.0, bz: float = T.BORDERLINE_ZERO_WEIGHT,
+            spec: bool = False) -> np.ndarray:
+    """The generalist (``spec``: the specialist, the shipped weights) on NB-scaled columns
+    (``model.idf_columns.nb_factors``: |log-count ratio| ** power of the weighted training
+    rows) times the IDF factors (column factors: they fold into the weights)."""
+    key = ("gen_nb", power, bz, spec)
+    if key not in fold.cache:
+        from model.idf_columns import nb_factors
+        Z = _scaled(fold)
+        y = fold.y_train
+        w = T._weights(fold.train, "abuse") if spec else _gen_w1_weights(fold, bz)
+        blocks = T.text_blocks(T.build_pipelines()["abuse"])
+        r = nb_factors(Z[fold.train_idx], y, w, blocks, power)
+        Zn = (Z @ sp.diags(r)).tocsr()
+        clf = _sgd().fit(Zn[fold.train_idx], y, sample_weight=w)
+        fold.cache[key] = clf.decision_function(Zn)
+    return fold.cache[key]
+
+
+def _noisy_rows(fold: Fold) -> np.ndarray:
+    """Training rows whose source says the annotators split: Civil Comments rows with a toxic
+    fraction within 0.2 of the 0.5 cut, ConvAbuse rows with votes on both sides."""
+    raw = _raw_index()
+    from model.corpora import text_key
+    out = np.zeros(len(fold.train_idx), dtype=bool)
+    for k, e in enumerate(fold.train):
+        r = raw.get((e.source, text_key(e.text)))
+        if not r:
+            continue
+        if "n_raters" in r and r.get("n_raters"):
+            frac = 1.0 - r.get("n_not_toxic", 0) / r["n_raters"]
+            out[k] = abs(frac - 0.5) < 0.2
+        elif "votes_abusive" in r:
+            out[k] = r["votes_abusive"] > 0 and r.get("votes_not", 0) > 0
+    return out
+
+
+def _raw_index() -> dict:
+    """(source, text_key) -> the shared schema's ``raw`` fields, for the corpora that carry a
+    label fraction (Civil Comments: raters; ConvAbuse: votes). Texts are keys only."""
+    if not _RAW:
+        from model.corpora import corpus_files, text_key
+        for path in corpus_files(T._resolve_paths(None)[0]):
+            if path.suffix != ".jsonl":
+                continue
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if not line.strip():
+                        continue
+                    row = json.loads(line)
+                    raw = row.get("raw")
+                    if isinstance(raw, dict) and ("n_raters" in raw or "votes_abusive" in raw) \
+                            and isinstance(row.get("text"), str):
+                        _RAW[(row.get("source") or path.stem, text_key(row["text"]))] = raw
+    return _RAW
+
+
+def _gen_denoised(fold: Fold, factor: float) -> np.ndarray:
+    key = ("gen_noisy", factor)
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        w[_noisy_rows(fold)] *= factor
+        fold.cache[key] = _fit_on(fold, key, w)
+    return fold.cache[key]
+
+
+def regate(kind: str, arg: float | None = None, mix: float | None = None, bz: float | None = None,
+           spec_nb: float | None = None, shift: float = -1.0):
+    """The shipped gate with generalist ``kind``; ``mix``: the arm is ``mix * new + (1 - mix) *
+    shipped generalist`` (a third model behind the same gate)."""
+    def fit(fold: Fold):
+        if kind == "ref":
+            gen = _generalist(fold, "1")
+        elif kind == "bz":
+            gen = _gen_bz(fold, arg)
+        elif kind in ("char", "word"):
+            gen = _gen_cols(fold, kind)
+        elif kind == "nb":
+            gen = _gen_nb(fold, arg, T.BORDERLINE_ZERO_WEIGHT if bz is None else bz)
+        elif kind == "denoise":
+            gen = _gen_denoised(fold, arg)
+        else:
+            raise ValueError(kind)
+        if mix is not None:
+            gen = mix * gen + (1 - mix) * _generalist(fold, "1")
+        spec = None if spec_nb is None else _gen_nb(fold, spec_nb, spec=True)
+        d = _regate(fold, gen, shift=shift, spec=spec)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "regate_ref": regate("ref"),
+    "regate_bz1": regate("bz", 1.0), "regate_bz0.6": regate("bz", 0.6), "regate_bz0": regate("bz", 0.0),
+    "regate_char": regate("char"), "regate_word": regate("word"),
+    "regate_char_mix0.5": regate("char", mix=0.5),
+    "regate_nb1": regate("nb", 1.0), "regate_nb0.5": regate("nb", 0.5),
+    "regate_nb0.5_mix0.5": regate("nb", 0.5, mix=0.5),
+    "regate_denoise0": regate("denoise", 0.0), "regate_denoise0.3": regate("denoise", 0.3),
+    "regate_bz1_mix0.5": regate("bz", 1.0, mix=0.5),
+    "regate_nb0.25": regate("nb", 0.25), "regate_nb0.75": regate("nb", 0.75),
+    "regate_nb1_mix0.5": regate("nb", 1.0, mix=0.5),
+    "regate_nb0.5_bz1": regate("nb", 0.5, bz=1.0), "regate_nb1_bz1": regate("nb", 1.0, bz=1.0),
+    "regate_nb0.5_bz0.6": regate("nb", 0.5, bz=0.6),
+    "regate_nb0.5_specnb0.5": regate("nb", 0.5, spec_nb=0.5),
+    "regate_nb0.5_specnb0.25": regate("nb", 0.5, spec_nb=0.25),
+    "regate_nb0.75_specnb0.5": regate("nb", 0.75, spec_nb=0.5),
+    "regate_nb0.5_s-0.5": regate("nb", 0.5, shift=-0.5),
+    "regate_nb0.5_specnb0.5_s-0.5": regate("nb", 0.5, spec_nb=0.5, shift=-0.5),
+})
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-per-source", type=int)
