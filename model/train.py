@@ -68,7 +68,7 @@ from model.features import (
     VictimFeatures,
     text_features,
 )
-from model.idf_columns import fold_into, idf_factors, scale_columns
+from model.idf_columns import fold_into, idf_factors, nb_factors, scale_columns
 from model.normalize import TextNormalizer
 from model.scoring import Scorer
 
@@ -123,6 +123,10 @@ ABUSE_IDF = True
 # (docs/MODEL.md, "Levers tried", pass 4), never on held-out files.
 ABUSE_GATE = True
 GENERALIST_WEIGHT = (1.0, 1.0)
+# The generalist trains on naive-Bayes column factors (model/idf_columns.py, ``nb_factors``) to
+# this power, on top of the IDF factors; folded into its weights, so scoring is unchanged. None:
+# off. Chosen on the leave-one-source-out table and the site's dev split (docs/MODEL.md, pass 5).
+GENERALIST_NB: float | None = 0.5
 # "site-like" for the domain model: the site's comments, its moderators' decisions, the project's
 # comments on the site's stories
 DOMAIN_SOURCES = frozenset({SITE_SOURCE, "moderator", "victim_data"})
@@ -315,21 +319,26 @@ def _domain_labels(examples: Sequence[Example]) -> np.ndarray:
 
 def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
               table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS, *, idf: bool | None = None,
-              gate: bool | None = None):
+              gate: bool | None = None, generalist_nb: float | None | bool = True):
     """Fit ``pipe``'s abuse classifier on features ``X`` of ``examples`` (weights per
     ``table``); with IDF factors, trained on scaled columns and folded back, so the returned
     classifier takes the pipeline's unscaled features. With the domain gate
     (``model/domain_gate.py``) the pipeline's classifier becomes the gated blend of this model
-    and a generalist (the site's rows at weight 1), gated by a site-vs-corpora domain model, all
-    on the same rows and features."""
+    and a generalist (the site's rows at weight 1; with ``GENERALIST_NB`` on naive-Bayes column
+    factors too), gated by a site-vs-corpora domain model, all on the same rows and features.
+    ``generalist_nb``: True for ``GENERALIST_NB``, else the power (None: no NB factors)."""
     clf = pipe.named_steps["clf"]
     use_idf = ABUSE_IDF if idf is None else idf
     factors = idf_factors(X, text_blocks(pipe)) if use_idf else None
     Z = scale_columns(X, factors) if use_idf else X
 
-    def fit(model, labels, weights):
-        model.fit(Z, labels, sample_weight=weights)
-        return fold_into(model, factors) if use_idf else model
+    def fit(model, labels, weights, extra=None):
+        # extra: further column factors (the generalist's NB factors), folded back like the IDF's
+        if extra is None:
+            model.fit(Z, labels, sample_weight=weights)
+            return fold_into(model, factors) if use_idf else model
+        model.fit(scale_columns(Z, extra), labels, sample_weight=weights)
+        return fold_into(model, extra * factors if use_idf else extra)
 
     specialist = fit(clf, y, _weights(examples, "abuse", table))
     dom = _domain_labels(examples)
@@ -337,7 +346,10 @@ def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
             or len(set(y.tolist())) < 2:
         return specialist
     gen_table = dict(table, **{s: GENERALIST_WEIGHT for s in (SITE_SOURCE, "moderator")})
-    generalist = fit(clone(clf), y, _weights(examples, "abuse", gen_table))
+    gen_w = _weights(examples, "abuse", gen_table)
+    nb_power = GENERALIST_NB if generalist_nb is True else generalist_nb
+    nb = None if nb_power is None else nb_factors(Z, y, gen_w, text_blocks(pipe), nb_power)
+    generalist = fit(clone(clf), y, gen_w, nb)
     dom_w = np.ones(len(dom))
     for cls in (0, 1):  # both domains the same total weight
         dom_w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
@@ -525,7 +537,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     }
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
-         ABUSE_IDF, ABUSE_GATE],
+         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -539,7 +551,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         training={"abuse_data": [Path(p).name for p in paths], "max_per_source": max_per_source,
                   "extra": len(extra), "source_weights": {k: list(v) for k, v in SOURCE_WEIGHTS.items()},
                   "abuse_alpha": ABUSE_ALPHA, "abuse_idf": ABUSE_IDF,
-                  "abuse_gate": ABUSE_GATE, "vi_C": VI_C,
+                  "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB, "vi_C": VI_C,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},

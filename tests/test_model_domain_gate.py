@@ -65,6 +65,20 @@ def test_fit_abuse_gates_between_the_shipped_weights_and_the_generalist_on_mixed
     plain = T.fit_abuse(T.build_pipelines(2**12, 2**13)["abuse"], X, examples, y, gate=False)
     assert np.allclose(plain.coef_, clf.coef_)
     assert not np.allclose(clf.gen_coef_, clf.coef_)
+    # the generalist trains on NB column factors (GENERALIST_NB), folded back into its weights
+    no_nb = T.fit_abuse(T.build_pipelines(2**12, 2**13)["abuse"], X, examples, y, gate=True,
+                        generalist_nb=None)
+    assert T.GENERALIST_NB is not None
+    assert np.allclose(no_nb.coef_, clf.coef_) and np.allclose(no_nb.dom_coef_, clf.dom_coef_)
+    assert not np.allclose(no_nb.gen_coef_, clf.gen_coef_)
+    Z = X @ sp.diags(T.idf_factors(X, T.text_blocks(pipe)))
+    gen_w = T._weights(examples, "abuse", dict(T.SOURCE_WEIGHTS, news_comments=(1.0, 1.0),
+                                                moderator=(1.0, 1.0)))
+    nb = T.nb_factors(Z, y, gen_w, T.text_blocks(pipe), T.GENERALIST_NB)
+    ref = SGDClassifier(loss="log_loss", alpha=T.ABUSE_ALPHA, max_iter=T.ABUSE_EPOCHS, tol=None,
+                        random_state=0).fit(Z @ sp.diags(nb), y, sample_weight=gen_w)
+    assert np.allclose(X @ clf.gen_coef_.ravel() + clf.gen_intercept_[0],
+                       ref.decision_function(Z @ sp.diags(nb)))
     # one domain only (no site rows): nothing to gate, the plain model
     tweets = [e for e in examples if e.source != "news_comments"]
     yt = np.array([e.labels["abuse"] for e in tweets])
