@@ -5,7 +5,8 @@ prints ROC-AUC / AP per left-out source and on the site's dev comments. Run:
     nice .venv/bin/python bench/loo_levers.py [--max-per-source N] [--levers a,b] [--json PATH]
 The vader_* levers need `pip install vaderSentiment` (measured, not kept: not a dependency).
 Results and which lever was kept: docs/MODEL.md, "Levers tried" (pass 3: IDF column factors;
-pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py).
+pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py; pass 5: NB
+column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB).
 """
 
 from __future__ import annotations
