@@ -424,7 +424,7 @@ LEVERS.update({
 
 
 
-# ---------------------------------------------------------------- issue 14, pass 6
+# ---------------------------------------------------------------- issue 14, pass 5 (continued)
 # The shipped gate (specialist, domain model alpha 1e-5, shift -1, temp 0.25) rebuilt per fold,
 # with only its generalist arm changed: what the generalist learns decides the corpora's figures.
 
