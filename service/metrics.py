@@ -17,6 +17,7 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
 from core.metrics import HTTP_REQUEST_SECONDS, QUALITY_GAUGES
+from storage.moderation import held_count
 from storage.quality import QualityStore, report
 
 blp = Blueprint("metrics", __name__)
@@ -37,7 +38,7 @@ class RedisStateCollector:
         model = InfoMetricFamily("moderation_active_model", "The model version scoring comments.")
         try:
             depth.add_metric(["pending_comments"], rt.comments.pending_count())
-            depth.add_metric(["held_comments"], rt.redis.zcard(rt.keys.held_queue))
+            depth.add_metric(["held_comments"], held_count(rt.redis, rt.keys))
             settings = rt.settings
             for name in (settings.comments_queue, settings.training_queue, settings.webhooks_queue):
                 queue = Queue(name, connection=rt.redis)

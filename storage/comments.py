@@ -166,11 +166,11 @@ QUEUE_CATEGORIES = ("abuse", "victim_identification", "premoderated", "protected
                     "spam", "suspect_word", "new_commenter")
 
 # The held queue and its indexes move together: every script that adds a comment to
-# the queue or takes it out goes through these functions. ``q`` holds the seven
+# the queue or takes it out goes through these functions. ``q`` holds the six
 # entries of ``queue_index_keys`` (in that order); category indexes are named by
-# appending the encoded category to a prefix. Category and kind indexes are the tenant's
-# only: an all-tenants page merges its tenants' (the set ``q[6]``, which a hold joins the
-# tenant ``q[7]`` to unless that is '': the caller knows it is there). The categories a comment was indexed
+# appending the encoded category to a prefix. The queue and its indexes are the tenant's
+# only: an all-tenants page merges its tenants' (the set ``q[5]``, which a hold joins the
+# tenant ``q[6]`` to unless that is '': the caller knows it is there). The categories a comment was indexed
 # under are kept on its record (``queued``), so it leaves exactly those indexes even
 # if its reasons changed meanwhile. The same goes for the kinds its reasons name
 # (``abuse: threat`` -> ``threat``): kind indexes per scope, kept in ``queued_kinds``.
@@ -252,18 +252,17 @@ end
 local function leave_indexes(q, id, raw_cats, raw_kinds, keep_cats, keep_kinds)
   if keep_cats == nil then
     redis.call('ZREM', q[1], id)
-    redis.call('ZREM', q[2], id)
-    redis.call('ZREM', q[5], id)
+    redis.call('ZREM', q[4], id)
   end
   local kept_cats, kept_kinds = listed(keep_cats), listed(keep_kinds)
   if raw_cats then
     for _, c in ipairs(cjson.decode(raw_cats)) do
-      if not kept_cats[c] then drop_from_category(q[3], q[4], c, id) end
+      if not kept_cats[c] then drop_from_category(q[2], q[3], c, id) end
     end
   end
   if raw_kinds then
     for _, k in ipairs(cjson.decode(raw_kinds)) do
-      if not kept_kinds[k] then redis.call('ZREM', kind_prefix(q[3]) .. encode_id(k), id) end
+      if not kept_kinds[k] then redis.call('ZREM', kind_prefix(q[2]) .. encode_id(k), id) end
     end
   end
 end
@@ -272,17 +271,16 @@ end
 -- writes the marks (queued_marks) on the record, in its own HSET.
 local function enter_indexes(q, id, priority, cats, kinds)
   redis.call('ZADD', q[1], priority, id)
-  redis.call('ZADD', q[2], priority, id)
-  redis.call('ZADD', q[5], priority, id)
+  redis.call('ZADD', q[4], priority, id)
   for _, c in ipairs(cats) do
-    redis.call('ZADD', q[3] .. encode_id(c), priority, id)
-    if not known_category[c] then redis.call('SADD', q[4], c) end
+    redis.call('ZADD', q[2] .. encode_id(c), priority, id)
+    if not known_category[c] then redis.call('SADD', q[3], c) end
   end
   for _, k in ipairs(kinds) do
-    redis.call('ZADD', kind_prefix(q[3]) .. encode_id(k), priority, id)
+    redis.call('ZADD', kind_prefix(q[2]) .. encode_id(k), priority, id)
   end
   -- In the same script as the indexes, so an all-tenants reader never misses them.
-  if q[7] ~= '' then redis.call('SADD', q[6], q[7]) end
+  if q[6] ~= '' then redis.call('SADD', q[5], q[6]) end
 end
 
 -- The record fields that say where a queued comment is indexed. 'queued' is written even
@@ -311,7 +309,7 @@ end
 """
 
 _DECIDE = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, pending, attempts, then the 7 queue index keys, then (a model's
+-- KEYS: comment, history, pending, attempts, then the 6 queue index keys, then (a model's
 --       first decision, ARGV[7] set) the author's counters hash and decided-comments index
 -- ARGV: id, expected_status, new_status, history_event, held_priority, keep_lease,
 --       author's created ('' = count no author), inline event field ('' = none),
@@ -370,14 +368,14 @@ if not inline_here then redis.call('RPUSH', KEYS[2], ARGV[4]) end
 -- decision that came first counted it already. pcall: an author key of the wrong type
 -- (data from before the encoding) costs that author the counters, not the decision.
 -- ('posted' is read as held + approved + rejected - twice: no increment of its own.)
-if ARGV[7] ~= '' and redis.pcall('ZADD', KEYS[13], 'NX', ARGV[7], ARGV[1]) == 1 then
-  redis.pcall('HINCRBY', KEYS[12], ARGV[3], 1)
+if ARGV[7] ~= '' and redis.pcall('ZADD', KEYS[12], 'NX', ARGV[7], ARGV[1]) == 1 then
+  redis.pcall('HINCRBY', KEYS[11], ARGV[3], 1)
 end
 if own_lease then
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('HDEL', KEYS[4], ARGV[1])
 end
-local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
+local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]}
 if held then
   -- Queued already (its marks say so): it leaves only the indexes its new reasons drop.
   if f[2] or f[3] then leave_indexes(q, ARGV[1], f[2], f[3], cats, kinds) end
@@ -392,7 +390,7 @@ return 1
 
 _PURGE = QUEUE_INDEX_LUA + """
 -- KEYS: comment, history, reports, claim, pending, attempts, examples, article listing,
---       the 7 queue index keys, author_comments, author_stored, external_id
+--       the 6 queue index keys, author_comments, author_stored, external_id
 -- ARGV: id, cutoff
 -- Returns 0 (kept, or gone already), 1 (purged), 2 (purged while still pending).
 -- The age is checked here, where the comment is deleted, so a decision landing after
@@ -403,7 +401,7 @@ local stamp = f[2]
 if f[1] == 'pending' then stamp = f[3] end
 if not stamp or tonumber(stamp) >= tonumber(ARGV[2]) then return 0 end
 -- The indexes its marks name (read above, before the record goes).
-leave_indexes({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]}, ARGV[1],
+leave_indexes({KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]}, ARGV[1],
               f[4], f[5])
 redis.call('ZREM', KEYS[8], ARGV[1])
 -- The history goes whole: with it every report reason and note about the comment.
@@ -411,9 +409,9 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('ZREM', KEYS[15], ARGV[1])
 redis.call('ZREM', KEYS[16], ARGV[1])
-redis.call('ZREM', KEYS[17], ARGV[1])
-redis.call('DEL', KEYS[18])
+redis.call('DEL', KEYS[17])
 if f[1] == 'pending' then return 2 end
 return 1
 """
@@ -491,13 +489,12 @@ def content_external_id(*parts: str | None) -> str:
 
 def queue_index_keys(keys: Keys, tenant: str, article_id: str, register: bool = True
                      ) -> list[str]:
-    """The held queue's keys in ``QUEUE_INDEX_LUA``'s order: all tenants' queue, the
-    tenant's queue, category index prefix and set of categories, the article's index, the
-    set of tenants with a queue and the tenant to add to it on a hold ('' when not
-    ``register``: the caller knows it is there, as a scoring worker does once it has
-    added it)."""
+    """The held queue's keys in ``QUEUE_INDEX_LUA``'s order: the tenant's queue, category
+    index prefix and set of categories, the article's index, the set of tenants with a
+    queue and the tenant to add to it on a hold ('' when not ``register``: the caller
+    knows it is there, as a scoring worker does once it has added it)."""
     own = keys.tenant(tenant)
-    return [keys.held_queue, own.held_queue, own.held_category(""), own.held_categories,
+    return [own.held_queue, own.held_category(""), own.held_categories,
             own.held_article(article_id), keys.queue_tenants, tenant if register else ""]
 
 

@@ -247,7 +247,7 @@ def decision_counts(keys: Keys, records: Iterable[dict[str, Any]], now: float | 
 
 # Lua ----------------------------------------------------------------------------------------
 _FILE_NOTICE = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, comment_notices, notice, records, day, notifier (or ''), 7 queue keys
+-- KEYS: comment, history, comment_notices, notice, records, day, notifier (or ''), 6 queue keys
 -- ARGV: id, ref, now, history_event, priority, max_per_comment, law, field, value, ...
 -- Returns {outcome, status}: 'missing', 'pending' (not decided yet: nothing published to
 -- notify about), 'full' (the comment keeps as many notices as allowed) or 'filed'.
@@ -273,7 +273,7 @@ if not seen then
   reasons[#reasons + 1] = 'notice'
   redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons))
 end
-local q = {KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]}
+local q = {KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]}
 local current = redis.call('ZSCORE', q[1], ARGV[1])
 index_held(q, KEYS[1], ARGV[1], current or ARGV[5])
 redis.call('RPUSH', KEYS[2], ARGV[4])
@@ -281,7 +281,7 @@ return {'filed', status}
 """
 
 _FILE_APPEAL = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, comment_appeal, appeal, records, day, comment_appeals, 7 queue keys
+-- KEYS: comment, history, comment_appeal, appeal, records, day, comment_appeals, 6 queue keys
 -- ARGV: id, ref, now, history_event, priority, window_seconds, field, value, ...
 -- Returns {outcome, ref}: 'missing', 'not_appealable' (not held or rejected), 'open' (an
 -- appeal is open: its ref), 'window_closed' or 'filed'.
@@ -307,7 +307,7 @@ local reasons = {}
 if f[5] then reasons = cjson.decode(f[5]) end
 reasons[#reasons + 1] = 'appeal'
 redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons))
-local q = {KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]}
+local q = {KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]}
 local current = redis.call('ZSCORE', q[1], ARGV[1])
 index_held(q, KEYS[1], ARGV[1], current or ARGV[5])
 redis.call('RPUSH', KEYS[2], ARGV[4])
@@ -315,7 +315,7 @@ return {'filed', ARGV[2]}
 """
 
 _DROP_REASON = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, 7 queue keys ; ARGV: id, reason, history_event ('' = none)
+-- KEYS: comment, history, 6 queue keys ; ARGV: id, reason, history_event ('' = none)
 -- Takes the reason off the record; a held comment stays queued under its other reasons,
 -- any other leaves the queue.
 local raw = redis.call('HGET', KEYS[1], 'reasons')
@@ -326,7 +326,7 @@ for _, r in ipairs(cjson.decode(raw)) do
 end
 redis.call('HSET', KEYS[1], 'reasons', cjson.encode(kept))
 if #kept == 0 then redis.call('HSET', KEYS[1], 'reasons', '[]') end
-local q = {KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]}
+local q = {KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]}
 local current = redis.call('ZSCORE', q[1], ARGV[1])
 if current then
   if redis.call('HGET', KEYS[1], 'status') == 'held' then

@@ -58,9 +58,10 @@ class _ScopedKeys:
     """Keys that exist once over every tenant (``Keys``: what "*" keys read) and once per
     tenant (``TenantKeys``), named alike under the scope's base.
 
-    The held queue's category and kind indexes and its set of categories are kept per tenant
-    only since migration 7 (storage/migrations.py, which deletes the all-tenants ones it
-    names here): an all-tenants key's pages and counts merge its tenants' (``Keys.queue_tenants``)."""
+    The held queue, its category and kind indexes and its set of categories are kept per
+    tenant only since migrations 7 and 8 (storage/migrations.py, which read and delete the
+    all-tenants ones named here): an all-tenants key's pages and counts merge its tenants'
+    (``Keys.queue_tenants``)."""
 
     @property
     def _scope(self) -> str:
@@ -69,7 +70,8 @@ class _ScopedKeys:
     # Review queue -------------------------------------------------------------
     @property
     def held_queue(self) -> str:
-        """Sorted set: the scope's held comments by review priority (ascending = first)."""
+        """Sorted set: the scope's held comments by review priority (ascending = first); all
+        tenants' only in stores before migration 8."""
         return f"{self._scope}queue:held"
 
     def held_category(self, category: str) -> str:

@@ -14,7 +14,8 @@ batch used to read with extra commands onto the records it reads anyway (a queue
 comment's ``queued`` mark; an author's ban and recent moderator outcomes). Step 6
 turns each author's ``posted`` counter into ``twice`` (``posted`` is derived since). Step 7
 drops the all-tenants category and kind indexes (an all-tenants page merges its tenants'),
-after listing the tenants with queued comments in ``Keys.queue_tenants``.
+after listing the tenants with queued comments in ``Keys.queue_tenants``; step 8 the
+all-tenants queue itself (steps 1, 2, 4 and 7 read it: it lists what was queued before).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ log = logging.getLogger("storage.migrations")
 _CHUNK = 500
 
 _INDEX = QUEUE_INDEX_LUA + """
--- KEYS: the 7 queue index keys, comment ; ARGV: id
-local priority = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not priority or not redis.call('HGET', KEYS[8], 'status') then return 0 end
-index_held({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]}, KEYS[8], ARGV[1],
-           priority)
+-- KEYS: the 6 queue index keys, comment, the all-tenants queue of stores before step 8
+-- ARGV: id
+local priority = redis.call('ZSCORE', KEYS[8], ARGV[1])
+if not priority or not redis.call('HGET', KEYS[7], 'status') then return 0 end
+index_held({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]}, KEYS[7], ARGV[1], priority)
 return 1
 """
 
@@ -56,14 +57,14 @@ def _index_held_queue(redis: Redis, keys: Keys) -> int:
         for cid, (tenant, article) in zip(ids, owners, strict=True):
             tenant = tenant_of({"tenant": tenant.decode() if tenant else None})
             article_id = article.decode() if article else ""
-            script(keys=[*queue_index_keys(keys, tenant, article_id), keys.comment(cid)], args=[cid],
-                   client=pipe)
+            script(keys=[*queue_index_keys(keys, tenant, article_id), keys.comment(cid),
+                         keys.held_queue], args=[cid], client=pipe)
         indexed += sum(int(r) for r in pipe.execute())
     return indexed
 
 
 def _held_queue_pages(redis: Redis, keys: Keys) -> Iterator[list[str]]:
-    """The held queue's ids, _CHUNK at a time."""
+    """The all-tenants held queue's ids, _CHUNK at a time (stores before step 8)."""
     start = 0
     while ids := [m.decode() for m in redis.zrange(keys.held_queue, start, start + _CHUNK - 1)]:
         yield ids
@@ -203,6 +204,12 @@ def _merge_all_tenants_indexes(redis: Redis, keys: Keys) -> int:
     return added + deleted
 
 
+def _drop_all_tenants_queue(redis: Redis, keys: Keys) -> int:
+    """Delete the all-tenants queue: every queued comment is in its tenant's (step 1 and every
+    hold since), and all-tenants pages merge those (step 7 listed the tenants)."""
+    return redis.unlink(keys.held_queue)
+
+
 # (version, what it does, step). Append only; never renumber.
 MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (1, "index the held queue by tenant, category and article", _index_held_queue),
@@ -215,6 +222,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Redis, Keys], int]]] = [
     (6, "derive authors' posted counts from the other counters", _derive_posted),
     (7, "merge tenants' queue indexes for all tenants (drop the all-tenants category and "
         "kind indexes)", _merge_all_tenants_indexes),
+    (8, "drop the all-tenants held queue (all-tenants pages merge the tenants' queues)",
+     _drop_all_tenants_queue),
 ]
 LATEST = MIGRATIONS[-1][0]
 

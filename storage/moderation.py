@@ -16,10 +16,9 @@ The held queue is indexed per tenant, per tenant and category (and kind), and pe
 tenant and article (kept by the same Lua scripts that move comments in and out of the
 queue, storage/comments.py), so a page of the queue reads its own index from
 the cursor on, and counts are the indexes' sizes; only score filters read the
-(tenant's or article's) queue in bounded chunks. All tenants have one queue too, but no
-category or kind indexes: an all-tenants page of a category or kind merges its tenants'
-(``Keys.queue_tenants``) by priority then id, the order one index would have, and its
-counts add theirs up.
+(tenant's or article's) queue in bounded chunks. All tenants have no queue or indexes of
+their own: an all-tenants page merges its tenants' (``Keys.queue_tenants``) by priority
+then id, the order one index of them all would have, and its counts add theirs up.
 """
 
 from __future__ import annotations
@@ -142,16 +141,18 @@ def category_of(reason: str) -> str:
 
 
 _CLAIM = """
--- KEYS: held_queue, then claim_i, history_i for each candidate
+-- KEYS: claim_i, history_i, comment_i for each candidate
 -- ARGV: moderator token, ttl_ms, max, history_event, then id_i for each candidate
+-- A comment is queued while its record carries the 'queued' mark (storage/comments.py),
+-- whichever tenant's queue it is in.
 local out = {}
 local n = 0
 local limit = tonumber(ARGV[3])
 for i = 5, #ARGV do
   if n >= limit then break end
   local id = ARGV[i]
-  local k = (i - 5) * 2 + 2
-  if redis.call('ZSCORE', KEYS[1], id) then
+  local k = (i - 5) * 3 + 1
+  if redis.call('HEXISTS', KEYS[k + 2], 'queued') == 1 then
     local holder = redis.call('GET', KEYS[k])
     if not holder then
       redis.call('SET', KEYS[k], ARGV[1], 'PX', ARGV[2])
@@ -181,7 +182,7 @@ return out
 """
 
 _REPORT = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, reports, reader_counter, then the 7 queue index keys
+-- KEYS: comment, history, reports, reader_counter, then the 6 queue index keys
 -- ARGV: id, reader_id, history_event, priority, reason, max_per_comment, max_per_reader,
 --       window_seconds, history_event_erased   (a maximum of 0: no cap)
 -- Returns {found, report_count, in_queue, outcome}; outcome is 'counted', 'repeat' (this
@@ -189,7 +190,7 @@ _REPORT = QUEUE_INDEX_LUA + """
 -- or 'reader_limit' (the reader's reports in this window are used up).
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {0, 0, 0, 'missing'} end
-local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}
+local q = {KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]}
 local function queued()
   if redis.call('ZSCORE', KEYS[5], ARGV[1]) then return 1 end
   return 0
@@ -350,15 +351,9 @@ class ModerationStore:
         self._scan = redis.register_script(_SCAN)
 
     # Queue ------------------------------------------------------------------------------
-    def _queue_key(self, tenant: str | None) -> str:
-        """The held queue of one tenant, or of all."""
-        if tenant is None or tenant == ALL_TENANTS:
-            return self.keys.held_queue
-        return self.keys.tenant(tenant).held_queue
-
     def _tenant_scopes(self, tenant: str | None) -> list[TenantKeys]:
-        """The tenants whose category and kind indexes a page of ``tenant``'s queue reads:
-        that one, or for all tenants every tenant that has had a comment held."""
+        """The tenants whose queue and indexes a page of ``tenant``'s queue reads: that one,
+        or for all tenants every tenant that has had a comment held."""
         if tenant is None or tenant == ALL_TENANTS:
             return [self.keys.tenant(t) for t in sorted(
                 _text(m) for m in self.redis.smembers(self.keys.queue_tenants))]
@@ -396,28 +391,27 @@ class ModerationStore:
         call blocks Redis for long.
         """
         after = _parse_cursor(cursor)
-        queue_key = self._queue_key(tenant)
-        if article_id is not None:
-            if tenant is None or tenant == ALL_TENANTS:
-                raise ValueError("an article filter needs a tenant")
-            index = self.keys.tenant(tenant).held_article(article_id)
-        else:
-            index = queue_key
+        if article_id is not None and (tenant is None or tenant == ALL_TENANTS):
+            raise ValueError("an article filter needs a tenant")
+        scopes = self._tenant_scopes(tenant)
         token = moderator.token if moderator is not None else None
         indexed = article_id is None and min_score is None and max_score is None
         if indexed and not (category and kind):
-            scopes = self._tenant_scopes(tenant)
-            counts, total = self._counts(queue_key, scopes)
+            counts, total = self._counts(scopes)
             if category:
                 sources = [scope.held_category(category) for scope in scopes]
             elif kind:
                 sources = [scope.held_kind(kind) for scope in scopes]
             else:
-                sources = [queue_key]
+                sources = [scope.held_queue for scope in scopes]
             page = self._page_from_indexes(sources, after, limit + 1, token)
         else:
-            page, counts, total = self._scan_index(index, category, min_score, max_score, after,
-                                                   limit + 1, token, kind)
+            if article_id is not None:
+                indexes = [self.keys.tenant(str(tenant)).held_article(article_id)]
+            else:
+                indexes = [scope.held_queue for scope in scopes]
+            page, counts, total = self._scan_indexes(indexes, category, min_score, max_score,
+                                                     after, limit + 1, token, kind)
         more = len(page) > limit
         page = page[:limit]
         items = self._page_records([cid for cid, _ in page])
@@ -426,22 +420,24 @@ class ModerationStore:
             next_cursor = f"{float(page[-1][1])!r}|{page[-1][0]}"
         return {"items": items, "next_cursor": next_cursor, "counts": counts, "total": total}
 
-    def _counts(self, queue_key: str, scopes: Sequence[TenantKeys]) -> tuple[dict[str, int], int]:
-        # Every scope's known categories' indexes are counted in the same round trip as its
-        # set of the others (a category outside QUEUE_CATEGORIES, or data from before);
-        # those, if any, in a second.
+    def _counts(self, scopes: Sequence[TenantKeys]) -> tuple[dict[str, int], int]:
+        # Every scope's queue and known categories' indexes are counted in the same round
+        # trip as its set of the others (a category outside QUEUE_CATEGORIES, or data from
+        # before); those, if any, in a second.
         pipe = self.redis.pipeline(transaction=False)
-        pipe.zcard(queue_key)
         for scope in scopes:
+            pipe.zcard(scope.held_queue)
             pipe.smembers(scope.held_categories)
             for name in QUEUE_CATEGORIES:
                 pipe.zcard(scope.held_category(name))
-        total, *rows = pipe.execute()
+        rows = pipe.execute()
         counts: dict[str, int] = {}
         extra: list[tuple[TenantKeys, str]] = []
-        width = 1 + len(QUEUE_CATEGORIES)
+        total = 0
+        width = 2 + len(QUEUE_CATEGORIES)
         for n, scope in enumerate(scopes):
-            others, *sizes = rows[n * width:(n + 1) * width]
+            size, others, *sizes = rows[n * width:(n + 1) * width]
+            total += int(size)
             for name, size in zip(QUEUE_CATEGORIES, sizes, strict=True):
                 counts[name] = counts.get(name, 0) + int(size)
             extra += [(scope, name) for name in sorted({_text(c) for c in others})
@@ -452,7 +448,7 @@ class ModerationStore:
                 pipe.zcard(scope.held_category(name))
             for (_, name), size in zip(extra, pipe.execute(), strict=True):
                 counts[name] = counts.get(name, 0) + int(size)
-        return {n: counts[n] for n in sorted(counts) if counts[n]}, int(total)
+        return {n: counts[n] for n in sorted(counts) if counts[n]}, total
 
     def _page_from_indexes(self, indexes: Sequence[str], after: tuple[float, str] | None,
                            want: int, token: str | None) -> list[tuple[str, str]]:
@@ -491,6 +487,26 @@ class ModerationStore:
                     if len(page) >= want:
                         break
         return page
+
+    def _scan_indexes(self, indexes: Sequence[str], category: str | None,
+                      min_score: float | None, max_score: float | None,
+                      after: tuple[float, str] | None, want: int, token: str | None,
+                      kind: str | None) -> tuple[list[tuple[str, str]], dict[str, int], int]:
+        """``_scan_index`` over several indexes holding distinct comments (tenants' queues):
+        counts and totals added up, pages merged as ``_page_from_indexes`` merges them."""
+        page: list[tuple[str, str]] = []
+        counts: dict[str, int] = {}
+        total = 0
+        for index in indexes:
+            own_page, own_counts, own_total = self._scan_index(
+                index, category, min_score, max_score, after, want, token, kind)
+            page += own_page
+            total += own_total
+            for name, n in own_counts.items():
+                counts[name] = counts.get(name, 0) + n
+        if len(indexes) > 1:
+            page.sort(key=lambda entry: (float(entry[1]), entry[0]))
+        return page[:want], counts, total
 
     def _scan_index(self, index: str, category: str | None, min_score: float | None,
                     max_score: float | None, after: tuple[float, str] | None, want: int,
@@ -550,11 +566,18 @@ class ModerationStore:
         nothing about it."""
         if not ids:
             return set()
-        queue_key = self._queue_key(tenant)
         pipe = self.redis.pipeline(transaction=False)
-        for cid in ids:
-            pipe.zscore(queue_key, cid)
-        return {cid for cid, score in zip(ids, pipe.execute(), strict=True) if score is not None}
+        if tenant is None or tenant == ALL_TENANTS:
+            # Anyone's: the record's mark says whether it is queued (storage/comments.py).
+            for cid in ids:
+                pipe.hexists(self.keys.comment(cid), "queued")
+            queued = [bool(found) for found in pipe.execute()]
+        else:
+            queue_key = self.keys.tenant(tenant).held_queue
+            for cid in ids:
+                pipe.zscore(queue_key, cid)
+            queued = [score is not None for score in pipe.execute()]
+        return {cid for cid, found in zip(ids, queued, strict=True) if found}
 
     # Claims -----------------------------------------------------------------------------
     def visible(self, moderator: Moderator, ids: Iterable[str]) -> list[str]:
@@ -574,28 +597,29 @@ class ModerationStore:
         if ids is not None:
             wanted = self.visible(moderator, ids)
             return self._run_claim(moderator, wanted, len(wanted), ttl_ms, event)
-        queue_key = self._queue_key(moderator.tenant)
+        sources = [scope.held_queue for scope in self._tenant_scopes(moderator.tenant)]
         claimed: list[str] = []
-        start = 0
+        after: tuple[float, str] | None = None
         chunk = max(limit * 2, 50)
         while len(claimed) < limit:
-            window = [m.decode() for m in self.redis.zrange(queue_key, start, start + chunk - 1)]
+            window = self._page_from_indexes(sources, after, chunk, None)
             if not window:
                 break
-            holders = self.redis.mget([self.keys.claim(cid) for cid in window])
-            free = [cid for cid, holder in zip(window, holders, strict=True) if holder is None]
+            ids = [cid for cid, _ in window]
+            holders = self.redis.mget([self.keys.claim(cid) for cid in ids])
+            free = [cid for cid, holder in zip(ids, holders, strict=True) if holder is None]
             if free:
                 claimed += self._run_claim(moderator, free, limit - len(claimed), ttl_ms, event)
-            start += chunk
+            after = (float(window[-1][1]), window[-1][0])
         return claimed
 
     def _run_claim(self, moderator: Moderator, ids: list[str], limit: int, ttl_ms: int,
                    event: str) -> list[str]:
         if not ids or limit <= 0:
             return []
-        keys = [self.keys.held_queue]
+        keys = []
         for cid in ids:
-            keys += [self.keys.claim(cid), self.keys.history(cid)]
+            keys += [self.keys.claim(cid), self.keys.history(cid), self.keys.comment(cid)]
         result = self._claim(keys=keys, args=[moderator.token, ttl_ms, limit, event, *ids])
         return [_text(r) for r in result]
 
@@ -837,3 +861,12 @@ def _parse_cursor(cursor: str | None) -> tuple[float, str] | None:
     if not sep or not cid or value is None or value != value:
         raise InvalidCursor("cursor is not one this queue handed out")
     return value, cid
+
+
+def held_count(redis: Redis, keys: Keys) -> int:
+    """Comments in every tenant's held queue (the queue depth gauge)."""
+    tenants = sorted(_text(m) for m in redis.smembers(keys.queue_tenants))
+    pipe = redis.pipeline(transaction=False)
+    for tenant in tenants:
+        pipe.zcard(keys.tenant(tenant).held_queue)
+    return sum(int(n) for n in pipe.execute()) if tenants else 0

@@ -60,7 +60,7 @@ NO_VERSION = "none"
 MAX_DAYS = 366
 
 _SPOT = QUEUE_INDEX_LUA + """
--- KEYS: comment, history, then the 7 queue index keys
+-- KEYS: comment, history, then the 6 queue index keys
 -- ARGV: id, stamp, probability, priority, reason, history_event
 -- Queues an approved comment for a spot check if this batch's decision is the one stored.
 local f = redis.call('HMGET', KEYS[1], 'decided', 'status')
@@ -70,7 +70,7 @@ local reasons = {}
 if raw then reasons = cjson.decode(raw) end
 reasons[#reasons + 1] = ARGV[5]
 redis.call('HSET', KEYS[1], 'reasons', cjson.encode(reasons), 'spot_check_p', ARGV[3])
-index_held({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]}, KEYS[1], ARGV[1],
+index_held({KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]}, KEYS[1], ARGV[1],
            ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[6])
 return 1

@@ -298,9 +298,12 @@ def test_comments_held_before_kinds_are_indexed_by_the_migration(client, runtime
     site, mod = bearer(make_key("site")), bearer(make_key("moderator"))
     cid = post(client, site, scorer.set("old threat", abuse=0.9, kinds={"threat": 0.9}))
     score_pending()
-    # the store as the release before kinds left it: no kind indexes, migrated to step 1
+    # the store as the release before kinds left it: no kind indexes, the all-tenants queue,
+    # migrated to step 1
     for key in runtime.redis.scan_iter(match="mod:*queue:held:kind:*"):
         runtime.redis.delete(key)
+    own_queue = runtime.keys.tenant("default").held_queue
+    runtime.redis.zadd(runtime.keys.held_queue, {cid: runtime.redis.zscore(own_queue, cid)})
     runtime.redis.hdel(runtime.keys.comment(cid), "queued_kinds")
     runtime.redis.set(runtime.keys.schema_version, 1)
     assert client.get("/v1/moderation/queue?kind=threat", headers=mod).get_json()["items"] == []

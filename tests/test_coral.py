@@ -271,7 +271,7 @@ def test_hold_answers_system_withheld_and_records_the_comment(client, runtime, a
         record["author_id"], "coral-parent", "coral-c-1", record["text"])
     assert record["parent_id"] == "coral-parent"
     assert record["text"] == coral_request()["comment"]["body"]
-    assert runtime.redis.zscore(runtime.keys.held_queue, record["id"]) is not None
+    assert runtime.redis.zscore(runtime.keys.tenant("default").held_queue, record["id"]) is not None
     assert runtime.redis.zscore(runtime.keys.pending, record["id"]) is None
 
 

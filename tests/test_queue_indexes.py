@@ -114,7 +114,7 @@ def _reference(runtime, ids: dict[str, list[str]], scope: str | None, *, categor
                 continue
             if article is not None and record["article_id"] != article:
                 continue
-            score = runtime.redis.zscore(runtime.keys.held_queue, cid)
+            score = runtime.redis.zscore(runtime.keys.tenant(tenant).held_queue, cid)
             assert score is not None, cid
             rows.append((score, cid, record.get("reasons", [])))
     rows.sort()
@@ -168,14 +168,23 @@ def test_every_filter_answers_what_the_records_say_on_two_tenants(runtime, store
 def _all_tenants_indexes(runtime) -> list[str]:
     keys = runtime.keys
     return sorted(k.decode() for pattern in (keys.held_category("*"), keys.held_kind("*"),
-                                             keys.held_categories)
+                                             keys.held_categories, keys.held_queue)
                   for k in runtime.redis.scan_iter(match=pattern.replace("%2A", "*")))
 
 
+def _all_tenants_order(runtime, tenants) -> list[str]:
+    """The tenants' queues as one sorted set would order them: by priority, then id."""
+    rows = [(score, member.decode()) for t in tenants
+            for member, score in runtime.redis.zrange(runtime.keys.tenant(t).held_queue, 0, -1,
+                                                      withscores=True)]
+    return [cid for _, cid in sorted(rows)]
+
+
 def test_all_tenants_pages_follow_the_all_tenants_queue_across_tenants(runtime, store):
-    """Three tenants' holds at equal priorities (ties broken by id) and at others: category and
-    kind pages of all tenants list them as the all-tenants queue orders them, at every page
-    size; a comment another moderator claimed is skipped as in one index."""
+    """Three tenants' holds at equal priorities (ties broken by id) and at others: pages of all
+    tenants (no filter, a category, a kind, a score filter) list them as one sorted set of them
+    all would, at every page size; a comment another moderator claimed is skipped as in one
+    index, and claiming the next ones takes them in that order."""
     from storage.moderation import Moderator
 
     held: list[str] = []
@@ -187,11 +196,13 @@ def test_all_tenants_pages_follow_the_all_tenants_queue_across_tenants(runtime, 
         # seq n // 5: runs of equal priorities that span tenants
         _hold(runtime, cid, tenant, "a1", reasons, n // 5)
         held.append(cid)
-    order = [m.decode() for m in runtime.redis.zrange(runtime.keys.held_queue, 0, -1)]
+    order = _all_tenants_order(runtime, ("acme", "bravo", "carol"))
     assert sorted(order) == sorted(held)
     threats = [cid for cid in order if "threat" in _kinds_of(runtime.comments.get(cid)["reasons"])]
     for limit in (1, 2, 5, 50):
-        for filters, expected in (({"category": "abuse"}, order), ({"kind": "threat"}, threats)):
+        for filters, expected in (({}, order), ({"category": "abuse"}, order),
+                                  ({"kind": "threat"}, threats), ({"min_score": 0.1}, order),
+                                  ({"kind": "threat", "category": "abuse"}, threats)):
             ids, cursor = [], None
             while True:
                 out = store.queue(tenant=None, cursor=cursor, limit=limit, **filters)
@@ -203,8 +214,17 @@ def test_all_tenants_pages_follow_the_all_tenants_queue_across_tenants(runtime, 
     other = Moderator("k2", "other", tenant="*")
     assert store.claim(other, [order[1]]) == [order[1]]
     me = Moderator("k1", "me", tenant="*")
-    out = store.queue(tenant=None, category="abuse", limit=3, moderator=me)
-    assert [i["id"] for i in out["items"]] == [order[0], *order[2:4]]
+    for filters in ({}, {"category": "abuse"}, {"min_score": 0.1}):
+        out = store.queue(tenant=None, limit=3, moderator=me, **filters)
+        assert [i["id"] for i in out["items"]] == [order[0], *order[2:4]], filters
+    assert store.claim(me, limit=4) == [order[0], *order[2:5]]
+    # the queue depth gauge counts every tenant's queue
+    from service.metrics import RedisStateCollector
+
+    depth = next(m for m in RedisStateCollector(runtime).collect()
+                 if m.name == "moderation_queue_depth")
+    assert [x.value for x in depth.samples if x.labels["queue"] == "held_comments"] == [12]
+    assert store.still_queued(order[:3], "*") == set(order[:3])
     assert _all_tenants_indexes(runtime) == []
 
 
@@ -304,9 +324,9 @@ def test_migration_7_lists_the_tenants_and_drops_the_all_tenants_indexes(runtime
                                                     author_id="r").id
         reasons = ["abuse: threat", "legacy_rule"]
         _hold(runtime, cid, tenant, "a1", reasons, n)
-        priority = redis.zscore(keys.held_queue, cid)
-        for name in (keys.held_category("abuse"), keys.held_category("legacy_rule"),
-                     keys.held_kind("threat")):
+        priority = redis.zscore(keys.tenant(tenant).held_queue, cid)
+        for name in (keys.held_queue, keys.held_category("abuse"),
+                     keys.held_category("legacy_rule"), keys.held_kind("threat")):
             redis.zadd(name, {cid: priority})
     redis.sadd(keys.held_categories, "legacy_rule")
     redis.hdel(keys.comment(ids["default"]), "tenant")
@@ -314,14 +334,14 @@ def test_migration_7_lists_the_tenants_and_drops_the_all_tenants_indexes(runtime
     redis.set(keys.schema_version, 6)
     tenant_keys = sorted(k.decode() for k in redis.scan_iter(match="mod:t:*"))
 
-    assert [step[0] for step in migrate(redis, keys)] == [7]
-    assert current_version(redis, keys) == 7
+    assert [step[0] for step in migrate(redis, keys)] == [7, 8]
+    assert current_version(redis, keys) == 8
     assert redis.smembers(keys.queue_tenants) == {b"acme", b"bravo", b"default"}
     assert _all_tenants_indexes(runtime) == []
     assert sorted(k.decode() for k in redis.scan_iter(match="mod:t:*")) == tenant_keys
-    order = [m.decode() for m in redis.zrange(keys.held_queue, 0, -1)]
+    order = _all_tenants_order(runtime, ("acme", "bravo", "default"))
     for filters in ({"category": "abuse"}, {"category": "legacy_rule"}, {"kind": "threat"}):
         assert _read_all(store, None, **filters) == (
             order, {"abuse": 3, "legacy_rule": 3}, 3), filters
     redis.set(keys.schema_version, 6)
-    assert [step[2] for step in migrate(redis, keys)] == [0]
+    assert [step[2] for step in migrate(redis, keys)] == [0, 0]

@@ -256,7 +256,7 @@ def test_moderators_on_the_page_behind_one_address_are_counted_per_key(limited, 
         t.join(300)
     assert 429 not in statuses
     assert len(statuses) > anonymous  # more than one address may send without a key
-    assert runtime.redis.zcard(runtime.keys.held_queue) == 0
+    assert runtime.redis.zcard(runtime.keys.tenant("default").held_queue) == 0
     assert set(statuses) == {200}
 
 

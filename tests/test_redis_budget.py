@@ -46,13 +46,13 @@ BUDGET_WITHOUT_LIMITS = 22.0
 # dropped the all-tenants category and kind indexes: one ZADD per category and per kind.)
 HELD_EXTRA = 0.0
 KIND_EXTRA = 1.0
-# One held decision's script, above the same decision approving: the queue's three ZADDs (all
-# tenants', the tenant's, the article's), one per category and one per kind (the tenant's
-# index: all tenants' pages merge the tenants', issue 17's fifth pass); nothing else
+# One held decision's script, above the same decision approving: the queue's two ZADDs (the
+# tenant's, the article's), one per category and one per kind (the tenant's index: all
+# tenants' pages merge the tenants', issue 17's fifth pass); nothing else
 # (tests/test_queue_indexes.py checks what they hold). Asked to (every path but a scoring
 # worker's, which adds a tenant once in a while itself), it also adds its tenant to the queue's
 # tenants: HELD_REGISTER.
-HELD_QUEUE = 3
+HELD_QUEUE = 2
 HELD_PER_CATEGORY = 1
 HELD_PER_KIND = 1
 HELD_REGISTER = {"sadd": 1}

@@ -83,7 +83,7 @@ def test_held_comments_enter_the_review_queue_by_priority(ctx):
     vi = post(ctx, "she goes to Brinsworth Academy")
     post(ctx, "fine comment")
     jobs.drain_pending()
-    queue = [m.decode() for m in ctx.redis.zrange(ctx.keys.held_queue, 0, -1)]
+    queue = [m.decode() for m in ctx.redis.zrange(ctx.keys.tenant("default").held_queue, 0, -1)]
     assert queue == [vi, abuse]
 
 
