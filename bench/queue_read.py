@@ -79,7 +79,10 @@ def main() -> None:
                                             "decided": repr(time.time()), "decided_by": "model"},
                                     event="scored", event_data={"by": "model", "status": "held"},
                                     priority=hold_priority(scores, reasons, n), pipe=pipe,
-                                    inline_event=True)
+                                    inline_event=True,
+                                    # as a scoring worker's batches: the first hold of each
+                                    # tenant adds it to the queue's tenants, later ones do not
+                                    register_tenant=n < len(TENANTS))
             pipe.execute()
             for name, n in _by_command(redis).items():
                 holds[name] = holds.get(name, 0) + n
