@@ -355,8 +355,7 @@ class ModerationStore:
         """The tenants whose queue and indexes a page of ``tenant``'s queue reads: that one,
         or for all tenants every tenant that has had a comment held."""
         if tenant is None or tenant == ALL_TENANTS:
-            return [self.keys.tenant(t) for t in sorted(
-                _text(m) for m in self.redis.smembers(self.keys.queue_tenants))]
+            return [self.keys.tenant(t) for t in queue_tenants(self.redis, self.keys)]
         return [self.keys.tenant(tenant)]
 
     def queue(
@@ -460,7 +459,7 @@ class ModerationStore:
             return self._page_from_index(indexes[0], after, want, token)
         merged = [entry for index in indexes
                   for entry in self._page_from_index(index, after, want, token)]
-        merged.sort(key=lambda entry: (float(entry[1]), entry[0]))
+        merged.sort(key=_queue_order)
         return merged[:want]
 
     def _page_from_index(self, index: str, after: tuple[float, str] | None, want: int,
@@ -505,7 +504,7 @@ class ModerationStore:
             for name, n in own_counts.items():
                 counts[name] = counts.get(name, 0) + n
         if len(indexes) > 1:
-            page.sort(key=lambda entry: (float(entry[1]), entry[0]))
+            page.sort(key=_queue_order)
         return page[:want], counts, total
 
     def _scan_index(self, index: str, category: str | None, min_score: float | None,
@@ -863,9 +862,22 @@ def _parse_cursor(cursor: str | None) -> tuple[float, str] | None:
     return value, cid
 
 
+def _queue_order(entry: tuple[str, str]) -> tuple[float, str]:
+    """(id, score) entries of several tenants' indexes in the order one index of them all
+    would have: priority, then id (Redis orders equal scores by member bytes; UTF-8 keeps
+    str order)."""
+    return float(entry[1]), entry[0]
+
+
+def queue_tenants(redis: Redis, keys: Keys) -> list[str]:
+    """The tenants an all-tenants queue reads (every tenant that has had a comment held),
+    in a stable order."""
+    return sorted(_text(m) for m in redis.smembers(keys.queue_tenants))
+
+
 def held_count(redis: Redis, keys: Keys) -> int:
     """Comments in every tenant's held queue (the queue depth gauge)."""
-    tenants = sorted(_text(m) for m in redis.smembers(keys.queue_tenants))
+    tenants = queue_tenants(redis, keys)
     pipe = redis.pipeline(transaction=False)
     for tenant in tenants:
         pipe.zcard(keys.tenant(tenant).held_queue)
