@@ -125,10 +125,9 @@ def test_the_appeal_tab_needs_another_moderator_and_reverses(open_page, desk, cl
                       headers=desk["site"]).get_json()["status"] == "rejected"
 
     # Bob's page claimed what it showed; he moves on and lets the comments go. Only once
-    # his page's claim requests are answered: one still in flight would land after the
-    # release below and keep the comment from Alice.
+    # the reloaded page's claim is answered (body[data-claimed]): a claim still in flight
+    # would land after the release below and keep the comment from Alice.
     page.tab.locator("body[data-claimed]").wait_for()
-    page.tab.wait_for_load_state("networkidle")
     page.context.close()
     released = client.delete("/v1/moderation/claims", json={"ids": desk["ids"]},
                              headers={"Authorization": f"Bearer {desk['bob']}"})
