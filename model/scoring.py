@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,6 +27,19 @@ from model.features import (
     word_token_spans,
 )
 from model.normalize import normalize, to_original
+
+
+class _Pass(NamedTuple):
+    """One scoring pass over a batch. Returned, never kept on the Scorer: one loaded model
+    serves concurrent requests (the Coral endpoint scores on the request thread), so state
+    left on ``self`` between ``_run`` and its reader would be another batch's."""
+
+    decisions: dict[str, np.ndarray]
+    normed: list
+    detections: list
+    word_matrix: Any  # the hashed word n-gram rows (scipy CSR), for the abuse spans
+    found: list[dict]  # the lexicon's phrase and cue matches per text
+    kinds: np.ndarray | None  # kind-head probabilities, when asked for and the model has heads
 
 
 @dataclass(frozen=True)
@@ -183,9 +197,9 @@ class Scorer:
 
     def decision_values(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Raw (uncalibrated) linear decision values per category."""
-        return self._run(list(texts))[0]
+        return self._run(list(texts)).decisions
 
-    def _run(self, texts: list[str], kinds: bool = False):
+    def _run(self, texts: list[str], kinds: bool = False) -> _Pass:
         # Same computation as the pipelines' decision_function, without FeatureUnion/joblib and
         # input-validation overhead (a test checks they agree).
         normed = [normalize(t) for t in texts]
@@ -194,7 +208,7 @@ class Scorer:
         blocks_vi = blocks if self._shared_text else [est.transform(ntexts) for est in self._vi_parts]
         detections = [detect_victim(t) for t in ntexts]
         # the lexicon's phrase and cue matches, kept for the spans of the comments that are held
-        self._last_found = found = [{} for _ in ntexts]
+        found: list[dict] = [{} for _ in ntexts]
         lex = np.asarray([lexicon_vector(t, d.tokens, f)
                           for t, d, f in zip(ntexts, detections, found, strict=True)],
                          dtype=np.float64).reshape(len(ntexts), -1)
@@ -208,25 +222,24 @@ class Scorer:
                 out[cat] = self._abuse_clf.combine(spec, gen, dom)
             else:
                 out[cat] = _linear(mats, dense, *self._coef[cat])
-        self._last_word_matrix = blocks[0]
-        self._last_kinds = None
+        kind_probs = None
         if kinds and self.heads:
             lex_scaled = (lex * self._lex_scale).astype(np.float32).astype(np.float64)
-            self._last_kinds = attributes.apply_heads(self.heads, blocks[0], lex_scaled, out["abuse"])
-        return out, normed, detections
+            kind_probs = attributes.apply_heads(self.heads, blocks[0], lex_scaled, out["abuse"])
+        return _Pass(out, normed, detections, blocks[0], found, kind_probs)
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        d, _, _ = self._run(list(texts))
+        d = self._run(list(texts)).decisions
         return {c: self._calibrated(c, d[c]) for c in CATEGORIES}
 
     def score_batch(self, texts: Sequence[str]) -> list[Score]:
         texts = list(texts)
         if not texts:
             return []
-        d, normed, detections = self._run(texts, kinds=True)
-        probs = {c: self._calibrated(c, d[c]) for c in CATEGORIES}
-        xw, found, kind_probs = self._last_word_matrix, self._last_found, self._last_kinds
-        self._last_word_matrix = self._last_found = self._last_kinds = None
+        run = self._run(texts, kinds=True)
+        probs = {c: self._calibrated(c, run.decisions[c]) for c in CATEGORIES}
+        normed, detections = run.normed, run.detections
+        xw, found, kind_probs = run.word_matrix, run.found, run.kinds
         kind_rows: list[dict[str, float]] | None = None
         present_rows: list[list[str]] = []
         if kind_probs is not None:
