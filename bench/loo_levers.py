@@ -6,7 +6,8 @@ prints ROC-AUC / AP per left-out source and on the site's dev comments. Run:
 The vader_* levers need `pip install vaderSentiment` (measured, not kept: not a dependency).
 Results and which lever was kept: docs/MODEL.md, "Levers tried" (pass 3: IDF column factors;
 pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py; pass 5: NB
-column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB).
+column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB; pass 6:
+the ``r6_*`` generalist levers, none kept).
 """
 
 from __future__ import annotations
@@ -587,6 +588,203 @@ LEVERS.update({
     "regate_nb0.75_specnb0.5": regate("nb", 0.75, spec_nb=0.5),
     "regate_nb0.5_s-0.5": regate("nb", 0.5, shift=-0.5),
     "regate_nb0.5_specnb0.5_s-0.5": regate("nb", 0.5, spec_nb=0.5, shift=-0.5),
+})
+
+
+# ---------------------------------------------------------------- issue 14, pass 6
+# Still the generalist arm behind the shipped gate (NB 0.5 generalist is the reference now,
+# ``regate_nb0.5``): every lever here folds into one weight vector, so scoring is unchanged.
+
+def _nb_scaled(fold: Fold, w: np.ndarray, key, power: float = 0.5,
+               lex: float = 1.0) -> sp.csr_matrix:
+    """IDF x NB(power) column factors of the training rows under weights ``w``; the lexicon
+    and cue columns times ``lex``."""
+    if key not in fold.cache:
+        from model.idf_columns import nb_factors
+        Z = _scaled(fold)
+        blocks = T.text_blocks(T.build_pipelines()["abuse"])
+        r = nb_factors(Z[fold.train_idx], fold.y_train, w, blocks, power)
+        r[_blocks(Z)[2]] *= lex
+        fold.cache[key] = (Z @ sp.diags(r)).tocsr()
+    return fold.cache[key]
+
+
+def _source_balanced(fold: Fold, base: np.ndarray, sources: bool = True,
+                     classes: bool = False) -> np.ndarray:
+    """``base`` weights rescaled so every training source has the same total (``sources``)
+    and, within each source, both classes the same share of its total (``classes``: a
+    corpus's base rate -- Davidson 83 % abusive, Stormfront 11 % -- then teaches nothing, so
+    its style cannot stand in for the label), then both classes the same total."""
+    w = base.copy()
+    src = np.array([e.source for e in fold.train])
+    y = fold.y_train
+    names = sorted(set(src))
+    for s_ in names:
+        m = src == s_
+        total = (len(w) / len(names)) if sources else w[m].sum()
+        if classes and len(set(y[m])) == 2:
+            for cls in (0, 1):
+                c = m & (y == cls)
+                w[c] *= (total / 2) / w[c].sum()
+        else:
+            w[m] *= total / w[m].sum()
+    for cls in (0, 1):
+        m = y == cls
+        w[m] *= (len(y) / 2) / w[m].sum()
+    return w
+
+
+def _gen_nb_w(fold: Fold, kind: str, lex: float = 1.0) -> np.ndarray:
+    key = ("gen6", kind, lex)
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        clf = _sgd()
+        if kind == "w0":  # no site rows at all in the generalist
+            w = _weights_bz(fold.train, _site_table(0.0), T.BORDERLINE_ZERO_WEIGHT)
+        elif kind == "bal":
+            w = _source_balanced(fold, w)
+        elif kind == "cbal":
+            w = _source_balanced(fold, w, sources=False, classes=True)
+        elif kind == "bal_cbal":
+            w = _source_balanced(fold, w, classes=True)
+        elif kind == "huber":
+            clf.set_params(loss="modified_huber")
+        Zn = _nb_scaled(fold, w, ("Zn6", "w1" if kind in ("huber", "bag") else kind, lex), lex=lex)
+        if kind == "bag":  # five shuffles of the same SGD, averaged (one linear model)
+            fold.cache[key] = np.mean([
+                clone(clf).set_params(random_state=seed)
+                .fit(Zn[fold.train_idx], fold.y_train, sample_weight=w).decision_function(Zn)
+                for seed in range(5)], axis=0)
+            return fold.cache[key]
+        clf.fit(Zn[fold.train_idx], fold.y_train, sample_weight=w)
+        fold.cache[key] = clf.decision_function(Zn)
+    return fold.cache[key]
+
+
+def _gen_subl(fold: Fold) -> np.ndarray:
+    """The generalist's rows and weights on sublinear TF-IDF of the hashed blocks (not
+    foldable: scoring would need the transform and a second product)."""
+    key = "gen_subl"
+    if key not in fold.cache:
+        Z = _sublinear(fold)
+        clf = _sgd().fit(Z[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(Z)
+    return fold.cache[key]
+
+
+def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None) -> np.ndarray:
+    """Daume's "frustratingly easy" domain adaptation for the generalist: every training row
+    has its NB-scaled features twice, in a shared block and in its source's own block (times
+    ``lam``), plus a constant in its source's block. What one corpus alone means by abuse
+    (Davidson's profanity, a corpus's base rate) can be fitted by that corpus's weights; the
+    shared weights keep what the sources agree on, and only they score (a corpus never seen
+    has no block of its own): one weight vector, foldable like the rest."""
+    key = ("easy", lam, gen_alpha)
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
+        Zt = Zn[fold.train_idx].tocsr()
+        n, ncols = Zt.shape
+        src = [e.source for e in fold.train]
+        names = sorted(set(src))
+        sid = np.array([names.index(x) for x in src])
+        per_row = np.diff(Zt.indptr)
+        width = ncols + 1  # the features and a constant
+        spec_idx = Zt.indices + np.repeat(sid * width, per_row)
+        # each row: its entries in its source's block, then the constant at the block's end
+        rows = np.concatenate([np.repeat(np.arange(n), per_row), np.arange(n)])
+        cols = np.concatenate([spec_idx, sid * width + ncols])
+        vals = np.concatenate([Zt.data * lam, np.full(n, lam)])
+        spec = sp.csr_matrix((vals, (rows, cols)), shape=(n, width * len(names)))
+        Za = sp.hstack([Zt, spec]).tocsr()
+        clf = _sgd()
+        if gen_alpha is not None:
+            clf.set_params(alpha=gen_alpha)
+        clf.fit(Za, fold.y_train, sample_weight=w)
+        coef = clf.coef_.ravel()[:ncols]
+        fold.cache[key] = Zn @ coef + clf.intercept_[0]
+    return fold.cache[key]
+
+
+def _experts(fold: Fold) -> np.ndarray:
+    """One model per training source on its own rows (class-balanced, the NB-scaled columns of
+    the generalist), each decision divided by its spread over the training rows, averaged:
+    each corpus's idea of abuse gets one vote. A sum of linear models is one linear model."""
+    key = "experts"
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
+        src = np.array([e.source for e in fold.train])
+        y = fold.y_train
+        total = np.zeros(Zn.shape[0])
+        n = 0
+        for s_ in sorted(set(src)):
+            m = src == s_
+            if len(set(y[m])) < 2 or m.sum() < 50:
+                continue
+            idx = fold.train_idx[m]
+            ws = np.ones(int(m.sum()))
+            for cls in (0, 1):
+                c = y[m] == cls
+                ws[c] *= (len(ws) / 2) / c.sum()
+            d = _sgd().fit(Zn[idx], y[m], sample_weight=ws).decision_function(Zn)
+            total += d / (np.std(d[fold.train_idx]) or 1.0)
+            n += 1
+        fold.cache[key] = total / max(n, 1)
+    return fold.cache[key]
+
+
+def _like(d: np.ndarray, ref: np.ndarray, fold: Fold) -> np.ndarray:
+    """``d`` rescaled (a constant) to ``ref``'s spread over the training rows."""
+    t = fold.train_idx
+    return d * (np.std(ref[t]) / (np.std(d[t]) or 1.0))
+
+
+def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.0,
+            shift: float = -1.0, lam: float = 1.0):
+    """The shipped gate with a pass-6 generalist: ``nb`` (the shipped NB 0.5), ``bal``
+    (source-balanced rows), ``experts`` (per-source models averaged); ``mix``: ``mix * new +
+    (1 - mix) * shipped NB generalist``; ``k``: the generalist's decision times k (its scale
+    against the specialist's where the gate blends them); ``lex``: lexicon columns times lex."""
+    def fit(fold: Fold):
+        ref = _gen_nb_w(fold, "w1", lex)
+        if kind == "nb":
+            gen = ref
+        elif kind in ("bal", "cbal", "bal_cbal", "huber", "w0", "bag"):
+            gen = _like(_gen_nb_w(fold, kind, lex), ref, fold)
+        elif kind == "experts":
+            gen = _like(_experts(fold), ref, fold)
+        elif kind == "base":  # a reference: the baseline's vocabulary TF-IDF as the arm
+            gen = _like(fold.baseline_decision, ref, fold)
+        elif kind == "easy":
+            gen = _like(_gen_easyadapt(fold, lam), ref, fold)
+        elif kind == "subl":
+            gen = _like(_gen_subl(fold), ref, fold)
+        else:
+            raise ValueError(kind)
+        if mix is not None:
+            gen = mix * gen + (1 - mix) * ref
+        d = _regate(fold, k * gen, shift=shift)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "r6_nb": regate6("nb"),
+    "r6_bal": regate6("bal"), "r6_bal_mix0.5": regate6("bal", mix=0.5),
+    "r6_experts": regate6("experts"), "r6_experts_mix0.5": regate6("experts", mix=0.5),
+    "r6_experts_mix0.3": regate6("experts", mix=0.3),
+    "r6_k0.7": regate6("nb", k=0.7), "r6_k1.5": regate6("nb", k=1.5),
+    "r6_lex2": regate6("nb", lex=2.0), "r6_lex4": regate6("nb", lex=4.0),
+    "r6_lex0.5": regate6("nb", lex=0.5),
+    "r6_cbal": regate6("cbal"), "r6_bal_cbal": regate6("bal_cbal"),
+    "r6_cbal_mix0.5": regate6("cbal", mix=0.5), "r6_huber": regate6("huber"),
+    "r6_base_mix0.5": regate6("base", mix=0.5), "r6_subl": regate6("subl"),
+    "r6_subl_mix0.5": regate6("subl", mix=0.5),
+    "r6_w0": regate6("w0"), "r6_bag5": regate6("bag"),
+    "r6_easy": regate6("easy"), "r6_easy_l2": regate6("easy", lam=2.0),
+    "r6_easy_l0.5": regate6("easy", lam=0.5), "r6_easy_mix0.5": regate6("easy", mix=0.5),
+    "r6_k1.5_subl_mix0.5": regate6("subl", mix=0.5, k=1.5),
 })
 
 
