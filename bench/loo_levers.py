@@ -706,6 +706,40 @@ def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None)
     return fold.cache[key]
 
 
+_WB: dict = {}
+
+
+def _gen_wb(fold: Fold) -> np.ndarray:
+    """A reference, not a candidate as it stands: the generalist on scikit-learn's
+    HashingVectorizer features -- char_wb 2-5 in 2^20 columns (the baseline's analyser, with
+    four times fewer collisions than the shipped 2^19 plain char n-grams) and word 1-2 in 2^18
+    -- sublinear TF-IDF per block, plus the lexicon and cue columns. It says whether a
+    different character analyser would be worth a feature change."""
+    key = "gen_wb"
+    if key not in fold.cache:
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+        from model.normalize import normalize as norm_text
+        texts_key = (len(fold.texts), fold.texts[0], fold.texts[-1])
+        if _WB.get("key") != texts_key:
+            clean = [norm_text(t)[0] for t in fold.texts]
+            cw = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=2**20,
+                                   alternate_sign=False, norm=None).transform(clean)
+            ww = HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False,
+                                   norm=None).transform(clean)
+            _WB.clear()
+            _WB.update(key=texts_key, blocks=(cw.tocsr(), ww.tocsr()))
+        parts = []
+        for b in _WB["blocks"]:
+            tf = TfidfTransformer(sublinear_tf=True).fit(b[fold.train_idx])
+            parts.append(tf.transform(b))
+        parts.append(fold.X[:, _blocks(fold.X)[2]])
+        Z = sp.hstack(parts).tocsr()
+        clf = _sgd().fit(Z[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(Z)
+    return fold.cache[key]
+
+
 def _experts(fold: Fold) -> np.ndarray:
     """One model per training source on its own rows (class-balanced, the NB-scaled columns of
     the generalist), each decision divided by its spread over the training rows, averaged:
@@ -758,6 +792,8 @@ def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.
             gen = _like(fold.baseline_decision, ref, fold)
         elif kind == "easy":
             gen = _like(_gen_easyadapt(fold, lam), ref, fold)
+        elif kind == "wb":
+            gen = _like(_gen_wb(fold), ref, fold)
         elif kind == "subl":
             gen = _like(_gen_subl(fold), ref, fold)
         else:
@@ -782,8 +818,12 @@ LEVERS.update({
     "r6_base_mix0.5": regate6("base", mix=0.5), "r6_subl": regate6("subl"),
     "r6_subl_mix0.5": regate6("subl", mix=0.5),
     "r6_w0": regate6("w0"), "r6_bag5": regate6("bag"),
+    "r6_wb": regate6("wb"), "r6_wb_mix0.5": regate6("wb", mix=0.5),
     "r6_easy": regate6("easy"), "r6_easy_l2": regate6("easy", lam=2.0),
     "r6_easy_l0.5": regate6("easy", lam=0.5), "r6_easy_mix0.5": regate6("easy", mix=0.5),
+    "r6_easy_mix0.3": regate6("easy", mix=0.3), "r6_easy_mix0.7": regate6("easy", mix=0.7),
+    "r6_easy_l0.5_mix0.5": regate6("easy", mix=0.5, lam=0.5),
+    "r6_easy_l0.5_mix0.7": regate6("easy", mix=0.7, lam=0.5),
     "r6_k1.5_subl_mix0.5": regate6("subl", mix=0.5, k=1.5),
 })
 

@@ -58,6 +58,7 @@ from model.corpora import (
     text_key,
 )
 from model.dedup import NearDuplicateIndex
+from model.domain_augment import blend, fit_shared
 from model.domain_gate import GatedLinear
 from model.evaluate import category_metrics, is_clean, metrics_from_scores, predict
 from model.features import (
@@ -127,6 +128,13 @@ GENERALIST_WEIGHT = (1.0, 1.0)
 # this power, on top of the IDF factors; folded into its weights, so scoring is unchanged. None:
 # off. Chosen on the leave-one-source-out table and the site's dev split (docs/MODEL.md, pass 5).
 GENERALIST_NB: float | None = 0.5
+# The generalist's weights are this share of a model fitted with Daume's feature augmentation
+# (model/domain_augment.py: per-source copies of the features; only the shared weights kept),
+# the rest the plain NB generalist; folded into one weight vector, so scoring is unchanged.
+# None: off. Chosen on the full-data leave-one-source-out table and the site's dev split
+# (docs/MODEL.md, pass 6), never on held-out files.
+GENERALIST_SHARED: float | None = 0.5
+GENERALIST_OWN_SCALE = 1.0
 # "site-like" for the domain model: the site's comments, its moderators' decisions, the project's
 # comments on the site's stories
 DOMAIN_SOURCES = frozenset({SITE_SOURCE, "moderator", "victim_data"})
@@ -319,25 +327,32 @@ def _domain_labels(examples: Sequence[Example]) -> np.ndarray:
 
 def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
               table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS, *, idf: bool | None = None,
-              gate: bool | None = None, generalist_nb: float | None | bool = True):
+              gate: bool | None = None, generalist_nb: float | None | bool = True,
+              generalist_shared: float | None | bool = True):
     """Fit ``pipe``'s abuse classifier on features ``X`` of ``examples`` (weights per
     ``table``); with IDF factors, trained on scaled columns and folded back, so the returned
     classifier takes the pipeline's unscaled features. With the domain gate
     (``model/domain_gate.py``) the pipeline's classifier becomes the gated blend of this model
     and a generalist (the site's rows at weight 1; with ``GENERALIST_NB`` on naive-Bayes column
     factors too), gated by a site-vs-corpora domain model, all on the same rows and features.
-    ``generalist_nb``: True for ``GENERALIST_NB``, else the power (None: no NB factors)."""
+    ``generalist_nb``: True for ``GENERALIST_NB``, else the power (None: no NB factors);
+    ``generalist_shared``: True for ``GENERALIST_SHARED``, else the share (None: off)."""
     clf = pipe.named_steps["clf"]
     use_idf = ABUSE_IDF if idf is None else idf
     factors = idf_factors(X, text_blocks(pipe)) if use_idf else None
     Z = scale_columns(X, factors) if use_idf else X
 
-    def fit(model, labels, weights, extra=None):
-        # extra: further column factors (the generalist's NB factors), folded back like the IDF's
+    def fit(model, labels, weights, extra=None, shared=None):
+        # extra: further column factors (the generalist's NB factors), folded back like the IDF's;
+        # shared: the share of the augmented (shared-weights) model blended into this one
+        Zx = Z if extra is None else scale_columns(Z, extra)
+        model.fit(Zx, labels, sample_weight=weights)
+        if shared:
+            own = fit_shared(model, Zx, labels, weights, [e.source for e in examples],
+                             GENERALIST_OWN_SCALE)
+            model = blend(model, own, shared, Zx)
         if extra is None:
-            model.fit(Z, labels, sample_weight=weights)
             return fold_into(model, factors) if use_idf else model
-        model.fit(scale_columns(Z, extra), labels, sample_weight=weights)
         return fold_into(model, extra * factors if use_idf else extra)
 
     specialist = fit(clf, y, _weights(examples, "abuse", table))
@@ -349,7 +364,8 @@ def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
     gen_w = _weights(examples, "abuse", gen_table)
     nb_power = GENERALIST_NB if generalist_nb is True else generalist_nb
     nb = None if nb_power is None else nb_factors(Z, y, gen_w, text_blocks(pipe), nb_power)
-    generalist = fit(clone(clf), y, gen_w, nb)
+    share = GENERALIST_SHARED if generalist_shared is True else generalist_shared
+    generalist = fit(clone(clf), y, gen_w, nb, share)
     dom_w = np.ones(len(dom))
     for cls in (0, 1):  # both domains the same total weight
         dom_w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
@@ -537,7 +553,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     }
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
-         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB],
+         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -551,7 +567,8 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         training={"abuse_data": [Path(p).name for p in paths], "max_per_source": max_per_source,
                   "extra": len(extra), "source_weights": {k: list(v) for k, v in SOURCE_WEIGHTS.items()},
                   "abuse_alpha": ABUSE_ALPHA, "abuse_idf": ABUSE_IDF,
-                  "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB, "vi_C": VI_C,
+                  "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB,
+                  "generalist_shared": GENERALIST_SHARED, "vi_C": VI_C,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},

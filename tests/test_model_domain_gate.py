@@ -9,6 +9,7 @@ from sklearn.linear_model import SGDClassifier
 
 from model import train as T
 from model.corpora import Example
+from model.domain_augment import blend, fit_shared
 from model.domain_gate import GatedLinear
 from tests.model_fixtures import ABUSIVE, CLEAN, _copy
 
@@ -75,10 +76,21 @@ def test_fit_abuse_gates_between_the_shipped_weights_and_the_generalist_on_mixed
     gen_w = T._weights(examples, "abuse", dict(T.SOURCE_WEIGHTS, news_comments=(1.0, 1.0),
                                                 moderator=(1.0, 1.0)))
     nb = T.nb_factors(Z, y, gen_w, T.text_blocks(pipe), T.GENERALIST_NB)
+    Zn = Z @ sp.diags(nb)
     ref = SGDClassifier(loss="log_loss", alpha=T.ABUSE_ALPHA, max_iter=T.ABUSE_EPOCHS, tol=None,
-                        random_state=0).fit(Z @ sp.diags(nb), y, sample_weight=gen_w)
-    assert np.allclose(X @ clf.gen_coef_.ravel() + clf.gen_intercept_[0],
-                       ref.decision_function(Z @ sp.diags(nb)))
+                        random_state=0).fit(Zn, y, sample_weight=gen_w)
+    # without the shared-weights share (GENERALIST_SHARED None) it is the plain NB generalist
+    plain_gen = T.fit_abuse(T.build_pipelines(2**12, 2**13)["abuse"], X, examples, y, gate=True,
+                            generalist_shared=None)
+    assert np.allclose(X @ plain_gen.gen_coef_.ravel() + plain_gen.gen_intercept_[0],
+                       ref.decision_function(Zn))
+    # with it, that model blended with the augmented model's shared weights (domain_augment)
+    assert T.GENERALIST_SHARED is not None
+    sources = [e.source for e in examples]
+    own = fit_shared(ref, Zn, y, gen_w, sources, T.GENERALIST_OWN_SCALE)
+    want = blend(ref, own, T.GENERALIST_SHARED, Zn).decision_function(Zn)
+    assert np.allclose(X @ clf.gen_coef_.ravel() + clf.gen_intercept_[0], want)
+    assert not np.allclose(clf.gen_coef_, plain_gen.gen_coef_)
     # one domain only (no site rows): nothing to gate, the plain model
     tweets = [e for e in examples if e.source != "news_comments"]
     yt = np.array([e.labels["abuse"] for e in tweets])
