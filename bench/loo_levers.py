@@ -7,7 +7,7 @@ The vader_* levers need `pip install vaderSentiment` (measured, not kept: not a 
 Results and which lever was kept: docs/MODEL.md, "Levers tried" (pass 3: IDF column factors;
 pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py; pass 5: NB
 column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB; pass 6:
-the ``r6_*`` generalist levers, none kept).
+the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED).
 """
 
 from __future__ import annotations
@@ -673,36 +673,38 @@ def _gen_subl(fold: Fold) -> np.ndarray:
 
 
 def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None) -> np.ndarray:
-    """Daume's "frustratingly easy" domain adaptation for the generalist: every training row
-    has its NB-scaled features twice, in a shared block and in its source's own block (times
-    ``lam``), plus a constant in its source's block. What one corpus alone means by abuse
-    (Davidson's profanity, a corpus's base rate) can be fitted by that corpus's weights; the
-    shared weights keep what the sources agree on, and only they score (a corpus never seen
-    has no block of its own): one weight vector, foldable like the rest."""
+    """Daume's "frustratingly easy" domain adaptation for the generalist
+    (``model.domain_augment``): every training row has its NB-scaled features twice, in a
+    shared block and in its source's own block (times ``lam``), plus a constant in its source's
+    block; only the shared weights score (a corpus never seen has no block of its own)."""
     key = ("easy", lam, gen_alpha)
     if key not in fold.cache:
+        from model.domain_augment import fit_shared
         w = _gen_w1_weights(fold)
         Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
-        Zt = Zn[fold.train_idx].tocsr()
-        n, ncols = Zt.shape
-        src = [e.source for e in fold.train]
-        names = sorted(set(src))
-        sid = np.array([names.index(x) for x in src])
-        per_row = np.diff(Zt.indptr)
-        width = ncols + 1  # the features and a constant
-        spec_idx = Zt.indices + np.repeat(sid * width, per_row)
-        # each row: its entries in its source's block, then the constant at the block's end
-        rows = np.concatenate([np.repeat(np.arange(n), per_row), np.arange(n)])
-        cols = np.concatenate([spec_idx, sid * width + ncols])
-        vals = np.concatenate([Zt.data * lam, np.full(n, lam)])
-        spec = sp.csr_matrix((vals, (rows, cols)), shape=(n, width * len(names)))
-        Za = sp.hstack([Zt, spec]).tocsr()
         clf = _sgd()
         if gen_alpha is not None:
             clf.set_params(alpha=gen_alpha)
-        clf.fit(Za, fold.y_train, sample_weight=w)
-        coef = clf.coef_.ravel()[:ncols]
-        fold.cache[key] = Zn @ coef + clf.intercept_[0]
+        model = fit_shared(clf, Zn[fold.train_idx], fold.y_train, w,
+                           [e.source for e in fold.train], lam)
+        fold.cache[key] = model.decision_function(Zn)
+    return fold.cache[key]
+
+
+def _spec_easyadapt(fold: Fold) -> np.ndarray:
+    """The specialist (the shipped weights, IDF columns) fitted with the same augmentation,
+    scoring with the shared weights plus the site's own block: the site's comments are the
+    specialist's domain, so it keeps what is the site's own and borrows the rest."""
+    key = "spec_easy"
+    if key not in fold.cache:
+        from model.domain_augment import augment
+        Z = _scaled(fold)
+        Za, names = augment(Z[fold.train_idx], [e.source for e in fold.train])
+        clf = _sgd().fit(Za, fold.y_train, sample_weight=T._weights(fold.train, "abuse"))
+        coef, ncols = clf.coef_.ravel(), Z.shape[1]
+        at = ncols + names.index(SITE_SOURCE) * (ncols + 1)
+        fold.cache[key] = (Z @ (coef[:ncols] + coef[at:at + ncols])
+                           + clf.intercept_[0] + coef[at + ncols])
     return fold.cache[key]
 
 
@@ -775,7 +777,7 @@ def _like(d: np.ndarray, ref: np.ndarray, fold: Fold) -> np.ndarray:
 
 
 def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.0,
-            shift: float = -1.0, lam: float = 1.0):
+            shift: float = -1.0, lam: float = 1.0, spec: str | None = None):
     """The shipped gate with a pass-6 generalist: ``nb`` (the shipped NB 0.5), ``bal``
     (source-balanced rows), ``experts`` (per-source models averaged); ``mix``: ``mix * new +
     (1 - mix) * shipped NB generalist``; ``k``: the generalist's decision times k (its scale
@@ -800,13 +802,15 @@ def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.
             raise ValueError(kind)
         if mix is not None:
             gen = mix * gen + (1 - mix) * ref
-        d = _regate(fold, k * gen, shift=shift)
+        d = _regate(fold, k * gen, shift=shift,
+                    spec=_spec_easyadapt(fold) if spec == "easy" else None)
         return lambda idx: d[idx]
     return fit
 
 
 LEVERS.update({
     "r6_nb": regate6("nb"),
+    "r6_easy_mix0.5_spec": regate6("easy", mix=0.5, spec="easy"),
     "r6_bal": regate6("bal"), "r6_bal_mix0.5": regate6("bal", mix=0.5),
     "r6_experts": regate6("experts"), "r6_experts_mix0.5": regate6("experts", mix=0.5),
     "r6_experts_mix0.3": regate6("experts", mix=0.3),
