@@ -777,7 +777,8 @@ def _like(d: np.ndarray, ref: np.ndarray, fold: Fold) -> np.ndarray:
 
 
 def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.0,
-            shift: float = -1.0, lam: float = 1.0, spec: str | None = None):
+            shift: float = -1.0, lam: float = 1.0, spec: str | None = None,
+            ga: float | None = None):
     """The shipped gate with a pass-6 generalist: ``nb`` (the shipped NB 0.5), ``bal``
     (source-balanced rows), ``experts`` (per-source models averaged); ``mix``: ``mix * new +
     (1 - mix) * shipped NB generalist``; ``k``: the generalist's decision times k (its scale
@@ -793,7 +794,7 @@ def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.
         elif kind == "base":  # a reference: the baseline's vocabulary TF-IDF as the arm
             gen = _like(fold.baseline_decision, ref, fold)
         elif kind == "easy":
-            gen = _like(_gen_easyadapt(fold, lam), ref, fold)
+            gen = _like(_gen_easyadapt(fold, lam, ga), ref, fold)
         elif kind == "wb":
             gen = _like(_gen_wb(fold), ref, fold)
         elif kind == "subl":
@@ -811,6 +812,10 @@ def regate6(kind: str, mix: float | None = None, k: float = 1.0, lex: float = 1.
 LEVERS.update({
     "r6_nb": regate6("nb"),
     "r6_easy_mix0.5_spec": regate6("easy", mix=0.5, spec="easy"),
+    "r6_easy_mix0.5_ga5e-6": regate6("easy", mix=0.5, ga=5e-6),
+    "r6_easy_mix0.5_ga2e-5": regate6("easy", mix=0.5, ga=2e-5),
+    "r6_easy_l2_mix0.5": regate6("easy", mix=0.5, lam=2.0),
+    "r6_easy_mix0.6": regate6("easy", mix=0.6),
     "r6_bal": regate6("bal"), "r6_bal_mix0.5": regate6("bal", mix=0.5),
     "r6_experts": regate6("experts"), "r6_experts_mix0.5": regate6("experts", mix=0.5),
     "r6_experts_mix0.3": regate6("experts", mix=0.3),
