@@ -22,18 +22,40 @@ def augment(Z: sp.spmatrix, sources: Sequence[str], own_scale: float = 1.0
             ) -> tuple[sp.csr_matrix, list[str]]:
     """``[Z | one block per source]``: row i's entries again (times ``own_scale``) in the block
     of ``sources[i]``, followed by a constant column per block. Returns the matrix and the
-    sources in block order."""
+    sources in block order.
+
+    Built straight into CSR arrays (row i: its shared entries, its own entries, its constant),
+    with 32-bit indices: with all the data ``Z`` holds ~10^8 entries, and a COO build plus an
+    ``hstack`` held four copies of them at once (full training peaked at 5.8 GB)."""
     Zt = sp.csr_matrix(Z)
     n, ncols = Zt.shape
     names = sorted(set(sources))
-    sid = np.searchsorted(names, np.asarray(sources))
+    sid = np.searchsorted(names, np.asarray(sources)).astype(np.int64)
     width = ncols + 1
-    per_row = np.diff(Zt.indptr)
-    rows = np.concatenate([np.repeat(np.arange(n), per_row), np.arange(n)])
-    cols = np.concatenate([Zt.indices + np.repeat(sid * width, per_row), sid * width + ncols])
-    vals = np.concatenate([Zt.data * own_scale, np.full(n, own_scale)])
-    own = sp.csr_matrix((vals, (rows, cols)), shape=(n, width * len(names)))
-    return sp.hstack([Zt, own]).tocsr(), names
+    total_cols = ncols + width * len(names)
+    per_row = np.diff(Zt.indptr).astype(np.int64)
+    starts = Zt.indptr[:-1].astype(np.int64)
+    # row i's block of 2 * per_row[i] + 1 entries starts at 2 * starts[i] + i
+    indptr = 2 * Zt.indptr.astype(np.int64) + np.arange(n + 1)
+    itype = np.int32 if max(total_cols, int(indptr[-1])) < 2**31 else np.int64
+    nnz = int(Zt.indptr[-1])
+    shift = np.repeat(starts + np.arange(n), per_row)  # entry e goes to e + shift[e]
+    shared_at = np.arange(nnz, dtype=np.int64) + shift
+    own_at = shared_at + np.repeat(per_row, per_row)
+    del shift
+    const_at = indptr[1:] - 1
+    data = np.empty(int(indptr[-1]), dtype=np.float64)
+    indices = np.empty(int(indptr[-1]), dtype=itype)
+    data[shared_at] = Zt.data
+    indices[shared_at] = Zt.indices
+    del shared_at
+    data[own_at] = Zt.data * own_scale
+    indices[own_at] = Zt.indices + np.repeat(ncols + sid * width, per_row)
+    del own_at
+    data[const_at] = own_scale
+    indices[const_at] = ncols + sid * width + ncols
+    out = sp.csr_matrix((data, indices, indptr.astype(itype)), shape=(n, total_cols))
+    return out, names
 
 
 def fit_shared(clf, Z: sp.spmatrix, y: np.ndarray, weights: np.ndarray, sources: Sequence[str],
