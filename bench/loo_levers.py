@@ -7,7 +7,9 @@ The vader_* levers need `pip install vaderSentiment` (measured, not kept: not a 
 Results and which lever was kept: docs/MODEL.md, "Levers tried" (pass 3: IDF column factors;
 pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py; pass 5: NB
 column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB; pass 6:
-the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED).
+the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED; pass 7: the
+``r7_*`` levers with all the data -- augmented-fit alpha, NB power, LSA word components, the
+gate's shift, temperature and domain alpha -- none kept).
 """
 
 from __future__ import annotations
@@ -834,6 +836,126 @@ LEVERS.update({
     "r6_easy_l0.5_mix0.5": regate6("easy", mix=0.5, lam=0.5),
     "r6_easy_l0.5_mix0.7": regate6("easy", mix=0.7, lam=0.5),
     "r6_k1.5_subl_mix0.5": regate6("subl", mix=0.5, k=1.5),
+    # pass 7: the augmented fit's alpha and share together
+    "r7_ga2e-5_mix0.6": regate6("easy", mix=0.6, ga=2e-5),
+    "r7_ga2e-5_mix0.7": regate6("easy", mix=0.7, ga=2e-5),
+    "r7_ga4e-5_mix0.5": regate6("easy", mix=0.5, ga=4e-5),
+    "r7_ga4e-5_mix0.7": regate6("easy", mix=0.7, ga=4e-5),
+})
+
+
+def _lsa(fold: Fold, k: int, min_df: int) -> sp.csr_matrix:
+    """The word block (IDF-scaled) of every row projected on the top ``k`` right singular
+    vectors of the training rows' word block (columns in at least ``min_df`` training rows),
+    each component divided by its spread on the training rows. No centring, so a linear model
+    on it is a linear model on the word columns (``V @ w``): foldable, scoring unchanged. Words
+    that share contexts share weight -- a slur's neighbours learn from it."""
+    key = ("lsa", k, min_df)
+    if key not in fold.cache:
+        from sklearn.utils.extmath import randomized_svd
+        Z = _scaled(fold)
+        W = Z[:, _blocks(Z)[0]].tocsc()
+        Wt = W[fold.train_idx]
+        df = np.diff((Wt > 0).tocsc().indptr)
+        cols = np.flatnonzero(df >= min_df)
+        _, _, Vt = randomized_svd(Wt[:, cols], k, n_iter=4, random_state=0)
+        P = np.asarray(W[:, cols] @ Vt.T)
+        P /= P[fold.train_idx].std(axis=0) + 1e-12
+        fold.cache[key] = P
+    return fold.cache[key]
+
+
+def _gen_lsa(fold: Fold, k: int, gamma: float, min_df: int = 5) -> np.ndarray:
+    key = ("gen_lsa", k, gamma, min_df)
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
+        P = _lsa(fold, k, min_df)
+        # gamma: the dense block's share of a row's norm (the sparse rows' mean norm times it)
+        sparse_norm = np.sqrt(np.asarray(Zn[fold.train_idx].multiply(Zn[fold.train_idx])
+                                         .sum(axis=1)).ravel()).mean()
+        dense_norm = np.linalg.norm(P[fold.train_idx], axis=1).mean()
+        Zl = sp.hstack([Zn, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
+        clf = _sgd().fit(Zl[fold.train_idx], fold.y_train, sample_weight=w)
+        fold.cache[key] = clf.decision_function(Zl)
+    return fold.cache[key]
+
+
+def lsa_gen(k: int, gamma: float, mix: float | None = 0.5, min_df: int = 5, ga: float = 2e-5):
+    """The shipped gate whose generalist mixes in (``mix``) a generalist with LSA word
+    components beside its sparse columns; on top of the augmented share (alpha ``ga``)."""
+    def fit(fold: Fold):
+        ref = _gen_nb_w(fold, "w1")
+        base = 0.5 * _like(_gen_easyadapt(fold, 1.0, ga), ref, fold) + 0.5 * ref
+        gen = _like(_gen_lsa(fold, k, gamma, min_df), ref, fold)
+        gen = mix * gen + (1 - mix) * base
+        d = _regate(fold, gen)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "r7_lsa128_g0.5": lsa_gen(128, 0.5), "r7_lsa128_g1": lsa_gen(128, 1.0),
+    "r7_lsa256_g1": lsa_gen(256, 1.0), "r7_lsa256_g1_mix1": lsa_gen(256, 1.0, mix=1.0),
+    "r7_lsa256_g2": lsa_gen(256, 2.0), "r7_lsa256_g1_mix0.3": lsa_gen(256, 1.0, mix=0.3),
+})
+
+
+def _gen7(fold: Fold, a: float, power: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    """The NB generalist at SGD alpha ``a`` on NB(``power``) columns, and those columns."""
+    w = _gen_w1_weights(fold)
+    Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0) if power == 0.5 else ("Zn7", power), power)
+    key = ("gen7", a, power)
+    if key not in fold.cache:
+        clf = _sgd().set_params(alpha=a)
+        fold.cache[key] = clf.fit(Zn[fold.train_idx], fold.y_train, sample_weight=w
+                                  ).decision_function(Zn)
+    return fold.cache[key], Zn
+
+
+def gen7(a: float = 1e-5, ga: float = 2e-5, power: float = 0.5, mix: float = 0.5,
+         shift: float = -1.0, temp: float = 0.25, dom_alpha: float = 1e-5):
+    """The shipped gate with the generalist fitted as shipped (NB generalist + ``mix`` of the
+    augmented shared weights, rescaled to its spread) at alpha ``a`` (NB fit) and ``ga``
+    (augmented fit), NB power ``power``. The generalist's own scale is left as it comes out,
+    as in ``fit_abuse``."""
+    def fit(fold: Fold):
+        from model.domain_augment import fit_shared
+        ref, Zn = _gen7(fold, a, power)
+        key = ("easy7", ga, power)
+        if key not in fold.cache:
+            w = _gen_w1_weights(fold)
+            m = fit_shared(_sgd().set_params(alpha=ga), Zn[fold.train_idx], fold.y_train, w,
+                           [e.source for e in fold.train], 1.0)
+            fold.cache[key] = m.decision_function(Zn)
+        gen = mix * _like(fold.cache[key], ref, fold) + (1 - mix) * ref
+        g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, dom_alpha) - shift) / temp, -40, 40)))
+        d = g * _specialist(fold) + (1 - g) * gen
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "r7_a2e-5": gen7(a=2e-5), "r7_a4e-5": gen7(a=4e-5, ga=4e-5),
+    "r7_p0.75": gen7(power=0.75), "r7_p0.35": gen7(power=0.35),
+    "r7_gs-0.5_p0.75": gen7(power=0.75, shift=-0.5), "r7_gs-0.75": gen7(shift=-0.75),
+    "r7_gs-0.75_p0.75": gen7(power=0.75, shift=-0.75),
+    "r7_gs-0.5_dom3e-6": gen7(shift=-0.5, dom_alpha=3e-6),
+    "r7_gs-0.5_dom3e-5": gen7(shift=-0.5, dom_alpha=3e-5),
+    "r7_gs-0.5_p1": gen7(power=1.0, shift=-0.5),
+    "r7_p0.75_dom3e-6": gen7(power=0.75, dom_alpha=3e-6),
+    "r7_p0.75_dom1e-6": gen7(power=0.75, dom_alpha=1e-6),
+    "r7_p0.75_dom3e-6_gs-0.75": gen7(power=0.75, dom_alpha=3e-6, shift=-0.75),
+    "r7_p1": gen7(power=1.0), "r7_p0.75_ga3e-5": gen7(power=0.75, ga=3e-5),
+    "r7_p0.75_mix0.6": gen7(power=0.75, mix=0.6), "r7_p1_mix0.6": gen7(power=1.0, mix=0.6),
+})
+
+
+LEVERS.update({
+    # the gate's lean and sharpness (how much of an unseen corpus the specialist still scores)
+    "r7_gate_s-0.5": gen7(shift=-0.5), "r7_gate_s0": gen7(shift=0.0),
+    "r7_gate_s-1.5": gen7(shift=-1.5), "r7_gate_t0.5": gen7(temp=0.5),
+    "r7_gate_t0.1": gen7(temp=0.1),
 })
 
 
