@@ -453,8 +453,8 @@ def _specialist(fold: Fold) -> np.ndarray:
 
 
 def _regate(fold: Fold, gen: np.ndarray, shift: float = -1.0, temp: float = 0.25,
-            spec: np.ndarray | None = None) -> np.ndarray:
-    g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, 1e-5) - shift) / temp, -40, 40)))
+            spec: np.ndarray | None = None, dom_alpha: float = 1e-5) -> np.ndarray:
+    g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, dom_alpha) - shift) / temp, -40, 40)))
     return g * (_specialist(fold) if spec is None else spec) + (1 - g) * gen
 
 
@@ -674,16 +674,23 @@ def _gen_subl(fold: Fold) -> np.ndarray:
     return fold.cache[key]
 
 
-def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None) -> np.ndarray:
+def _zn(fold: Fold, power: float = 0.5) -> sp.csr_matrix:
+    """The generalist's columns: IDF x NB(``power``) factors of its training weights."""
+    key = ("Zn6", "w1", 1.0) if power == 0.5 else ("Zn7", power)
+    return _nb_scaled(fold, _gen_w1_weights(fold), key, power)
+
+
+def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None,
+                   power: float = 0.5) -> np.ndarray:
     """Daume's "frustratingly easy" domain adaptation for the generalist
     (``model.domain_augment``): every training row has its NB-scaled features twice, in a
     shared block and in its source's own block (times ``lam``), plus a constant in its source's
     block; only the shared weights score (a corpus never seen has no block of its own)."""
-    key = ("easy", lam, gen_alpha)
+    key = ("easy", lam, gen_alpha, power)
     if key not in fold.cache:
         from model.domain_augment import fit_shared
         w = _gen_w1_weights(fold)
-        Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
+        Zn = _zn(fold, power)
         clf = _sgd()
         if gen_alpha is not None:
             clf.set_params(alpha=gen_alpha)
@@ -886,9 +893,8 @@ def lsa_gen(k: int, gamma: float, mix: float | None = 0.5, min_df: int = 5, ga: 
     components beside its sparse columns; on top of the augmented share (alpha ``ga``)."""
     def fit(fold: Fold):
         ref = _gen_nb_w(fold, "w1")
-        base = 0.5 * _like(_gen_easyadapt(fold, 1.0, ga), ref, fold) + 0.5 * ref
         gen = _like(_gen_lsa(fold, k, gamma, min_df), ref, fold)
-        gen = mix * gen + (1 - mix) * base
+        gen = mix * gen + (1 - mix) * _gen7(fold, ga=ga)
         d = _regate(fold, gen)
         return lambda idx: d[idx]
     return fit
@@ -901,36 +907,27 @@ LEVERS.update({
 })
 
 
-def _gen7(fold: Fold, a: float, power: float) -> tuple[np.ndarray, sp.csr_matrix]:
-    """The NB generalist at SGD alpha ``a`` on NB(``power``) columns, and those columns."""
-    w = _gen_w1_weights(fold)
-    Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0) if power == 0.5 else ("Zn7", power), power)
-    key = ("gen7", a, power)
+def _gen7(fold: Fold, a: float = 1e-5, ga: float = 2e-5, power: float = 0.5,
+          mix: float = 0.5) -> np.ndarray:
+    """The generalist as ``fit_abuse`` fits it: the NB(``power``) generalist at SGD alpha ``a``
+    plus ``mix`` of the augmented shared weights (alpha ``ga``) rescaled to its spread; its own
+    scale left as it comes out. At the shipped alpha and power it is ``_gen_nb_w``'s fit."""
+    key = ("gen6", "w1", 1.0) if (a, power) == (T.ABUSE_ALPHA, 0.5) else ("gen7", a, power)
     if key not in fold.cache:
+        Zn = _zn(fold, power)
         clf = _sgd().set_params(alpha=a)
-        fold.cache[key] = clf.fit(Zn[fold.train_idx], fold.y_train, sample_weight=w
-                                  ).decision_function(Zn)
-    return fold.cache[key], Zn
+        fold.cache[key] = clf.fit(Zn[fold.train_idx], fold.y_train,
+                                  sample_weight=_gen_w1_weights(fold)).decision_function(Zn)
+    ref = fold.cache[key]
+    return mix * _like(_gen_easyadapt(fold, 1.0, ga, power), ref, fold) + (1 - mix) * ref
 
 
 def gen7(a: float = 1e-5, ga: float = 2e-5, power: float = 0.5, mix: float = 0.5,
          shift: float = -1.0, temp: float = 0.25, dom_alpha: float = 1e-5):
-    """The shipped gate with the generalist fitted as shipped (NB generalist + ``mix`` of the
-    augmented shared weights, rescaled to its spread) at alpha ``a`` (NB fit) and ``ga``
-    (augmented fit), NB power ``power``. The generalist's own scale is left as it comes out,
-    as in ``fit_abuse``."""
+    """The shipped gate, with ``_gen7``'s generalist and the gate's ``shift``, ``temp`` and
+    domain-model alpha."""
     def fit(fold: Fold):
-        from model.domain_augment import fit_shared
-        ref, Zn = _gen7(fold, a, power)
-        key = ("easy7", ga, power)
-        if key not in fold.cache:
-            w = _gen_w1_weights(fold)
-            m = fit_shared(_sgd().set_params(alpha=ga), Zn[fold.train_idx], fold.y_train, w,
-                           [e.source for e in fold.train], 1.0)
-            fold.cache[key] = m.decision_function(Zn)
-        gen = mix * _like(fold.cache[key], ref, fold) + (1 - mix) * ref
-        g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, dom_alpha) - shift) / temp, -40, 40)))
-        d = g * _specialist(fold) + (1 - g) * gen
+        d = _regate(fold, _gen7(fold, a, ga, power, mix), shift, temp, dom_alpha=dom_alpha)
         return lambda idx: d[idx]
     return fit
 

@@ -553,7 +553,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     }
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
-         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED],
+         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED, GENERALIST_OWN_SCALE],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -568,7 +568,8 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
                   "extra": len(extra), "source_weights": {k: list(v) for k, v in SOURCE_WEIGHTS.items()},
                   "abuse_alpha": ABUSE_ALPHA, "abuse_idf": ABUSE_IDF,
                   "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB,
-                  "generalist_shared": GENERALIST_SHARED, "vi_C": VI_C,
+                  "generalist_shared": GENERALIST_SHARED,
+                  "generalist_own_scale": GENERALIST_OWN_SCALE, "vi_C": VI_C,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},

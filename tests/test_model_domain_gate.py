@@ -102,6 +102,10 @@ def test_fit_abuse_gates_between_the_shipped_weights_and_the_generalist_on_mixed
 def test_the_shipped_scorer_is_gated_and_scores_as_its_pipeline_does(small_scorer):
     clf = small_scorer.pipelines["abuse"].named_steps["clf"]
     assert isinstance(clf, GatedLinear)
+    # the generalist's knobs are on record with the model (manifest, card)
+    t = small_scorer.training
+    assert (t["generalist_nb"], t["generalist_shared"], t["generalist_own_scale"]) == (
+        T.GENERALIST_NB, T.GENERALIST_SHARED, T.GENERALIST_OWN_SCALE)
     texts = ABUSIVE[:5] + CLEAN[:5] + ["lol u r such a clown #fail @someone"]
     fast = small_scorer.decision_values(texts)["abuse"]
     assert np.allclose(fast, small_scorer.pipelines["abuse"].decision_function(texts), atol=1e-6)
