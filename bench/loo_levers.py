@@ -9,7 +9,9 @@ pass 4: the domain gate, ``gated_w1_a1e-5_s-1``, shipped as model/domain_gate.py
 column factors in the gate's generalist, ``regate_nb0.5``, shipped as GENERALIST_NB; pass 6:
 the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED; pass 7: the
 ``r7_*`` levers with all the data -- augmented-fit alpha, NB power, LSA word components, the
-gate's shift, temperature and domain alpha -- none kept).
+gate's shift, temperature and domain alpha -- none kept; pass 8: the ``r8_*`` levers,
+WordLlama's pretrained word vectors folded onto the word columns -- none kept, and they need
+`pip install wordllama`, which is not a dependency).
 """
 
 from __future__ import annotations
@@ -953,6 +955,205 @@ LEVERS.update({
     "r7_gate_s-0.5": gen7(shift=-0.5), "r7_gate_s0": gen7(shift=0.0),
     "r7_gate_s-1.5": gen7(shift=-1.5), "r7_gate_t0.5": gen7(temp=0.5),
     "r7_gate_t0.1": gen7(temp=0.1),
+})
+
+
+
+# ---------------------------------------------------------------- issue 14, pass 8
+# Information the corpora's n-grams do not carry: WordLlama's pretrained token embeddings
+# (l2_supercat, 256-d; tokenizer and weights ship inside its wheel -- loaded straight from the
+# package, since its loader looks for the tokenizer in the wrong folder and then goes to the
+# hub). Each word gets the mean of its pieces' embeddings, hashed to its unigram column, so
+# the dense block is the word block times a fixed table: a linear model on it folds back
+# onto the word columns (scoring unchanged) and words that share meaning share weight.
+
+_WL: dict = {}
+
+
+def _wl_parts():
+    if "tok" not in _WL:
+        import wordllama
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+        d = Path(wordllama.__file__).parent
+        _WL["tok"] = Tokenizer.from_file(str(d / "tokenizers" / "l2_supercat_tokenizer_config.json"))
+        with safe_open(str(d / "weights" / "l2_supercat_256.safetensors"), framework="np") as f:
+            _WL["E"] = f.get_tensor("embedding.weight").astype(np.float32)
+        import re
+        _WL["pieces"] = sorted(t[1:] for t in _WL["tok"].get_vocab()
+                               if t.startswith("\u2581") and re.fullmatch("[a-z]+", t[1:]))
+    return _WL["tok"], _WL["E"]
+
+
+def _word_vectors(words: list[str]) -> np.ndarray:
+    """Mean of each word's WordLlama piece embeddings (cached per word)."""
+    tok, E = _wl_parts()
+    cache = _WL.setdefault("vec", {})
+    new = [w for w in words if w not in cache]
+    for w, enc in zip(new, tok.encode_batch(new, add_special_tokens=False), strict=True):
+        cache[w] = E[enc.ids].mean(axis=0) if enc.ids else np.zeros(E.shape[1], np.float32)
+    return np.array([cache[w] for w in words], dtype=np.float32).reshape(len(words), E.shape[1])
+
+
+def _row_words(fold: Fold) -> list:
+    key = (len(fold.texts), fold.texts[0], fold.texts[-1])
+    if _WL.get("rows_key") != key:
+        import re
+
+        from model.features import WORD_TOKEN_PATTERN, _word_tokens
+        rx = re.compile(WORD_TOKEN_PATTERN)
+        _WL["rows"] = [set(_word_tokens(t.lower(), rx)) for t in fold.texts]
+        _WL["rows_key"] = key
+    return _WL["rows"]
+
+
+def _wl_block(fold: Fold, min_df: int = 1) -> np.ndarray:
+    """Every row's IDF-scaled word unigrams times the embedding table of the words of the
+    fold's training rows (in at least ``min_df`` of them) and WordLlama's whole-word pieces;
+    columns standardised on the training rows (a constant shift and scale: still foldable)."""
+    key = ("wl", min_df)
+    if key not in fold.cache:
+        from collections import Counter
+
+        from model.features import gram_index
+        rows = _row_words(fold)
+        df = Counter(w for i in fold.train_idx for w in rows[i])
+        _wl_parts()
+        vocab = sorted({w for w, c in df.items() if c >= min_df} | set(_WL["pieces"]))
+        V = _word_vectors(vocab)
+        cols = np.array([gram_index(w, WORD_FEATURES) for w in vocab])
+        table = np.zeros((WORD_FEATURES, V.shape[1]), dtype=np.float32)
+        np.add.at(table, cols, V)
+        hits = np.bincount(cols, minlength=WORD_FEATURES).astype(np.float32)
+        table /= np.maximum(hits, 1)[:, None]
+        Z = _scaled(fold)
+        P = np.asarray(Z[:, _blocks(Z)[0]] @ table)
+        t = fold.train_idx
+        P = (P - P[t].mean(axis=0)) / (P[t].std(axis=0) + 1e-12)
+        fold.cache[key] = P
+    return fold.cache[key]
+
+
+def _gen_dense(fold: Fold, key, P: np.ndarray, gamma: float) -> np.ndarray:
+    """The NB generalist (site rows weight 1) with the dense block ``P`` beside its sparse
+    columns; ``gamma``: the dense block's share of a row's norm."""
+    if key not in fold.cache:
+        w = _gen_w1_weights(fold)
+        Zn = _zn(fold)
+        t = fold.train_idx
+        sparse_norm = np.sqrt(np.asarray(Zn[t].multiply(Zn[t]).sum(axis=1)).ravel()).mean()
+        dense_norm = np.linalg.norm(P[t], axis=1).mean()
+        Zl = sp.hstack([Zn, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
+        clf = _sgd().fit(Zl[t], fold.y_train, sample_weight=w)
+        fold.cache[key] = clf.decision_function(Zl)
+    return fold.cache[key]
+
+
+def _dense_cols(fold: Fold, Zs: sp.csr_matrix, P: np.ndarray, gamma: float) -> sp.csr_matrix:
+    t = fold.train_idx
+    sparse_norm = np.sqrt(np.asarray(Zs[t].multiply(Zs[t]).sum(axis=1)).ravel()).mean()
+    dense_norm = np.linalg.norm(P[t], axis=1).mean()
+    return sp.hstack([Zs, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
+
+
+def _easy_dense(fold: Fold, gamma: float, min_df: int = 1) -> np.ndarray:
+    """The augmented generalist fit with the WordLlama block among its columns."""
+    key = ("easy_wl", gamma, min_df)
+    if key not in fold.cache:
+        from model.domain_augment import fit_shared
+        Zl = _dense_cols(fold, _zn(fold), _wl_block(fold, min_df), gamma)
+        model = fit_shared(_sgd(), Zl[fold.train_idx], fold.y_train, _gen_w1_weights(fold),
+                           [e.source for e in fold.train], 1.0)
+        fold.cache[key] = model.decision_function(Zl)
+    return fold.cache[key]
+
+
+def _spec_dense(fold: Fold, gamma: float, min_df: int = 1) -> np.ndarray:
+    """The specialist (shipped weights, IDF columns) with the WordLlama block."""
+    key = ("spec_wl", gamma, min_df)
+    if key not in fold.cache:
+        Zl = _dense_cols(fold, _scaled(fold), _wl_block(fold, min_df), gamma)
+        clf = _sgd().fit(Zl[fold.train_idx], fold.y_train,
+                         sample_weight=T._weights(fold.train, "abuse"))
+        fold.cache[key] = clf.decision_function(Zl)
+    return fold.cache[key]
+
+
+def _domain_dense(fold: Fold, gamma: float, alpha_: float = 1e-5) -> np.ndarray:
+    """The domain model (site-like vs corpora) with the WordLlama block among its columns."""
+    key = ("domain_wl", gamma, alpha_)
+    if key not in fold.cache:
+        dom = np.array([e.source in DOMAIN_SOURCES for e in fold.train], dtype=int)
+        w = np.ones(len(dom))
+        for cls in (0, 1):
+            w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
+        Zl = _dense_cols(fold, _scaled(fold), _wl_block(fold), gamma)
+        clf = _sgd().set_params(alpha=alpha_)
+        fold.cache[key] = clf.fit(Zl[fold.train_idx], dom, sample_weight=w).decision_function(Zl)
+    return fold.cache[key]
+
+
+def wl_dom(gamma: float, dom_gamma: float, shift: float = -1.0, temp: float = 0.25):
+    """``wl_gen(gamma)``'s generalist, gated by a domain model that sees the block too."""
+    def fit(fold: Fold):
+        ref = _gen_dense(fold, ("gen_wl", gamma, 1), _wl_block(fold), gamma)
+        gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
+        g = 1.0 / (1.0 + np.exp(-np.clip((_domain_dense(fold, dom_gamma) - shift) / temp,
+                                         -40, 40)))
+        d = g * _specialist(fold) + (1 - g) * gen
+        return lambda idx: d[idx]
+    return fit
+
+
+def _wl_only(fold: Fold, a: float) -> np.ndarray:
+    """A model on the WordLlama block alone (generalist weights, SGD alpha ``a``)."""
+    key = ("wl_only", a)
+    if key not in fold.cache:
+        P = _wl_block(fold)
+        clf = _sgd().set_params(alpha=a).fit(P[fold.train_idx], fold.y_train,
+                                             sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(P)
+    return fold.cache[key]
+
+
+def wl_mix(m: float, a: float = 1e-4, gamma: float = 0.5):
+    """``wl_gen(gamma)``'s generalist with ``m`` of the block-only model mixed in."""
+    def fit(fold: Fold):
+        ref = _gen_dense(fold, ("gen_wl", gamma, 1), _wl_block(fold), gamma)
+        gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
+        gen = (1 - m) * gen + m * _like(_wl_only(fold, a), ref, fold)
+        d = _regate(fold, gen)
+        return lambda idx: d[idx]
+    return fit
+
+
+def wl_gen(gamma: float, easy: float = 0.5, min_df: int = 1, shift: float = -1.0,
+           easy_wl: bool = False, spec_wl: float | None = None):
+    """The shipped gate whose generalist's NB half carries the WordLlama block (``gamma``),
+    and ``easy`` of the augmented shared weights (``easy_wl``: with the block too);
+    ``spec_wl``: the specialist with the block at that gamma."""
+    def fit(fold: Fold):
+        ref = _gen_dense(fold, ("gen_wl", gamma, min_df), _wl_block(fold, min_df), gamma)
+        aug = _easy_dense(fold, gamma, min_df) if easy_wl else _gen_easyadapt(fold)
+        gen = easy * _like(aug, ref, fold) + (1 - easy) * ref
+        spec = None if spec_wl is None else _spec_dense(fold, spec_wl, min_df)
+        d = _regate(fold, gen, shift, spec=spec)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "r8_ref": regate6("easy", mix=0.5),
+    "r8_wl_g0.25": wl_gen(0.25), "r8_wl_g0.5": wl_gen(0.5), "r8_wl_g1": wl_gen(1.0),
+    "r8_wl_g2": wl_gen(2.0),
+    "r8_wl_g1_easy0": wl_gen(1.0, easy=0.0),
+    "r8_wl_g0.5_ewl": wl_gen(0.5, easy_wl=True), "r8_wl_g1_ewl": wl_gen(1.0, easy_wl=True),
+    "r8_wl_g0.5_ewl_s0.25": wl_gen(0.5, easy_wl=True, spec_wl=0.25),
+    "r8_wl_g0.5_s0.5": wl_gen(0.5, spec_wl=0.5),
+    "r8_wl_g0.5_dom0.5": wl_dom(0.5, 0.5), "r8_wl_g0.5_dom1": wl_dom(0.5, 1.0),
+    "r8_wl_g0.5_dom0.5_s-0.5": wl_dom(0.5, 0.5, shift=-0.5),
+    "r8_wlmix0.2": wl_mix(0.2), "r8_wlmix0.35": wl_mix(0.35),
+    "r8_wlmix0.2_a1e-3": wl_mix(0.2, 1e-3), "r8_wlmix0.2_a1e-5": wl_mix(0.2, 1e-5),
 })
 
 
