@@ -11,7 +11,8 @@ the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED;
 ``r7_*`` levers with all the data -- augmented-fit alpha, NB power, LSA word components, the
 gate's shift, temperature and domain alpha -- none kept; pass 8: the ``r8_*`` levers,
 WordLlama's pretrained word vectors folded onto the word columns -- none kept, and they need
-`pip install wordllama`, which is not a dependency).
+`pip install wordllama`, which is not a dependency -- and a MiniLM sentence-embedding teacher,
+mixed in as a reference and distilled, which needs its own environment: bench/minilm_embed.py).
 """
 
 from __future__ import annotations
@@ -1154,6 +1155,116 @@ LEVERS.update({
     "r8_wl_g0.5_dom0.5_s-0.5": wl_dom(0.5, 0.5, shift=-0.5),
     "r8_wlmix0.2": wl_mix(0.2), "r8_wlmix0.35": wl_mix(0.35),
     "r8_wlmix0.2_a1e-3": wl_mix(0.2, 1e-3), "r8_wlmix0.2_a1e-5": wl_mix(0.2, 1e-5),
+})
+
+
+
+# A contextual encoder as a reference (not servable inside the scorer's budget): all-MiniLM-L6-v2
+# sentence embeddings, computed in a separate environment (MINILM_PYTHON, default
+# /tmp/tvenv/bin/python; how to make it: bench/minilm_embed.py) and cached in the temp folder by
+# the texts' digest, and a logistic regression on them with the generalist's rows and weights.
+# How much a contextual teacher would add, and whether distilling it into the n-gram model on
+# the training rows keeps any of that.
+
+def _minilm(fold: Fold) -> np.ndarray:
+    key = (len(fold.texts), fold.texts[0], fold.texts[-1])
+    if _WL.get("minilm_key") != key:
+        import hashlib
+        import os
+        import subprocess
+        import tempfile
+        digest = hashlib.sha256("\x00".join(fold.texts).encode()).hexdigest()[:16]
+        cached = Path(tempfile.gettempdir()) / f"minilm_{digest}.npy"
+        if not cached.exists():
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / "texts.json"
+                src.write_text(json.dumps(list(fold.texts)))
+                subprocess.run([os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python"),
+                                str(Path(__file__).with_name("minilm_embed.py")), str(src),
+                                str(cached)], check=True,
+                               env=dict(os.environ, HF_HUB_OFFLINE="1"))
+        _WL["minilm"] = np.load(cached)
+        _WL["minilm_key"] = key
+    return _WL["minilm"]
+
+
+def _teacher_oof(fold: Fold, C: float = 4.0) -> np.ndarray:
+    """The teacher's probability of abuse on every training row, from 5-fold cross-fitting on
+    the training rows (a row's own label never sets its own soft target)."""
+    key = ("teacher_oof", C)
+    if key not in fold.cache:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+        E = _minilm(fold)[fold.train_idx]
+        y, w = fold.y_train, _gen_w1_weights(fold)
+        p = np.zeros(len(y))
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(E, y):
+            clf = LogisticRegression(C=C, max_iter=2000).fit(E[tr], y[tr], sample_weight=w[tr])
+            p[te] = clf.predict_proba(E[te])[:, 1]
+        fold.cache[key] = p
+    return fold.cache[key]
+
+
+def _gen_distilled(fold: Fold, lam: float) -> np.ndarray:
+    """The NB generalist's plain fit on soft targets ``(1 - lam) * y + lam * teacher``: every
+    training row twice, as abusive with weight ``w * q`` and as clean with ``w * (1 - q)``.
+    Servable: the student is the same linear model on the same columns."""
+    key = ("gen_distilled", lam)
+    if key not in fold.cache:
+        Zn = _zn(fold)
+        t = fold.train_idx
+        y, w = fold.y_train, _gen_w1_weights(fold)
+        q = (1 - lam) * y + lam * _teacher_oof(fold)
+        X2 = sp.vstack([Zn[t], Zn[t]], format="csr")
+        y2 = np.r_[np.ones(len(t), int), np.zeros(len(t), int)]
+        w2 = np.r_[w * q, w * (1 - q)]
+        clf = _sgd().fit(X2, y2, sample_weight=w2)
+        fold.cache[key] = clf.decision_function(Zn)
+    return fold.cache[key]
+
+
+def distilled(lam: float, easy: float = 0.5):
+    """The shipped gate whose generalist's plain half is distilled from the MiniLM teacher."""
+    def fit(fold: Fold):
+        ref = _gen_distilled(fold, lam)
+        gen = easy * _like(_gen_easyadapt(fold), ref, fold) + (1 - easy) * ref
+        d = _regate(fold, gen)
+        return lambda idx: d[idx]
+    return fit
+
+
+def _teacher(fold: Fold, C: float) -> np.ndarray:
+    key = ("teacher", C)
+    if key not in fold.cache:
+        from sklearn.linear_model import LogisticRegression
+        E = _minilm(fold)
+        clf = LogisticRegression(C=C, max_iter=2000).fit(
+            E[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(E)
+    return fold.cache[key]
+
+
+def teacher(m: float, C: float = 4.0, where: str = "gen"):
+    """``m`` of the MiniLM teacher mixed into the gate's generalist (``gen``), into the whole
+    model (``all``), or the teacher alone (``m`` 1, ``all``)."""
+    def fit(fold: Fold):
+        ref = _gen_nb_w(fold, "w1")
+        t = _like(_teacher(fold, C), ref, fold)
+        if where == "gen":
+            gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
+            d = _regate(fold, (1 - m) * gen + m * t)
+        else:
+            d = (1 - m) * fold.model_decision + m * _like(_teacher(fold, C), fold.model_decision,
+                                                          fold)
+        return lambda idx: d[idx]
+    return fit
+
+
+LEVERS.update({
+    "r8_teacher": teacher(1.0, where="all"), "r8_teacher_gen0.3": teacher(0.3),
+    "r8_teacher_gen0.5": teacher(0.5), "r8_teacher_all0.3": teacher(0.3, where="all"),
+    "r8_distil0": distilled(0.0), "r8_distil0.3": distilled(0.3), "r8_distil0.5": distilled(0.5),
+    "r8_distil0.7": distilled(0.7), "r8_distil0.5_easy0": distilled(0.5, easy=0.0),
 })
 
 
