@@ -12,7 +12,8 @@ the ``r6_*`` generalist levers, ``r6_easy_mix0.5`` shipped as GENERALIST_SHARED;
 gate's shift, temperature and domain alpha -- none kept; pass 8: the ``r8_*`` levers,
 WordLlama's pretrained word vectors folded onto the word columns -- none kept, and they need
 `pip install wordllama`, which is not a dependency -- and a MiniLM sentence-embedding teacher,
-mixed in as a reference and distilled, which needs its own environment: bench/minilm_embed.py).
+mixed in as a reference and distilled (on the rows and on a perturbed transfer set), which
+needs its own environment: bench/minilm_embed.py).
 """
 
 from __future__ import annotations
@@ -1166,24 +1167,27 @@ LEVERS.update({
 # How much a contextual teacher would add, and whether distilling it into the n-gram model on
 # the training rows keeps any of that.
 
+def _embed(texts: list[str]) -> np.ndarray:
+    import hashlib
+    import os
+    import subprocess
+    import tempfile
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    cached = Path(tempfile.gettempdir()) / f"minilm_{digest}.npy"
+    if not cached.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "texts.json"
+            src.write_text(json.dumps(list(texts)))
+            subprocess.run([os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python"),
+                            str(Path(__file__).with_name("minilm_embed.py")), str(src),
+                            str(cached)], check=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    return np.load(cached)
+
+
 def _minilm(fold: Fold) -> np.ndarray:
     key = (len(fold.texts), fold.texts[0], fold.texts[-1])
     if _WL.get("minilm_key") != key:
-        import hashlib
-        import os
-        import subprocess
-        import tempfile
-        digest = hashlib.sha256("\x00".join(fold.texts).encode()).hexdigest()[:16]
-        cached = Path(tempfile.gettempdir()) / f"minilm_{digest}.npy"
-        if not cached.exists():
-            with tempfile.TemporaryDirectory() as tmp:
-                src = Path(tmp) / "texts.json"
-                src.write_text(json.dumps(list(fold.texts)))
-                subprocess.run([os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python"),
-                                str(Path(__file__).with_name("minilm_embed.py")), str(src),
-                                str(cached)], check=True,
-                               env=dict(os.environ, HF_HUB_OFFLINE="1"))
-        _WL["minilm"] = np.load(cached)
+        _WL["minilm"] = _embed(list(fold.texts))
         _WL["minilm_key"] = key
     return _WL["minilm"]
 
@@ -1260,11 +1264,73 @@ def teacher(m: float, C: float = 4.0, where: str = "gen"):
     return fit
 
 
+def _perturbed(texts: list[str]) -> list[str]:
+    """One perturbed copy of each text (Tang et al. 2019's transfer set for distilling a
+    contextual teacher into a small student): each word dropped with probability 0.2, and
+    with probability 0.3 only a random window of 60 % of the words kept. Seeded."""
+    rng = np.random.default_rng(0)
+    out = []
+    for t in texts:
+        words = t.split()
+        if len(words) > 4 and rng.random() < 0.3:
+            k = max(2, int(0.6 * len(words)))
+            start = int(rng.integers(0, len(words) - k + 1))
+            words = words[start:start + k]
+        kept = [w for w in words if rng.random() >= 0.2]
+        out.append(" ".join(kept or words[:1]))
+    return out
+
+
+def _gen_transfer(fold: Fold, beta: float, C: float = 4.0) -> np.ndarray:
+    """The NB generalist's plain fit on its rows (hard labels) plus a perturbed copy of each
+    training row labelled by the MiniLM teacher (soft, weight ``beta`` x the row's): the
+    student learns the teacher's answers on text no row holds as such. Servable: the student
+    is the same linear model on the same columns; only training would need the teacher."""
+    key = ("gen_transfer", beta, C)
+    if key not in fold.cache:
+        from sklearn.linear_model import LogisticRegression
+
+        from model.idf_columns import idf_factors, nb_factors
+        if _WL.get("aug_key") != (len(fold.texts), fold.texts[0], fold.texts[-1]):
+            aug = _perturbed(list(fold.texts))
+            pipe = T.build_pipelines()["abuse"]
+            _WL["aug_X"] = T._features(pipe, aug).tocsr()
+            _WL["aug_E"] = _embed(aug)
+            _WL["aug_key"] = (len(fold.texts), fold.texts[0], fold.texts[-1])
+        t = fold.train_idx
+        y, w = fold.y_train, _gen_w1_weights(fold)
+        blocks = T.text_blocks(T.build_pipelines()["abuse"])
+        f_idf = idf_factors(fold.X[t], blocks)
+        Z = _scaled(fold)
+        f_nb = nb_factors(Z[t], y, w, blocks, 0.5)
+        Zn = _zn(fold)
+        Xa = (_WL["aug_X"][t] @ sp.diags(f_idf * f_nb)).tocsr()
+        teach = LogisticRegression(C=C, max_iter=2000).fit(_minilm(fold)[t], y, sample_weight=w)
+        q = teach.predict_proba(_WL["aug_E"][t])[:, 1]
+        X2 = sp.vstack([Zn[t], Xa, Xa], format="csr")
+        y2 = np.r_[y, np.ones(len(t), int), np.zeros(len(t), int)]
+        w2 = np.r_[w, beta * w * q, beta * w * (1 - q)]
+        clf = _sgd().fit(X2, y2, sample_weight=w2)
+        fold.cache[key] = clf.decision_function(Zn)
+    return fold.cache[key]
+
+
+def transfer(beta: float, easy: float = 0.5):
+    """The shipped gate whose generalist's plain half is ``_gen_transfer``'s student."""
+    def fit(fold: Fold):
+        ref = _gen_transfer(fold, beta)
+        gen = easy * _like(_gen_easyadapt(fold), ref, fold) + (1 - easy) * ref
+        d = _regate(fold, gen)
+        return lambda idx: d[idx]
+    return fit
+
+
 LEVERS.update({
     "r8_teacher": teacher(1.0, where="all"), "r8_teacher_gen0.3": teacher(0.3),
     "r8_teacher_gen0.5": teacher(0.5), "r8_teacher_all0.3": teacher(0.3, where="all"),
     "r8_distil0": distilled(0.0), "r8_distil0.3": distilled(0.3), "r8_distil0.5": distilled(0.5),
     "r8_distil0.7": distilled(0.7), "r8_distil0.5_easy0": distilled(0.5, easy=0.0),
+    "r8_transfer0.5": transfer(0.5), "r8_transfer1": transfer(1.0),
 })
 
 
