@@ -323,16 +323,23 @@ def _domain(fold: Fold, alpha_: float = 1e-4) -> np.ndarray:
     else, class-balanced."""
     key = ("domain", alpha_)
     if key not in fold.cache:
-        dom = np.array([e.source in DOMAIN_SOURCES for e in fold.train], dtype=int)
-        w = np.ones(len(dom))
-        for cls in (0, 1):
-            m = dom == cls
-            if m.any():
-                w[m] *= (len(dom) / 2) / m.sum()
+        dom, w = _domain_rows(fold)
         Z = _scaled(fold)
         clf = _sgd().set_params(alpha=alpha_)
         fold.cache[key] = clf.fit(Z[fold.train_idx], dom, sample_weight=w).decision_function(Z)
     return fold.cache[key]
+
+
+def _domain_rows(fold: Fold) -> tuple[np.ndarray, np.ndarray]:
+    """The domain model's labels (site-like or not) of the training rows and their weights,
+    both domains the same total."""
+    dom = np.array([e.source in DOMAIN_SOURCES for e in fold.train], dtype=int)
+    w = np.ones(len(dom))
+    for cls in (0, 1):
+        m = dom == cls
+        if m.any():
+            w[m] *= (len(dom) / 2) / m.sum()
+    return dom, w
 
 
 def gated(gen: str = "1", temp: float = 1.0, shift: float = 0.0, alpha_: float = 1e-4,
@@ -877,19 +884,7 @@ def _lsa(fold: Fold, k: int, min_df: int) -> sp.csr_matrix:
 
 
 def _gen_lsa(fold: Fold, k: int, gamma: float, min_df: int = 5) -> np.ndarray:
-    key = ("gen_lsa", k, gamma, min_df)
-    if key not in fold.cache:
-        w = _gen_w1_weights(fold)
-        Zn = _nb_scaled(fold, w, ("Zn6", "w1", 1.0))
-        P = _lsa(fold, k, min_df)
-        # gamma: the dense block's share of a row's norm (the sparse rows' mean norm times it)
-        sparse_norm = np.sqrt(np.asarray(Zn[fold.train_idx].multiply(Zn[fold.train_idx])
-                                         .sum(axis=1)).ravel()).mean()
-        dense_norm = np.linalg.norm(P[fold.train_idx], axis=1).mean()
-        Zl = sp.hstack([Zn, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
-        clf = _sgd().fit(Zl[fold.train_idx], fold.y_train, sample_weight=w)
-        fold.cache[key] = clf.decision_function(Zl)
-    return fold.cache[key]
+    return _gen_dense(fold, ("gen_lsa", k, gamma, min_df), _lsa(fold, k, min_df), gamma)
 
 
 def lsa_gen(k: int, gamma: float, mix: float | None = 0.5, min_df: int = 5, ga: float = 2e-5):
@@ -1040,13 +1035,8 @@ def _gen_dense(fold: Fold, key, P: np.ndarray, gamma: float) -> np.ndarray:
     """The NB generalist (site rows weight 1) with the dense block ``P`` beside its sparse
     columns; ``gamma``: the dense block's share of a row's norm."""
     if key not in fold.cache:
-        w = _gen_w1_weights(fold)
-        Zn = _zn(fold)
-        t = fold.train_idx
-        sparse_norm = np.sqrt(np.asarray(Zn[t].multiply(Zn[t]).sum(axis=1)).ravel()).mean()
-        dense_norm = np.linalg.norm(P[t], axis=1).mean()
-        Zl = sp.hstack([Zn, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
-        clf = _sgd().fit(Zl[t], fold.y_train, sample_weight=w)
+        Zl = _dense_cols(fold, _zn(fold), P, gamma)
+        clf = _sgd().fit(Zl[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
         fold.cache[key] = clf.decision_function(Zl)
     return fold.cache[key]
 
@@ -1085,10 +1075,7 @@ def _domain_dense(fold: Fold, gamma: float, alpha_: float = 1e-5) -> np.ndarray:
     """The domain model (site-like vs corpora) with the WordLlama block among its columns."""
     key = ("domain_wl", gamma, alpha_)
     if key not in fold.cache:
-        dom = np.array([e.source in DOMAIN_SOURCES for e in fold.train], dtype=int)
-        w = np.ones(len(dom))
-        for cls in (0, 1):
-            w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
+        dom, w = _domain_rows(fold)
         Zl = _dense_cols(fold, _scaled(fold), _wl_block(fold), gamma)
         clf = _sgd().set_params(alpha=alpha_)
         fold.cache[key] = clf.fit(Zl[fold.train_idx], dom, sample_weight=w).decision_function(Zl)
