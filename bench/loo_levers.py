@@ -281,7 +281,8 @@ def _scaled(fold: Fold) -> sp.csr_matrix:
     if "Z" not in fold.cache:
         from model.idf_columns import idf_factors, scale_columns
         blocks = T.text_blocks(T.build_pipelines()["abuse"])
-        fold.cache["Z"] = scale_columns(fold.X, idf_factors(fold.X[fold.train_idx], blocks))
+        fold.cache["Z_factors"] = idf_factors(fold.X[fold.train_idx], blocks)
+        fold.cache["Z"] = scale_columns(fold.X, fold.cache["Z_factors"])
     return fold.cache["Z"]
 
 
@@ -464,8 +465,12 @@ def _specialist(fold: Fold) -> np.ndarray:
 
 
 def _regate(fold: Fold, gen: np.ndarray, shift: float = -1.0, temp: float = 0.25,
-            spec: np.ndarray | None = None, dom_alpha: float = 1e-5) -> np.ndarray:
-    g = 1.0 / (1.0 + np.exp(-np.clip((_domain(fold, dom_alpha) - shift) / temp, -40, 40)))
+            spec: np.ndarray | None = None, dom_alpha: float = 1e-5,
+            dom: np.ndarray | None = None) -> np.ndarray:
+    """The shipped gate over ``spec`` (default the specialist) and ``gen``; ``dom``: another
+    domain model's decisions instead of the shipped one's (at ``dom_alpha``)."""
+    dom = _domain(fold, dom_alpha) if dom is None else dom
+    g = 1.0 / (1.0 + np.exp(-np.clip((dom - shift) / temp, -40, 40)))
     return g * (_specialist(fold) if spec is None else spec) + (1 - g) * gen
 
 
@@ -619,6 +624,7 @@ def _nb_scaled(fold: Fold, w: np.ndarray, key, power: float = 0.5,
         r = nb_factors(Z[fold.train_idx], fold.y_train, w, blocks, power)
         r[_blocks(Z)[2]] *= lex
         fold.cache[key] = (Z @ sp.diags(r)).tocsr()
+        fold.cache[(key, "factors")] = fold.cache["Z_factors"] * r  # from fold.X's columns
     return fold.cache[key]
 
 
@@ -685,10 +691,19 @@ def _gen_subl(fold: Fold) -> np.ndarray:
     return fold.cache[key]
 
 
+def _zn_key(power: float) -> tuple:
+    return ("Zn6", "w1", 1.0) if power == 0.5 else ("Zn7", power)
+
+
 def _zn(fold: Fold, power: float = 0.5) -> sp.csr_matrix:
     """The generalist's columns: IDF x NB(``power``) factors of its training weights."""
-    key = ("Zn6", "w1", 1.0) if power == 0.5 else ("Zn7", power)
-    return _nb_scaled(fold, _gen_w1_weights(fold), key, power)
+    return _nb_scaled(fold, _gen_w1_weights(fold), _zn_key(power), power)
+
+
+def _zn_factors(fold: Fold, power: float = 0.5) -> np.ndarray:
+    """The column factors that make ``_zn``'s columns from the pipeline's (new rows' too)."""
+    _zn(fold, power)
+    return fold.cache[(_zn_key(power), "factors")]
 
 
 def _gen_easyadapt(fold: Fold, lam: float = 1.0, gen_alpha: float | None = None,
@@ -964,11 +979,39 @@ LEVERS.update({
 # the dense block is the word block times a fixed table: a linear model on it folds back
 # onto the word columns (scoring unchanged) and words that share meaning share weight.
 
+# Per-process state of the pass-8 levers: the pretrained parts, and what is computed from the
+# rows' texts, which are the same in every fold (so it is made once, not once per fold).
 _WL: dict = {}
+
+
+def _per_texts(name: str, fold: Fold, make):
+    """``make()``, once per process for the rows' texts."""
+    key = (len(fold.texts), fold.texts[0], fold.texts[-1])
+    if name not in _WL or _WL[name][0] != key:
+        _WL[name] = (key, make())
+    return _WL[name][1]
+
+
+def _lever(decide):
+    """A lever from ``decide(fold)``, its decision values on every row."""
+    def fit(fold: Fold):
+        d = decide(fold)
+        return lambda idx: d[idx]
+    return fit
+
+
+def _plain_and_shared(fold: Fold, ref: np.ndarray, easy: float = 0.5,
+                      aug: np.ndarray | None = None) -> np.ndarray:
+    """A generalist as the shipped one is made: ``ref`` (its plain fit) with ``easy`` of the
+    augmented fit (``aug``; default the shipped one) at ``ref``'s spread."""
+    aug = _gen_easyadapt(fold) if aug is None else aug
+    return easy * _like(aug, ref, fold) + (1 - easy) * ref
 
 
 def _wl_parts():
     if "tok" not in _WL:
+        import re
+
         import wordllama
         from safetensors import safe_open
         from tokenizers import Tokenizer
@@ -976,7 +1019,6 @@ def _wl_parts():
         _WL["tok"] = Tokenizer.from_file(str(d / "tokenizers" / "l2_supercat_tokenizer_config.json"))
         with safe_open(str(d / "weights" / "l2_supercat_256.safetensors"), framework="np") as f:
             _WL["E"] = f.get_tensor("embedding.weight").astype(np.float32)
-        import re
         _WL["pieces"] = sorted(t[1:] for t in _WL["tok"].get_vocab()
                                if t.startswith("\u2581") and re.fullmatch("[a-z]+", t[1:]))
     return _WL["tok"], _WL["E"]
@@ -993,30 +1035,24 @@ def _word_vectors(words: list[str]) -> np.ndarray:
 
 
 def _row_words(fold: Fold) -> list:
-    key = (len(fold.texts), fold.texts[0], fold.texts[-1])
-    if _WL.get("rows_key") != key:
+    def make():
         import re
 
         from model.features import WORD_TOKEN_PATTERN, _word_tokens
         rx = re.compile(WORD_TOKEN_PATTERN)
-        _WL["rows"] = [set(_word_tokens(t.lower(), rx)) for t in fold.texts]
-        _WL["rows_key"] = key
-    return _WL["rows"]
+        return [set(_word_tokens(t.lower(), rx)) for t in fold.texts]
+    return _per_texts("rows", fold, make)
 
 
-def _wl_block(fold: Fold, min_df: int = 1) -> np.ndarray:
+def _wl_block(fold: Fold) -> np.ndarray:
     """Every row's IDF-scaled word unigrams times the embedding table of the words of the
-    fold's training rows (in at least ``min_df`` of them) and WordLlama's whole-word pieces;
-    columns standardised on the training rows (a constant shift and scale: still foldable)."""
-    key = ("wl", min_df)
-    if key not in fold.cache:
-        from collections import Counter
-
+    fold's training rows and WordLlama's whole-word pieces; columns standardised on the
+    training rows (a constant shift and scale: still foldable)."""
+    if "wl" not in fold.cache:
         from model.features import gram_index
         rows = _row_words(fold)
-        df = Counter(w for i in fold.train_idx for w in rows[i])
         _wl_parts()
-        vocab = sorted({w for w, c in df.items() if c >= min_df} | set(_WL["pieces"]))
+        vocab = sorted(set().union(*(rows[i] for i in fold.train_idx)) | set(_WL["pieces"]))
         V = _word_vectors(vocab)
         cols = np.array([gram_index(w, WORD_FEATURES) for w in vocab])
         table = np.zeros((WORD_FEATURES, V.shape[1]), dtype=np.float32)
@@ -1026,9 +1062,16 @@ def _wl_block(fold: Fold, min_df: int = 1) -> np.ndarray:
         Z = _scaled(fold)
         P = np.asarray(Z[:, _blocks(Z)[0]] @ table)
         t = fold.train_idx
-        P = (P - P[t].mean(axis=0)) / (P[t].std(axis=0) + 1e-12)
-        fold.cache[key] = P
-    return fold.cache[key]
+        fold.cache["wl"] = (P - P[t].mean(axis=0)) / (P[t].std(axis=0) + 1e-12)
+    return fold.cache["wl"]
+
+
+def _dense_cols(fold: Fold, Zs: sp.csr_matrix, P: np.ndarray, gamma: float) -> sp.csr_matrix:
+    """``[Zs | P]``, ``P`` scaled to ``gamma`` times the mean length of ``Zs``'s training rows."""
+    t = fold.train_idx
+    sparse_norm = np.sqrt(np.asarray(Zs[t].multiply(Zs[t]).sum(axis=1)).ravel()).mean()
+    dense_norm = np.linalg.norm(P[t], axis=1).mean()
+    return sp.hstack([Zs, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
 
 
 def _gen_dense(fold: Fold, key, P: np.ndarray, gamma: float) -> np.ndarray:
@@ -1041,30 +1084,27 @@ def _gen_dense(fold: Fold, key, P: np.ndarray, gamma: float) -> np.ndarray:
     return fold.cache[key]
 
 
-def _dense_cols(fold: Fold, Zs: sp.csr_matrix, P: np.ndarray, gamma: float) -> sp.csr_matrix:
-    t = fold.train_idx
-    sparse_norm = np.sqrt(np.asarray(Zs[t].multiply(Zs[t]).sum(axis=1)).ravel()).mean()
-    dense_norm = np.linalg.norm(P[t], axis=1).mean()
-    return sp.hstack([Zs, sp.csr_matrix(P * (gamma * sparse_norm / dense_norm))]).tocsr()
+def _gen_wl(fold: Fold, gamma: float) -> np.ndarray:
+    return _gen_dense(fold, ("gen_wl", gamma), _wl_block(fold), gamma)
 
 
-def _easy_dense(fold: Fold, gamma: float, min_df: int = 1) -> np.ndarray:
+def _easy_dense(fold: Fold, gamma: float) -> np.ndarray:
     """The augmented generalist fit with the WordLlama block among its columns."""
-    key = ("easy_wl", gamma, min_df)
+    key = ("easy_wl", gamma)
     if key not in fold.cache:
         from model.domain_augment import fit_shared
-        Zl = _dense_cols(fold, _zn(fold), _wl_block(fold, min_df), gamma)
+        Zl = _dense_cols(fold, _zn(fold), _wl_block(fold), gamma)
         model = fit_shared(_sgd(), Zl[fold.train_idx], fold.y_train, _gen_w1_weights(fold),
                            [e.source for e in fold.train], 1.0)
         fold.cache[key] = model.decision_function(Zl)
     return fold.cache[key]
 
 
-def _spec_dense(fold: Fold, gamma: float, min_df: int = 1) -> np.ndarray:
+def _spec_dense(fold: Fold, gamma: float) -> np.ndarray:
     """The specialist (shipped weights, IDF columns) with the WordLlama block."""
-    key = ("spec_wl", gamma, min_df)
+    key = ("spec_wl", gamma)
     if key not in fold.cache:
-        Zl = _dense_cols(fold, _scaled(fold), _wl_block(fold, min_df), gamma)
+        Zl = _dense_cols(fold, _scaled(fold), _wl_block(fold), gamma)
         clf = _sgd().fit(Zl[fold.train_idx], fold.y_train,
                          sample_weight=T._weights(fold.train, "abuse"))
         fold.cache[key] = clf.decision_function(Zl)
@@ -1082,18 +1122,6 @@ def _domain_dense(fold: Fold, gamma: float, alpha_: float = 1e-5) -> np.ndarray:
     return fold.cache[key]
 
 
-def wl_dom(gamma: float, dom_gamma: float, shift: float = -1.0, temp: float = 0.25):
-    """``wl_gen(gamma)``'s generalist, gated by a domain model that sees the block too."""
-    def fit(fold: Fold):
-        ref = _gen_dense(fold, ("gen_wl", gamma, 1), _wl_block(fold), gamma)
-        gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
-        g = 1.0 / (1.0 + np.exp(-np.clip((_domain_dense(fold, dom_gamma) - shift) / temp,
-                                         -40, 40)))
-        d = g * _specialist(fold) + (1 - g) * gen
-        return lambda idx: d[idx]
-    return fit
-
-
 def _wl_only(fold: Fold, a: float) -> np.ndarray:
     """A model on the WordLlama block alone (generalist weights, SGD alpha ``a``)."""
     key = ("wl_only", a)
@@ -1105,30 +1133,31 @@ def _wl_only(fold: Fold, a: float) -> np.ndarray:
     return fold.cache[key]
 
 
-def wl_mix(m: float, a: float = 1e-4, gamma: float = 0.5):
-    """``wl_gen(gamma)``'s generalist with ``m`` of the block-only model mixed in."""
-    def fit(fold: Fold):
-        ref = _gen_dense(fold, ("gen_wl", gamma, 1), _wl_block(fold), gamma)
-        gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
-        gen = (1 - m) * gen + m * _like(_wl_only(fold, a), ref, fold)
-        d = _regate(fold, gen)
-        return lambda idx: d[idx]
-    return fit
-
-
-def wl_gen(gamma: float, easy: float = 0.5, min_df: int = 1, shift: float = -1.0,
-           easy_wl: bool = False, spec_wl: float | None = None):
+def wl_gen(gamma: float, easy: float = 0.5, easy_wl: bool = False,
+           spec_wl: float | None = None):
     """The shipped gate whose generalist's NB half carries the WordLlama block (``gamma``),
     and ``easy`` of the augmented shared weights (``easy_wl``: with the block too);
     ``spec_wl``: the specialist with the block at that gamma."""
-    def fit(fold: Fold):
-        ref = _gen_dense(fold, ("gen_wl", gamma, min_df), _wl_block(fold, min_df), gamma)
-        aug = _easy_dense(fold, gamma, min_df) if easy_wl else _gen_easyadapt(fold)
-        gen = easy * _like(aug, ref, fold) + (1 - easy) * ref
-        spec = None if spec_wl is None else _spec_dense(fold, spec_wl, min_df)
-        d = _regate(fold, gen, shift, spec=spec)
-        return lambda idx: d[idx]
-    return fit
+    def decide(fold: Fold) -> np.ndarray:
+        aug = _easy_dense(fold, gamma) if easy_wl else None
+        spec = None if spec_wl is None else _spec_dense(fold, spec_wl)
+        return _regate(fold, _plain_and_shared(fold, _gen_wl(fold, gamma), easy, aug), spec=spec)
+    return _lever(decide)
+
+
+def wl_dom(gamma: float, dom_gamma: float, shift: float = -1.0):
+    """``wl_gen(gamma)``'s generalist, gated by a domain model that sees the block too."""
+    return _lever(lambda fold: _regate(fold, _plain_and_shared(fold, _gen_wl(fold, gamma)), shift,
+                                       dom=_domain_dense(fold, dom_gamma)))
+
+
+def wl_mix(m: float, a: float = 1e-4, gamma: float = 0.5):
+    """``wl_gen(gamma)``'s generalist with ``m`` of the block-only model mixed in."""
+    def decide(fold: Fold) -> np.ndarray:
+        ref = _gen_wl(fold, gamma)
+        gen = (1 - m) * _plain_and_shared(fold, ref) + m * _like(_wl_only(fold, a), ref, fold)
+        return _regate(fold, gen)
+    return _lever(decide)
 
 
 LEVERS.update({
@@ -1146,13 +1175,12 @@ LEVERS.update({
 })
 
 
-
 # A contextual encoder as a reference (not servable inside the scorer's budget): all-MiniLM-L6-v2
 # sentence embeddings, computed in a separate environment (MINILM_PYTHON, default
 # /tmp/tvenv/bin/python; how to make it: bench/minilm_embed.py) and cached in the temp folder by
 # the texts' digest, and a logistic regression on them with the generalist's rows and weights.
-# How much a contextual teacher would add, and whether distilling it into the n-gram model on
-# the training rows keeps any of that.
+# How much a contextual teacher would add, and whether distilling it into the n-gram model
+# (servable: the student is the same linear model on the same columns) keeps any of that.
 
 def _embed(texts: list[str]) -> np.ndarray:
     import hashlib
@@ -1172,11 +1200,29 @@ def _embed(texts: list[str]) -> np.ndarray:
 
 
 def _minilm(fold: Fold) -> np.ndarray:
-    key = (len(fold.texts), fold.texts[0], fold.texts[-1])
-    if _WL.get("minilm_key") != key:
-        _WL["minilm"] = _embed(list(fold.texts))
-        _WL["minilm_key"] = key
-    return _WL["minilm"]
+    return _per_texts("minilm", fold, lambda: _embed(list(fold.texts)))
+
+
+def _teacher_fit(E: np.ndarray, y: np.ndarray, w: np.ndarray, C: float):
+    from sklearn.linear_model import LogisticRegression
+    return LogisticRegression(C=C, max_iter=2000).fit(E, y, sample_weight=w)
+
+
+def _teacher_model(fold: Fold, C: float):
+    """The teacher: a logistic regression on the training rows' embeddings (generalist
+    weights)."""
+    key = ("teacher_model", C)
+    if key not in fold.cache:
+        fold.cache[key] = _teacher_fit(_minilm(fold)[fold.train_idx], fold.y_train,
+                                       _gen_w1_weights(fold), C)
+    return fold.cache[key]
+
+
+def _teacher(fold: Fold, C: float) -> np.ndarray:
+    key = ("teacher", C)
+    if key not in fold.cache:
+        fold.cache[key] = _teacher_model(fold, C).decision_function(_minilm(fold))
+    return fold.cache[key]
 
 
 def _teacher_oof(fold: Fold, C: float = 4.0) -> np.ndarray:
@@ -1184,71 +1230,51 @@ def _teacher_oof(fold: Fold, C: float = 4.0) -> np.ndarray:
     the training rows (a row's own label never sets its own soft target)."""
     key = ("teacher_oof", C)
     if key not in fold.cache:
-        from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
         E = _minilm(fold)[fold.train_idx]
         y, w = fold.y_train, _gen_w1_weights(fold)
         p = np.zeros(len(y))
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(E, y):
-            clf = LogisticRegression(C=C, max_iter=2000).fit(E[tr], y[tr], sample_weight=w[tr])
-            p[te] = clf.predict_proba(E[te])[:, 1]
+            p[te] = _teacher_fit(E[tr], y[tr], w[tr], C).predict_proba(E[te])[:, 1]
         fold.cache[key] = p
-    return fold.cache[key]
-
-
-def _gen_distilled(fold: Fold, lam: float) -> np.ndarray:
-    """The NB generalist's plain fit on soft targets ``(1 - lam) * y + lam * teacher``: every
-    training row twice, as abusive with weight ``w * q`` and as clean with ``w * (1 - q)``.
-    Servable: the student is the same linear model on the same columns."""
-    key = ("gen_distilled", lam)
-    if key not in fold.cache:
-        Zn = _zn(fold)
-        t = fold.train_idx
-        y, w = fold.y_train, _gen_w1_weights(fold)
-        q = (1 - lam) * y + lam * _teacher_oof(fold)
-        X2 = sp.vstack([Zn[t], Zn[t]], format="csr")
-        y2 = np.r_[np.ones(len(t), int), np.zeros(len(t), int)]
-        w2 = np.r_[w * q, w * (1 - q)]
-        clf = _sgd().fit(X2, y2, sample_weight=w2)
-        fold.cache[key] = clf.decision_function(Zn)
-    return fold.cache[key]
-
-
-def distilled(lam: float, easy: float = 0.5):
-    """The shipped gate whose generalist's plain half is distilled from the MiniLM teacher."""
-    def fit(fold: Fold):
-        ref = _gen_distilled(fold, lam)
-        gen = easy * _like(_gen_easyadapt(fold), ref, fold) + (1 - easy) * ref
-        d = _regate(fold, gen)
-        return lambda idx: d[idx]
-    return fit
-
-
-def _teacher(fold: Fold, C: float) -> np.ndarray:
-    key = ("teacher", C)
-    if key not in fold.cache:
-        from sklearn.linear_model import LogisticRegression
-        E = _minilm(fold)
-        clf = LogisticRegression(C=C, max_iter=2000).fit(
-            E[fold.train_idx], fold.y_train, sample_weight=_gen_w1_weights(fold))
-        fold.cache[key] = clf.decision_function(E)
     return fold.cache[key]
 
 
 def teacher(m: float, C: float = 4.0, where: str = "gen"):
     """``m`` of the MiniLM teacher mixed into the gate's generalist (``gen``), into the whole
     model (``all``), or the teacher alone (``m`` 1, ``all``)."""
-    def fit(fold: Fold):
-        ref = _gen_nb_w(fold, "w1")
-        t = _like(_teacher(fold, C), ref, fold)
+    def decide(fold: Fold) -> np.ndarray:
         if where == "gen":
-            gen = 0.5 * _like(_gen_easyadapt(fold), ref, fold) + 0.5 * ref
-            d = _regate(fold, (1 - m) * gen + m * t)
-        else:
-            d = (1 - m) * fold.model_decision + m * _like(_teacher(fold, C), fold.model_decision,
-                                                          fold)
-        return lambda idx: d[idx]
-    return fit
+            ref = _gen_nb_w(fold, "w1")
+            t = _like(_teacher(fold, C), ref, fold)
+            return _regate(fold, (1 - m) * _plain_and_shared(fold, ref) + m * t)
+        ref = fold.model_decision
+        return (1 - m) * ref + m * _like(_teacher(fold, C), ref, fold)
+    return _lever(decide)
+
+
+def _soft_fit(fold: Fold, X: sp.csr_matrix, q: np.ndarray, w: np.ndarray,
+              hard: tuple | None = None) -> np.ndarray:
+    """The generalist's SGD on soft targets ``q``: every row of ``X`` twice, abusive with
+    weight ``w * q`` and clean with ``w * (1 - q)``, after the ``hard`` rows ``(X, y, w)``
+    if given; decision values on the generalist's columns of every row."""
+    n = X.shape[0]
+    parts = [] if hard is None else [hard]
+    parts += [(X, np.ones(n, int), w * q), (X, np.zeros(n, int), w * (1 - q))]
+    clf = _sgd().fit(sp.vstack([p[0] for p in parts], format="csr"),
+                     np.concatenate([p[1] for p in parts]),
+                     sample_weight=np.concatenate([p[2] for p in parts]))
+    return clf.decision_function(_zn(fold))
+
+
+def _gen_distilled(fold: Fold, lam: float) -> np.ndarray:
+    """The NB generalist's plain fit on soft targets ``(1 - lam) * y + lam * teacher``."""
+    key = ("gen_distilled", lam)
+    if key not in fold.cache:
+        t = fold.train_idx
+        q = (1 - lam) * fold.y_train + lam * _teacher_oof(fold)
+        fold.cache[key] = _soft_fit(fold, _zn(fold)[t], q, _gen_w1_weights(fold))
+    return fold.cache[key]
 
 
 def _perturbed(texts: list[str]) -> list[str]:
@@ -1268,49 +1294,39 @@ def _perturbed(texts: list[str]) -> list[str]:
     return out
 
 
+def _transfer_rows(fold: Fold) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A perturbed copy of every row: its features and its teacher embedding."""
+    def make():
+        aug = _perturbed(list(fold.texts))
+        return T._features(T.build_pipelines()["abuse"], aug).tocsr(), _embed(aug)
+    return _per_texts("transfer", fold, make)
+
+
 def _gen_transfer(fold: Fold, beta: float, C: float = 4.0) -> np.ndarray:
     """The NB generalist's plain fit on its rows (hard labels) plus a perturbed copy of each
-    training row labelled by the MiniLM teacher (soft, weight ``beta`` x the row's): the
-    student learns the teacher's answers on text no row holds as such. Servable: the student
-    is the same linear model on the same columns; only training would need the teacher."""
+    training row labelled by the teacher (soft, weight ``beta`` x the row's): the student
+    learns the teacher's answers on text no row holds as such."""
     key = ("gen_transfer", beta, C)
     if key not in fold.cache:
-        from sklearn.linear_model import LogisticRegression
-
-        from model.idf_columns import idf_factors, nb_factors
-        if _WL.get("aug_key") != (len(fold.texts), fold.texts[0], fold.texts[-1]):
-            aug = _perturbed(list(fold.texts))
-            pipe = T.build_pipelines()["abuse"]
-            _WL["aug_X"] = T._features(pipe, aug).tocsr()
-            _WL["aug_E"] = _embed(aug)
-            _WL["aug_key"] = (len(fold.texts), fold.texts[0], fold.texts[-1])
         t = fold.train_idx
         y, w = fold.y_train, _gen_w1_weights(fold)
-        blocks = T.text_blocks(T.build_pipelines()["abuse"])
-        f_idf = idf_factors(fold.X[t], blocks)
-        Z = _scaled(fold)
-        f_nb = nb_factors(Z[t], y, w, blocks, 0.5)
-        Zn = _zn(fold)
-        Xa = (_WL["aug_X"][t] @ sp.diags(f_idf * f_nb)).tocsr()
-        teach = LogisticRegression(C=C, max_iter=2000).fit(_minilm(fold)[t], y, sample_weight=w)
-        q = teach.predict_proba(_WL["aug_E"][t])[:, 1]
-        X2 = sp.vstack([Zn[t], Xa, Xa], format="csr")
-        y2 = np.r_[y, np.ones(len(t), int), np.zeros(len(t), int)]
-        w2 = np.r_[w, beta * w * q, beta * w * (1 - q)]
-        clf = _sgd().fit(X2, y2, sample_weight=w2)
-        fold.cache[key] = clf.decision_function(Zn)
+        X_aug, E_aug = _transfer_rows(fold)
+        Xa = (X_aug[t] @ sp.diags(_zn_factors(fold))).tocsr()
+        q = _teacher_model(fold, C).predict_proba(E_aug[t])[:, 1]
+        fold.cache[key] = _soft_fit(fold, Xa, q, beta * w, hard=(_zn(fold)[t], y, w))
     return fold.cache[key]
+
+
+def distilled(lam: float, easy: float = 0.5):
+    """The shipped gate whose generalist's plain half is distilled from the MiniLM teacher."""
+    return _lever(lambda fold: _regate(fold, _plain_and_shared(fold, _gen_distilled(fold, lam),
+                                                                easy)))
 
 
 def transfer(beta: float, easy: float = 0.5):
     """The shipped gate whose generalist's plain half is ``_gen_transfer``'s student."""
-    def fit(fold: Fold):
-        ref = _gen_transfer(fold, beta)
-        gen = easy * _like(_gen_easyadapt(fold), ref, fold) + (1 - easy) * ref
-        d = _regate(fold, gen)
-        return lambda idx: d[idx]
-    return fit
-
+    return _lever(lambda fold: _regate(fold, _plain_and_shared(fold, _gen_transfer(fold, beta),
+                                                                easy)))
 
 LEVERS.update({
     "r8_teacher": teacher(1.0, where="all"), "r8_teacher_gen0.3": teacher(0.3),
