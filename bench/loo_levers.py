@@ -1451,8 +1451,10 @@ def _minilm_words() -> list[str]:
     return _WL["minilm_words"]
 
 
-def _lex_block(fold: Fold, C: float = 4.0) -> np.ndarray:
-    key = ("lex", C)
+def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarray:
+    """The comment's lexicon columns; ``vocab_only``: only the encoder's own whole words have
+    a score (a table with no word taken from the corpora)."""
+    key = ("lex", C, vocab_only)
     if key not in fold.cache:
         rows = _row_words(fold)
 
@@ -1466,7 +1468,8 @@ def _lex_block(fold: Fold, C: float = 4.0) -> np.ndarray:
         df_train = Counter(w for i in fold.train_idx for w in rows[i])
         known = set(_minilm_words())
         s = _teacher_model(fold, C).decision_function(E)
-        prior = {w: v for w, v in zip(words, s, strict=True) if df_train[w] >= 2 or w in known}
+        prior = {w: v for w, v in zip(words, s, strict=True)
+                 if w in known or (df_train[w] >= 2 and not vocab_only)}
         P = np.zeros((len(rows), 3))
         for i, r in enumerate(rows):
             v = sorted((prior[w] for w in r if w in prior), reverse=True)
@@ -1477,10 +1480,11 @@ def _lex_block(fold: Fold, C: float = 4.0) -> np.ndarray:
     return fold.cache[key]
 
 
-def lexicon(gamma: float):
+def lexicon(gamma: float, vocab_only: bool = False):
     def decide(fold: Fold) -> np.ndarray:
         ref = _gen_nb_w(fold, "w1")
-        new = _like(_gen_dense(fold, ("gen_lex", gamma), _lex_block(fold), gamma), ref, fold)
+        new = _like(_gen_dense(fold, ("gen_lex", gamma, vocab_only),
+                               _lex_block(fold, vocab_only=vocab_only), gamma), ref, fold)
         return _regate(fold, _plain_and_shared(fold, new))
     return _lever(decide)
 
@@ -1502,6 +1506,7 @@ LEVERS.update({
     "r9_pairs_g0.5": pairs(), "r9_pairs_g0.25": pairs(gamma=0.25), "r9_pairs_g1": pairs(gamma=1.0),
     "r9_pairs_w6_g0.5": pairs(window=6),
     "r9_lex_g0.05": lexicon(0.05), "r9_lex_g0.1": lexicon(0.1), "r9_lex_g0.15": lexicon(0.15),
+    "r9_lexv_g0.1": lexicon(0.1, vocab_only=True),
     "r9_lex_g0.25": lexicon(0.25), "r9_lex_g0.5": lexicon(0.5),
 })
 
