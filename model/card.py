@@ -169,7 +169,11 @@ def card_markdown(scorer, images: dict[str, str]) -> str:
               "Abuse: logistic regression (SGD); "
               "victim identification: logistic regression (liblinear) with 5-fold out-of-fold "
               "calibration. Source weights: "
-              + ", ".join(f"{k} {v}" for k, v in (tr.get("source_weights") or {}).items()) + ".", ""]
+              + ", ".join(f"{k} {v}" for k, v in (tr.get("source_weights") or {}).items()) + "."
+              + (f" Teacher lexicon `{tr['teacher_lexicon']}`: word priors read from "
+                 "all-MiniLM-L6-v2 (built offline, tools/build_teacher_lexicon.py), three columns "
+                 f"beside the abuse generalist's n-grams at gamma {tr.get('teacher_gamma')}."
+                 if tr.get("teacher_lexicon") else ""), ""]
     lines += ["## Known limits", "", KNOWN_LIMITS]
     return "\n".join(lines)
 

@@ -56,6 +56,15 @@ DOC_END = "<!-- leave-one-out:end -->"
 OWN_SOURCES = frozenset({SITE_SOURCE, "victim_data", "moderator"})
 
 
+def teacher_table(folder: str | Path, left_out: str) -> Path:
+    """The teacher-lexicon table of the fold leaving ``left_out`` out."""
+    path = Path(folder) / f"without-{left_out}.tsv.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"no teacher-lexicon table for the fold without {left_out}: {path} "
+                                "(tools/build_teacher_lexicon.py --folds)")
+    return path
+
+
 class LeakError(AssertionError):
     """A fold's training rows contain the left-out source or one of its texts."""
 
@@ -144,13 +153,18 @@ Variant = Callable[[Fold], Callable[[np.ndarray], np.ndarray]]
 
 def leave_one_out(source=None, *, max_per_source: int | None = None,
                   sources: Sequence[str] | None = None, progress: Progress | None = None,
-                  variants: dict[str, Variant] | None = None) -> dict:
+                  variants: dict[str, Variant] | None = None,
+                  teacher_folds: str | Path | None = None) -> dict:
     """The leave-one-source-out table: one row per left-out corpus (ours and the baseline's
     ROC-AUC and AP), their means, and the site's dev comments (mean over folds).
 
     ``variants``: levers to measure in the same folds on the same rows (ROC-AUC and AP per
-    fold, and on the site's dev comments), beside the shipped model."""
-    from model.train import MAX_CHARS, _features, build_pipelines, fit_abuse, prepare_data
+    fold, and on the site's dev comments), beside the shipped model.
+    ``teacher_folds``: a folder of teacher-lexicon tables, ``without-<source>.tsv.gz`` per
+    corpus (tools/build_teacher_lexicon.py --folds), each built by a teacher that never saw
+    that corpus; the shipped table saw them all, so without this folder the folds' models
+    have no teacher columns (the result says which)."""
+    from model.train import MAX_CHARS, build_pipelines, fit_abuse, prepare_data
 
     progress = progress or (lambda stage, f: None)
     t0 = time.perf_counter()
@@ -169,7 +183,8 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
                        dtype=int)
     progress(f"featurising {len(rows)} comments (model)", 0.1)
     pipe = build_pipelines()["abuse"]
-    X = _features(pipe, texts).tocsr()
+    normed = pipe.named_steps["norm"].transform(texts)
+    X = pipe.named_steps["features"].transform(normed).tocsr()
     progress(f"counting n-grams of {len(rows)} comments (baseline)", 0.2)
     counts = _baseline_counts(texts)
 
@@ -183,8 +198,13 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
         train = [pool[i] for i in train_idx]
         check_fold(train, test, left_out)
         y_train = y_all[train_idx]
-        clf = fit_abuse(clone(pipe), X[train_idx], train, y_train)  # as model.train fits it
-        ours = [clf.decision_function(X[test_idx]), clf.decision_function(X[dev_idx])]
+        fold_pipe, Xf = pipe, X
+        if teacher_folds is not None:  # the fold's own table's columns after the others
+            fold_pipe = build_pipelines(teacher_lexicon=teacher_table(teacher_folds, left_out))["abuse"]
+            cols = fold_pipe.named_steps["features"].named_transformers["teacher"].rows(normed)
+            Xf = sp.hstack([X, sp.csr_matrix(cols)]).tocsr()
+        clf = fit_abuse(clone(fold_pipe), Xf[train_idx], train, y_train)  # as model.train fits it
+        ours = [clf.decision_function(Xf[test_idx]), clf.decision_function(Xf[dev_idx])]
         progress(f"fold {k + 1}/{len(corpora)}: baseline", frac + 0.35 / len(corpora))
         everything = np.arange(len(rows))
         score_idx = [test_idx, dev_idx] + ([everything] if variants else [])
@@ -193,7 +213,7 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
         var_out = {}
         if variants:
             fold = Fold(X, rows, texts, np.asarray(train_idx), y_train,
-                        clf.decision_function(X), base[2])
+                        clf.decision_function(Xf), base[2])
         for name, fit in (variants or {}).items():
             progress(f"fold {k + 1}/{len(corpora)}: lever {name}", frac + 0.5 / len(corpora))
             decide = fit(fold)
@@ -238,7 +258,9 @@ def leave_one_out(source=None, *, max_per_source: int | None = None,
         and f["model"]["roc_auc"] < f["baseline"]["roc_auc"]]
     progress("done", 1.0)
     return {"created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "max_per_source": max_per_source, "folds": folds, "summary": summary,
+            "max_per_source": max_per_source,
+            "teacher_lexicon": "per-fold tables" if teacher_folds is not None else "off",
+            "folds": folds, "summary": summary,
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
@@ -256,7 +278,8 @@ def format_table(result: dict) -> str:
     mode = ("full data" if result["max_per_source"] is None
             else f"quick run, at most {result['max_per_source']} training rows per source")
     lines = [
-        f"Leave-one-source-out, {mode}, {result['created_at']} ({result['seconds']} s). "
+        f"Leave-one-source-out, {mode}, {result['created_at']} ({result['seconds']} s); "
+        f"teacher lexicon: {result.get('teacher_lexicon', 'off')}. "
         "Each row: trained on every other corpus plus the site's comments and the victim data's "
         "abuse labels (near-duplicates of the left-out rows removed), scored on every row of the "
         "left-out corpus. Baseline: word 1-2 + char_wb 2-5 TF-IDF, logistic regression C=4, "

@@ -163,7 +163,11 @@ class Scorer:
         self._abuse_text = abuse.named_steps["features"].transformer_list[0][1]
         self._vi_text = vi.named_steps["features"].transformer_list[0][1]
         self._shared_text = repr(self._abuse_text.get_params()) == repr(self._vi_text.get_params())
-        self._lex_scale = float(abuse.named_steps["features"].transformer_list[1][1].scale)
+        abuse_parts = dict(abuse.named_steps["features"].transformer_list)
+        self._lex_scale = float(abuse_parts["lex"].scale)
+        # the teacher lexicon's columns (model/teacher_lexicon.py), after the lexicon's; None in
+        # a model trained without them
+        self._teacher = abuse_parts.get("teacher")
         self._vi_scale = float(vi.named_steps["features"].transformer_list[1][1].scale)
         self._abuse_clf = abuse.named_steps["clf"]
         self._vi_clf = vi.named_steps["clf"]
@@ -213,8 +217,11 @@ class Scorer:
                           for t, d, f in zip(ntexts, detections, found, strict=True)],
                          dtype=np.float64).reshape(len(ntexts), -1)
         vi_dense = np.asarray([d.vector for d in detections], dtype=np.float64) * self._vi_scale
+        abuse_dense = lex * self._lex_scale
+        if self._teacher is not None:
+            abuse_dense = np.hstack([abuse_dense, self._teacher.rows(ntexts)])
         out = {}
-        for cat, mats, dense in (("abuse", blocks, lex * self._lex_scale),
+        for cat, mats, dense in (("abuse", blocks, abuse_dense),
                                  ("victim_identification", blocks_vi, vi_dense)):
             dense = dense.astype(np.float32).astype(np.float64)
             if cat == "abuse" and self._abuse_gated is not None:

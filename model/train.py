@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
@@ -72,6 +73,8 @@ from model.features import (
 from model.idf_columns import fold_into, idf_factors, nb_factors, scale_columns
 from model.normalize import TextNormalizer
 from model.scoring import Scorer
+from model.teacher_lexicon import NAMES as TEACHER_NAMES
+from model.teacher_lexicon import TeacherLexiconFeatures, table_for
 
 Progress = Callable[[str, float], None]
 
@@ -135,6 +138,10 @@ GENERALIST_NB: float | None = 0.5
 # (docs/MODEL.md, pass 6), never on held-out files.
 GENERALIST_SHARED: float | None = 0.5
 GENERALIST_OWN_SCALE = 1.0
+# The teacher lexicon's columns (model/teacher_lexicon.py) beside the generalist's n-grams: this
+# share of its rows' mean length. Chosen on the full-data leave-one-source-out table and the
+# site's dev split (docs/MODEL.md, pass 9: r9_lex_g0.1), never on held-out files.
+TEACHER_GAMMA = 0.1
 # "site-like" for the domain model: the site's comments, its moderators' decisions, the project's
 # comments on the site's stories
 DOMAIN_SOURCES = frozenset({SITE_SOURCE, "moderator", "victim_data"})
@@ -179,6 +186,13 @@ def _resolve_paths(source) -> list[str]:
     return [os.fspath(p) for p in source]
 
 
+def _teacher_table(source) -> Path | None:
+    if not hasattr(source, "teacher_lexicon"):
+        from core.config import Settings
+        source = Settings.from_env()
+    return table_for(source.teacher_lexicon)
+
+
 def _cap(examples: list[Example], cap: int | None) -> list[Example]:
     if cap is None or len(examples) <= cap:
         return examples
@@ -213,6 +227,14 @@ def _weights(examples: Sequence[Example], category: str,
         if mask.any():
             w[mask] *= (len(y) / 2) / w[mask].sum()
     return w
+
+
+def generalist_weights(examples: Sequence[Example],
+                       table: dict[str, tuple[float, float]] = SOURCE_WEIGHTS) -> np.ndarray:
+    """The abuse generalist's row weights: ``table``'s, with the site's rows and moderator
+    decisions at ``GENERALIST_WEIGHT`` (the teacher lexicon's teacher is fitted with them too)."""
+    gen_table = dict(table, **{s: GENERALIST_WEIGHT for s in (SITE_SOURCE, "moderator")})
+    return _weights(examples, "abuse", gen_table)
 
 
 def _platt(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -292,13 +314,18 @@ def _counts(examples: Iterable[Example], category: str) -> dict[str, dict[str, i
     return {s: dict(v) for s, v in sorted(c.items())}
 
 
-def build_pipelines(word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES
-                    ) -> dict[str, Pipeline]:
+def build_pipelines(word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES,
+                    teacher_lexicon: str | os.PathLike | None = None) -> dict[str, Pipeline]:
+    """The untrained pipelines; ``teacher_lexicon``: a word table (model/teacher_lexicon.py)
+    whose columns the abuse features end with (None: no such columns)."""
+    abuse_parts = [("text", text_features(word_features, char_features)),
+                   ("lex", AbuseLexiconFeatures(scale=LEX_SCALE))]
+    if teacher_lexicon is not None:
+        abuse_parts.append(("teacher", TeacherLexiconFeatures.from_table(teacher_lexicon)))
     return {
         "abuse": Pipeline([
             ("norm", TextNormalizer()),
-            ("features", FeatureUnion([("text", text_features(word_features, char_features)),
-                                       ("lex", AbuseLexiconFeatures(scale=LEX_SCALE))])),
+            ("features", FeatureUnion(abuse_parts)),
             ("clf", SGDClassifier(loss="log_loss", alpha=ABUSE_ALPHA, max_iter=ABUSE_EPOCHS, tol=None,
                                   random_state=0)),
         ]),
@@ -321,6 +348,44 @@ def text_blocks(pipe: Pipeline) -> list[slice]:
     return out
 
 
+def teacher_columns(pipe: Pipeline, n_cols: int) -> slice | None:
+    """Where the teacher lexicon's columns are among ``pipe``'s ``n_cols`` features (the last
+    ones), or None when the pipeline has none."""
+    if "teacher" not in dict(pipe.named_steps["features"].transformer_list):
+        return None
+    return slice(n_cols - len(TEACHER_NAMES), n_cols)
+
+
+def _pad(model, k: int):
+    """``model`` taking ``k`` more columns, with weight 0 on them."""
+    coef = np.asarray(model.coef_)
+    model.coef_ = np.hstack([coef, np.zeros((coef.shape[0], k))])
+    model.n_features_in_ = model.coef_.shape[1]
+    return model
+
+
+def _teacher_block(Zx, T_raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The teacher columns as the generalist trains on them: standardised on the training rows,
+    then scaled so they hold ``TEACHER_GAMMA`` of the sparse rows' mean length. Returns the
+    block, each column's factor ``k`` and mean ``m`` (block = (raw - m) * k, folded back as
+    weight * k on the raw column and - weight * k * m on the intercept)."""
+    m = T_raw.mean(axis=0)
+    S = (T_raw - m) / (T_raw.std(axis=0) + 1e-12)
+    dense_norm = float(np.linalg.norm(S, axis=1).mean())
+    if dense_norm == 0.0:  # no training comment has a word of the table
+        return np.zeros_like(S), np.zeros(S.shape[1]), m
+    sparse_norm = float(np.sqrt(np.asarray(Zx.multiply(Zx).sum(axis=1)).ravel()).mean())
+    c = TEACHER_GAMMA * sparse_norm / dense_norm
+    return S * c, c / (T_raw.std(axis=0) + 1e-12), m
+
+
+def _table_digest(path: str | os.PathLike | None) -> str | None:
+    """``name@sha256[:12]`` of a teacher-lexicon table (the model card names the one used)."""
+    if path is None:
+        return None
+    return f"{Path(path).name}@{hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]}"
+
+
 def _domain_labels(examples: Sequence[Example]) -> np.ndarray:
     return np.array([e.source in DOMAIN_SOURCES for e in examples], dtype=int)
 
@@ -338,34 +403,54 @@ def fit_abuse(pipe: Pipeline, X, examples: Sequence[Example], y: np.ndarray,
     ``generalist_nb``: True for ``GENERALIST_NB``, else the power (None: no NB factors);
     ``generalist_shared``: True for ``GENERALIST_SHARED``, else the share (None: off)."""
     clf = pipe.named_steps["clf"]
+    # the teacher lexicon's columns are the generalist's alone: every other model is fitted
+    # without them and given weight 0 there
+    tcols = teacher_columns(pipe, X.shape[1])
+    T_raw = None
+    if tcols is not None:
+        T_raw = np.asarray(X[:, tcols].todense(), dtype=np.float64)
+        X = X[:, :tcols.start]
+    n_teacher = 0 if T_raw is None else T_raw.shape[1]
     use_idf = ABUSE_IDF if idf is None else idf
     factors = idf_factors(X, text_blocks(pipe)) if use_idf else None
     Z = scale_columns(X, factors) if use_idf else X
 
-    def fit(model, labels, weights, extra=None, shared=None):
+    def fit(model, labels, weights, extra=None, shared=None, teacher=False):
         # extra: further column factors (the generalist's NB factors), folded back like the IDF's;
-        # shared: the share of the augmented (shared-weights) model blended into this one
+        # shared: the share of the augmented (shared-weights) model blended into this one;
+        # teacher: with the teacher lexicon's columns (the plain fit only: the augmented one
+        # keeps to the n-grams, as bench/loo_levers.py's r9_lex measured it)
         Zx = Z if extra is None else scale_columns(Z, extra)
-        model.fit(Zx, labels, sample_weight=weights)
+        col_factors = np.ones(Z.shape[1]) if extra is None else extra
+        col_factors = col_factors * factors if use_idf else col_factors
+        if not (teacher and n_teacher):
+            model.fit(Zx, labels, sample_weight=weights)
+            if shared:
+                own = fit_shared(model, Zx, labels, weights, [e.source for e in examples],
+                                 GENERALIST_OWN_SCALE)
+                model = blend(model, own, shared, Zx)
+            return _pad(fold_into(model, col_factors), n_teacher)
+        block, k, m = _teacher_block(Zx, T_raw)
+        Zd = sp.hstack([Zx, sp.csr_matrix(block)]).tocsr()
+        model.fit(Zd, labels, sample_weight=weights)
         if shared:
             own = fit_shared(model, Zx, labels, weights, [e.source for e in examples],
                              GENERALIST_OWN_SCALE)
-            model = blend(model, own, shared, Zx)
-        if extra is None:
-            return fold_into(model, factors) if use_idf else model
-        return fold_into(model, extra * factors if use_idf else extra)
+            model = blend(model, _pad(own, n_teacher), shared, Zd)
+        model = fold_into(model, np.concatenate([col_factors, k]))
+        model.intercept_ = np.asarray(model.intercept_) - np.asarray(model.coef_)[:, -n_teacher:] @ m
+        return model
 
     specialist = fit(clf, y, _weights(examples, "abuse", table))
     dom = _domain_labels(examples)
     if not (ABUSE_GATE if gate is None else gate) or len(set(dom.tolist())) < 2 \
             or len(set(y.tolist())) < 2:
         return specialist
-    gen_table = dict(table, **{s: GENERALIST_WEIGHT for s in (SITE_SOURCE, "moderator")})
-    gen_w = _weights(examples, "abuse", gen_table)
+    gen_w = generalist_weights(examples, table)
     nb_power = GENERALIST_NB if generalist_nb is True else generalist_nb
     nb = None if nb_power is None else nb_factors(Z, y, gen_w, text_blocks(pipe), nb_power)
     share = GENERALIST_SHARED if generalist_shared is True else generalist_shared
-    generalist = fit(clone(clf), y, gen_w, nb, share)
+    generalist = fit(clone(clf), y, gen_w, nb, share, teacher=True)
     dom_w = np.ones(len(dom))
     for cls in (0, 1):  # both domains the same total weight
         dom_w[dom == cls] *= (len(dom) / 2) / (dom == cls).sum()
@@ -469,14 +554,16 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
           news_data: str | os.PathLike | None = None, max_per_source: int | None = None,
           extra: Iterable[Example] = (),
           progress: Progress | None = None, word_features: int = WORD_FEATURES,
-          char_features: int = CHAR_FEATURES) -> Scorer:
+          char_features: int = CHAR_FEATURES,
+          teacher_lexicon: str | os.PathLike | None | bool = True) -> Scorer:
     """Train both categories and return a calibrated :class:`Scorer` with held-out metrics.
 
     ``source``: a ``Settings`` (uses ``abuse_data``), a folder/file path or a list
     of them; ``None`` reads ``Settings.from_env()``. ``max_per_source`` caps the
     training examples per abuse source (calibration/held-out get a third) for
     quick runs. ``extra``: moderator decisions, labels per category (``None`` =
-    unknown); they are trained on, never evaluated on.
+    unknown); they are trained on, never evaluated on. ``teacher_lexicon``: the word table of
+    the abuse generalist's teacher columns (True: the ``TEACHER_LEXICON`` setting's; None: none).
     """
     progress = progress or _noop
     t0 = time.perf_counter()
@@ -488,7 +575,9 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     news_heldout = data["news_heldout"]
     paths = data["paths"]
 
-    pipes = build_pipelines(word_features, char_features)
+    if teacher_lexicon is True:
+        teacher_lexicon = _teacher_table(source)
+    pipes = build_pipelines(word_features, char_features, teacher_lexicon)
 
     # ---------------------------------------------------------------- abuse
     abuse_train = data["abuse_train"]
@@ -553,7 +642,8 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
     }
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
-         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED, GENERALIST_OWN_SCALE],
+         ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED, GENERALIST_OWN_SCALE,
+         _table_digest(teacher_lexicon), TEACHER_GAMMA],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -570,6 +660,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
                   "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB,
                   "generalist_shared": GENERALIST_SHARED,
                   "generalist_own_scale": GENERALIST_OWN_SCALE, "vi_C": VI_C,
+                  "teacher_lexicon": _table_digest(teacher_lexicon), "teacher_gamma": TEACHER_GAMMA,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},

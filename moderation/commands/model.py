@@ -198,7 +198,8 @@ def _cmd_leave_one_out(args) -> int:
 
     sources = [s for s in (args.sources or "").split(",") if s] or None
     result = leave_one_out(args.data or _settings(), max_per_source=args.max_per_source,
-                           sources=sources, progress=ProgressBar())
+                           sources=sources, progress=ProgressBar(),
+                           teacher_folds=args.teacher_folds)
     table = format_table(result)
     print(table)
     # a quick run never replaces the release table unless asked to
@@ -281,6 +282,10 @@ def register(subparsers) -> None:
                    "(between the leave-one-out markers)")
     p.add_argument("--no-doc", action="store_true", help="with --leave-one-out: print only")
     p.add_argument("--json", metavar="PATH", help="with --leave-one-out: also write the figures as JSON")
+    p.add_argument("--teacher-folds", metavar="DIR",
+                   help="with --leave-one-out: the per-fold teacher-lexicon tables "
+                        "(tools/build_teacher_lexicon.py --folds DIR); without it the folds' models "
+                        "have no teacher columns")
     p.set_defaults(func=_cmd_evaluate)
 
 

