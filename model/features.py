@@ -41,7 +41,7 @@ from model.caches import BytesBoundedDict, BytesBoundedSet
 from model.caseless import ascii_twin, twin_lower
 
 # Bump when a detector or list changes what a saved model would compute.
-FEATURE_VERSION = "19"
+FEATURE_VERSION = "18"
 
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**19
