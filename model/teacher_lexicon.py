@@ -32,7 +32,11 @@ def table_for(setting: str) -> Path | None:
     """The table a ``TEACHER_LEXICON`` setting names: empty, the shipped one; ``off``, none."""
     if setting.strip().lower() == "off":
         return None
-    return Path(setting) if setting.strip() else TABLE
+    path = Path(setting) if setting.strip() else TABLE
+    if not path.is_file():
+        raise FileNotFoundError(f"TEACHER_LEXICON={setting!r}: no table at {path} (empty for the "
+                                "shipped one, off for none)")
+    return path
 
 
 def read_table(path: str | os.PathLike = TABLE) -> tuple[list[str], np.ndarray, list[str]]:

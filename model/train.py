@@ -369,14 +369,15 @@ def _teacher_block(Zx, T_raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     then scaled so they hold ``TEACHER_GAMMA`` of the sparse rows' mean length. Returns the
     block, each column's factor ``k`` and mean ``m`` (block = (raw - m) * k, folded back as
     weight * k on the raw column and - weight * k * m on the intercept)."""
-    m = T_raw.mean(axis=0)
-    S = (T_raw - m) / (T_raw.std(axis=0) + 1e-12)
+    m, sd = T_raw.mean(axis=0), T_raw.std(axis=0)
+    varies = sd > 1e-12  # a constant column (no training comment has a word of the table) stays 0
+    S = np.where(varies, (T_raw - m) / np.where(varies, sd, 1.0), 0.0)
     dense_norm = float(np.linalg.norm(S, axis=1).mean())
-    if dense_norm == 0.0:  # no training comment has a word of the table
-        return np.zeros_like(S), np.zeros(S.shape[1]), m
+    if dense_norm == 0.0:
+        return S, np.zeros(S.shape[1]), m
     sparse_norm = float(np.sqrt(np.asarray(Zx.multiply(Zx).sum(axis=1)).ravel()).mean())
     c = TEACHER_GAMMA * sparse_norm / dense_norm
-    return S * c, c / (T_raw.std(axis=0) + 1e-12), m
+    return S * c, np.where(varies, c / np.where(varies, sd, 1.0), 0.0), m
 
 
 def _table_digest(path: str | os.PathLike | None) -> str | None:

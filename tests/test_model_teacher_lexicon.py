@@ -40,6 +40,9 @@ def test_a_table_round_trips_sorted_with_its_provenance(tmp_path):
 def test_the_setting_names_the_shipped_table_another_one_or_none(tmp_path):
     assert table_for("") == TABLE and TABLE.is_file()
     assert table_for(" OFF ") is None
+    with pytest.raises(FileNotFoundError, match="TEACHER_LEXICON="):
+        table_for(str(tmp_path / "x.tsv.gz"))
+    write_table(tmp_path / "x.tsv.gz", ["a"], [1.0])
     assert table_for(str(tmp_path / "x.tsv.gz")) == tmp_path / "x.tsv.gz"
     words, scores, header = read_table(TABLE)
     assert len(words) > 10_000 and len(words) == len(scores) == len(set(words))
@@ -90,6 +93,10 @@ def test_the_columns_are_the_generalists_alone_and_fold_back_exactly(tmp_path):
     moved = sp.hstack([X[:, :-3], sp.csr_matrix(cols * 3.0 + 5.0)]).tocsr()
     clf_moved = _fit(moved, examples, y, table)
     assert np.allclose(clf_moved.decision_function(moved), clf.decision_function(X), atol=1e-6)
+    # a constant column (no comment has a word of the table) gets weight 0, not a huge factor
+    flat = sp.hstack([X[:, :-3], sp.csr_matrix(np.c_[cols[:, :2], np.full(len(cols), 2.0)])]).tocsr()
+    clf_flat = _fit(flat, examples, y, table)
+    assert clf_flat.gen_coef_.ravel()[-1] == 0.0 and np.isfinite(clf_flat.gen_intercept_).all()
 
 
 def test_the_trained_model_scores_with_its_teacher_columns_as_its_pipeline_does(small_scorer):
