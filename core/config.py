@@ -66,7 +66,7 @@ class Settings:
     )
     teacher_lexicon: str = _setting(
         "TEACHER_LEXICON", "",
-        "Word table of the abuse model's teacher-lexicon columns (docs/MODEL.md, pass 9; built "
+        "Word table of the abuse model's teacher-lexicon columns (docs/MODEL.md, pass 10; built "
         "by tools/build_teacher_lexicon.py). Empty: the one shipped in the package; `off`: a "
         "model without those columns. Read when a model is trained.",
     )

@@ -168,6 +168,10 @@ class Scorer:
         # the teacher lexicon's columns (model/teacher_lexicon.py), after the lexicon's; None in
         # a model trained without them
         self._teacher = abuse_parts.get("teacher")
+        if self._teacher is not None:
+            # its lookup dict built here, at load (~7 ms), not by whichever request comes first:
+            # no lazily written state on an object that concurrent requests share
+            self._teacher.prior  # noqa: B018
         self._vi_scale = float(vi.named_steps["features"].transformer_list[1][1].scale)
         self._abuse_clf = abuse.named_steps["clf"]
         self._vi_clf = vi.named_steps["clf"]

@@ -641,10 +641,11 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
         "victim_identification": {"train": _counts(vi_all, "victim_identification"),
                                   "heldout": _counts(vi_heldout, "victim_identification")},
     }
+    teacher_digest = _table_digest(teacher_lexicon)
     fingerprint = hashlib.sha256(json.dumps(
         [counts, FEATURE_VERSION, word_features, char_features, ABUSE_ALPHA, VI_C, max_per_source,
          ABUSE_IDF, ABUSE_GATE, GENERALIST_NB, GENERALIST_SHARED, GENERALIST_OWN_SCALE,
-         _table_digest(teacher_lexicon), TEACHER_GAMMA],
+         teacher_digest, TEACHER_GAMMA],
         sort_keys=True).encode()).hexdigest()[:8]
     # model-based abuse spans: word n-grams among the strongest positive weights
     wcoef = np.asarray(clf.coef_).ravel()[:word_features]
@@ -661,7 +662,7 @@ def train(source=None, *, victim_data: str | os.PathLike | None = None,
                   "abuse_gate": ABUSE_GATE, "generalist_nb": GENERALIST_NB,
                   "generalist_shared": GENERALIST_SHARED,
                   "generalist_own_scale": GENERALIST_OWN_SCALE, "vi_C": VI_C,
-                  "teacher_lexicon": _table_digest(teacher_lexicon), "teacher_gamma": TEACHER_GAMMA,
+                  "teacher_lexicon": teacher_digest, "teacher_gamma": TEACHER_GAMMA,
                   "word_features": word_features,
                   "char_features": char_features, "feature_version": FEATURE_VERSION,
                   "threshold_rules": {"abuse": abuse_rule, "victim_identification": vi_rule}},

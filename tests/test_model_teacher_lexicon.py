@@ -108,7 +108,9 @@ def test_the_trained_model_scores_with_its_teacher_columns_as_its_pipeline_does(
         small_scorer, {})
     texts = ABUSIVE[:5] + CLEAN[:5] + ["they are vermin, invaders the lot of them"]
     loaded = artifact.loads(artifact.dumps(small_scorer))
-    assert loaded.pipelines["abuse"].named_steps["features"].named_transformers["teacher"].prior
+    teacher = loaded.pipelines["abuse"].named_steps["features"].named_transformers["teacher"]
+    # the lookup dict is built at load, not by the first of several concurrent requests
+    assert teacher.__dict__.get("_prior")
     fast = loaded.decision_values(texts)["abuse"]
     assert np.allclose(fast, pipe.decision_function(texts), atol=1e-6)
     # the columns count: without them the decisions differ
